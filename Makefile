@@ -1,0 +1,49 @@
+# tissue_sim — set-up, main job, tests, benchmarks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?= configs/baseline.yaml
+OUT ?= results/baseline
+
+.PHONY: install install-test install-bench demo test lint typecheck unit bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install-bench: $(VENV)/.installed-bench
+
+$(VENV)/.installed-bench: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[bench,dask]"
+	touch $@
+
+demo: install
+	$(BIN)/tissue-sim run $(CONFIG) -o $(OUT)
+
+lint: install-test
+	$(BIN)/ruff check tissue_sim tests benchmarks
+	$(BIN)/ruff format --check tissue_sim tests benchmarks
+
+typecheck: install-test
+	$(BIN)/mypy
+
+unit: install-test
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+bench: install-bench
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,mean,max,rounds -p no:randomly -s
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -296,6 +296,8 @@ class CrossFibreFriction:
     name: ClassVar[str] = "cross_fibre_friction"
     cycle_parameter: ClassVar[str] = "frequency"
     moving: ClassVar[bool] = False
+    #: Friction coefficient coupling the default shear amplitude to the pressure (assumption).
+    default_friction: ClassVar[float] = 0.3
 
     patch: ContactPatch = _FINGERTIP
     pressure: float = 227.0e3
@@ -329,6 +331,11 @@ class _MovingStroke:
     name: ClassVar[str] = "moving_stroke"
     cycle_parameter: ClassVar[str] = "path"
     moving: ClassVar[bool] = True
+    #: Friction coefficient coupling the default shear to the pressure.
+    default_friction: ClassVar[float] = 0.2
+    #: Normal force that sets the default pressure over the patch [N]; ``None``: use
+    #: the ``pressure`` default.
+    default_force: ClassVar[float | None] = None
 
     patch: ContactPatch = _HAND
     pressure: float = 10.0e3
@@ -435,6 +442,8 @@ class Roller(_MovingStroke):
     """
 
     name: ClassVar[str] = "roller"
+    default_friction: ClassVar[float] = 0.0
+    default_force: ClassVar[float | None] = _IASTM_MEAN_FORCE
 
     patch: ContactPatch = _TOOL_EDGE
     pressure: float = _IASTM_MEAN_FORCE / _TOOL_EDGE.area

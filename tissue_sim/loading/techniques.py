@@ -340,9 +340,9 @@ class _MovingStroke:
     patch: ContactPatch = _HAND
     pressure: float = 10.0e3
     shear: float = 0.2 * 10.0e3
-    speed: float = 0.05
+    speed: float = 0.06
     path: tuple[tuple[float, float], ...] = _STROKE_PATH
-    stroke_rate: float | None = 0.75
+    stroke_rate: float | None = None
 
     def __post_init__(self) -> None:
         PatchLoad(self.patch, self.pressure)
@@ -400,14 +400,16 @@ class Effleurage(_MovingStroke):
         Mean shear traction along the motion [Pa]. Default 0.2 × 10 kPa (assumption:
         friction coefficient 0.2 of a lubricated hand on skin).
     speed
-        Gliding speed [m/s]. Default 5 cm/s (assumption: FACTS §3 found no stroke speeds).
+        Gliding speed [m/s]. Default 6 cm/s (assumption: FACTS §3 found no stroke speeds;
+        chosen so that the default 4-cm stroke with its return repeats at 45 strokes/min,
+        the textbook effleurage rate of 40–50 strokes/min, FACTS §3 [weak]).
     path
         Polyline of the patch centre, ``((x0, y0), (x1, y1), ...)`` [m]. Default a 4 cm
         straight stroke along x through the origin.
     stroke_rate
-        Strokes per second [Hz]. Default 45 strokes/min = 0.75 Hz (textbook effleurage rate
-        40–50 strokes/min, FACTS §3 [weak]). ``None``: the unloaded return takes as long as
-        the pass.
+        Strokes per second [Hz]; must leave time to return. Default ``None``: the unloaded
+        return takes as long as the pass (so a longer path or a slower speed never
+        conflicts with a fixed rate).
     """
 
     name: ClassVar[str] = "effleurage"
@@ -433,12 +435,14 @@ class Roller(_MovingStroke):
         Mean shear traction along the motion [Pa]. Default 0 (assumption: a rolling or
         well-lubricated edge).
     speed
-        Speed [m/s]. Default 4 cm/s (assumption; gives one 4-cm pass per second).
+        Speed [m/s]. Default 4 cm/s (assumption; with the default 4-cm path and its return
+        one stroke takes 2 s, 0.5 Hz, within the IASTM stroke frequencies 0.25–1.0 Hz,
+        Everingham 2018, FACTS §3).
     path
         Polyline of the contact centre [m]. Default a 4 cm stroke along x.
     stroke_rate
-        Strokes per second [Hz]. Default 0.5 Hz (IASTM stroke frequencies 0.25–1.0 Hz,
-        Everingham 2018, FACTS §3).
+        Strokes per second [Hz]; must leave time to return. Default ``None``: the return
+        takes as long as the pass.
     """
 
     name: ClassVar[str] = "roller"
@@ -450,7 +454,7 @@ class Roller(_MovingStroke):
     shear: float = 0.0
     speed: float = 0.04
     path: tuple[tuple[float, float], ...] = _STROKE_PATH
-    stroke_rate: float | None = 0.5
+    stroke_rate: float | None = None
 
 
 Technique = StaticCompression | SustainedShear | Kneading | Effleurage | CrossFibreFriction | Roller

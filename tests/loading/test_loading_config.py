@@ -122,10 +122,14 @@ def test_roller_default_force_follows_the_patch_size() -> None:
 
 
 def test_friction_couples_shear_to_pressure() -> None:
-    kneading = _loading(
-        '{technique: kneading, pressure: "8 kPa", friction: 0.5, shear_direction: "90 deg",'
-        ' frequency: "0.25 Hz"}'
-    ).steps[0].technique
+    kneading = (
+        _loading(
+            '{technique: kneading, pressure: "8 kPa", friction: 0.5, shear_direction: "90 deg",'
+            ' frequency: "0.25 Hz"}'
+        )
+        .steps[0]
+        .technique
+    )
     assert kneading.shear == pytest.approx((0.0, 4e3), abs=1e-9)
     assert kneading.frequency == 0.25
     friction = _loading('{technique: cross_fibre_friction, pressure: "100 kPa"}').steps[0]
@@ -136,10 +140,14 @@ def test_friction_couples_shear_to_pressure() -> None:
 
 
 def test_sustained_shear_hold_with_rest() -> None:
-    technique = _loading(
-        '{technique: sustained_shear, shear: "3 kPa", shear_direction: "180 deg",'
-        ' hold_time: "90 s", ramp_time: "3 s", release_time: "3 s", rest_time: "1 min"}'
-    ).steps[0].technique
+    technique = (
+        _loading(
+            '{technique: sustained_shear, shear: "3 kPa", shear_direction: "180 deg",'
+            ' hold_time: "90 s", ramp_time: "3 s", release_time: "3 s", rest_time: "1 min"}'
+        )
+        .steps[0]
+        .technique
+    )
     assert technique.shear == pytest.approx((-3e3, 0.0), abs=1e-9)
     assert technique.cycle_period == pytest.approx(156.0)
 

@@ -94,7 +94,9 @@ def test_step_intervals_place_each_technique_within_every_session() -> None:
         ({"treatment_days": ()}, "treatment_days", "at least one"),
     ],
 )
-def test_invalid_schedules_are_named(kwargs: dict[str, object], parameter: str, message: str) -> None:
+def test_invalid_schedules_are_named(
+    kwargs: dict[str, object], parameter: str, message: str
+) -> None:
     with pytest.raises(LoadingParameterError, match=message) as info:
         Schedule(**kwargs)  # type: ignore[arg-type]
     assert info.value.parameter == parameter

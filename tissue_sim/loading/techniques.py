@@ -233,7 +233,7 @@ class Kneading:
         50 mmHg ≈ 6.7 kPa under local cyclic compression, Saitou 2018, FACTS §3).
     min_pressure
         Lowest mean pressure of the cycle [Pa], 0 ≤ ``min_pressure`` ≤ ``pressure``.
-        Default 0 (full unloading each cycle, as in cyclic compressive loading).
+        Default 0 (full unloading each cycle; assumption).
     shear
         Peak mean shear traction :math:`(t_x, t_y)` [Pa]. Default none.
     frequency

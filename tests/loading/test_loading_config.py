@@ -165,9 +165,10 @@ def test_a_sequence_of_techniques_shares_the_session() -> None:
         techniques:
           - {technique: sustained_shear, duration: "5 min"}
           - {technique: effleurage, pressure: "8 kPa"}
-          - {technique: kneading}
+          - kneading
         """
     )
+    assert loading.steps[2].technique == Kneading()
     starts = [step.start for step in loading.steps]
     durations = [step.duration for step in loading.steps]
     assert starts == pytest.approx([0.0, 300.0, 600.0])

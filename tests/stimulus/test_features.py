@@ -242,6 +242,7 @@ def test_ramp_hold_release_frames_of_sustained_shear_give_alds_features() -> Non
         ({"effective_measure": "von_mises"}, "unknown effective strain measure"),
         ({"fibre_directions": np.zeros((2, 3))}, "fibre_directions"),
         ({"session_duration": -1.0}, "session_duration"),
+        ({"chunk_size": 0}, "chunk_size"),
     ],
 )
 def test_invalid_arguments_raise(kwargs: dict[str, object], message: str) -> None:

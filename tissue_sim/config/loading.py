@@ -20,6 +20,7 @@ Schema (``docs/techniques.md`` has the full reference, every default and its sou
       techniques:
         - {technique: sustained_shear, duration: "5 min"}
         - {technique: effleurage, pressure: "8 kPa"}
+        - kneading                        # a bare name: every default
 
     schedule:
       session_duration: "15 min"
@@ -129,7 +130,9 @@ def read_loading(
         entries = [
             _read_entry(
                 MappingReader(
-                    item, file=reader.file, path=f"{reader.key_path('techniques')}[{index}]"
+                    {"technique": item} if isinstance(item, str) else item,
+                    file=reader.file,
+                    path=f"{reader.key_path('techniques')}[{index}]",
                 ),
                 block_size,
             )

@@ -120,7 +120,6 @@ class _Hold:
     rest_time: float = 0.0
 
     def __post_init__(self) -> None:
-        require_non_negative("pressure", self.pressure)
         PatchLoad(self.patch, self.pressure, self.shear)
         require_positive("hold_time", self.hold_time)
         require_non_negative("ramp_time", self.ramp_time)

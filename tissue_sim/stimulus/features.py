@@ -215,9 +215,9 @@ def compute_features(
         raise ValueError("session_duration must be finite and >= 0")
     directions = _unit_directions(fibre_directions, n_points)
     measure = EFFECTIVE_STRAIN_MEASURES[effective_measure]
-    step = chunk_size or max(1, _TENSORS_PER_CHUNK // max(n_frames, 1))
-    if step < 1:
-        raise ValueError("chunk_size must be >= 1")
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    step = chunk_size if chunk_size is not None else max(1, _TENSORS_PER_CHUNK // n_frames)
 
     result = {name: np.empty(n_points) for name in FEATURE_NAMES}
     for begin in range(0, n_points, step):

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tissue_sim.config.reader import MappingReader
@@ -145,7 +146,7 @@ def read_loading(
     steps = []
     start = 0.0
     for entry, duration in zip(entries, durations, strict=True):
-        with _located(entry):
+        with _located(entry.reader, entry.aliases):
             steps.append(TechniqueStep(entry.technique, entry.frames, start, duration))
         start += duration
     try:
@@ -237,28 +238,20 @@ class _Entry:
     aliases: dict[str, str] = field(default_factory=dict)
 
 
-class _located:
-    """Context manager turning :class:`LoadingParameterError` into a located InputError."""
-
-    def __init__(self, entry: _Entry | tuple[MappingReader, dict[str, str]]) -> None:
-        if isinstance(entry, _Entry):
-            self.reader, self.aliases = entry.reader, entry.aliases
-        else:
-            self.reader, self.aliases = entry
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
-        if isinstance(exc, LoadingParameterError):
-            key = self.aliases.get(exc.parameter, exc.parameter)
-            raise self.reader.error(key, exc.message) from None
+@contextmanager
+def _located(reader: MappingReader, aliases: Mapping[str, str]) -> Iterator[None]:
+    """Turn a :class:`LoadingParameterError` into an InputError at the matching YAML key."""
+    try:
+        yield
+    except LoadingParameterError as exc:
+        key = aliases.get(exc.parameter, exc.parameter)
+        raise reader.error(key, exc.message) from None
 
 
 def _read_entry(reader: MappingReader, block_size: tuple[float, float]) -> _Entry:
     name = reader.choice("technique", list(TECHNIQUES), default=DEFAULT_TECHNIQUE)
     aliases: dict[str, str] = {}
-    with _located((reader, aliases)):
+    with _located(reader, aliases):
         technique = _read_technique(reader, name, aliases)
     frames = reader.integer("frames", None, minimum=1) if reader.has("frames") else None
     duration = (
@@ -266,7 +259,7 @@ def _read_entry(reader: MappingReader, block_size: tuple[float, float]) -> _Entr
     )
     _mark_optional(reader, _OPTIONAL_KEYS[type(technique).__name__])
     reader.finish()
-    with _located((reader, aliases)):
+    with _located(reader, aliases):
         check_on_block(technique, block_size)
     count = default_frames(technique) if frames is None else frames
     return _Entry(reader, technique, count, duration, aliases)

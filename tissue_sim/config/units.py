@@ -49,13 +49,9 @@ SI_UNITS: Final[dict[str, str]] = {
 @lru_cache(maxsize=1)
 def unit_registry() -> pint.UnitRegistry:
     """Return the shared pint registry (created once per process)."""
-    registry = pint.UnitRegistry()
+    registry: pint.UnitRegistry = pint.UnitRegistry()
     registry.define("strokes_per_minute = 1 / minute = spm")
     return registry
-
-
-def _dimension_of(quantity: pint.Quantity) -> str:
-    return str(quantity.dimensionality)
 
 
 def parse_quantity(
@@ -111,10 +107,10 @@ def parse_quantity(
         return magnitude
     if not isinstance(value, str):
         raise InputError(f"expected {expected}, got {value!r}", file=file, key=key)
-    registry = unit_registry()
+    registry: pint.UnitRegistry = unit_registry()
     text = value.strip().replace("%", " percent")
     try:
-        quantity = registry.Quantity(text)
+        quantity: Any = registry.Quantity(text)
     except Exception as exc:  # pint raises several unrelated types on bad text
         raise InputError(
             f"expected {expected}, could not read {value!r} ({type(exc).__name__})",
@@ -123,11 +119,8 @@ def parse_quantity(
         ) from None
     if not isinstance(quantity, registry.Quantity):
         quantity = registry.Quantity(float(quantity), "")
-    if quantity.dimensionless and dimension not in ("dimensionless", "angle"):
-        if not allow_bare:
-            raise InputError(
-                f"expected {expected}; {value!r} has no unit", file=file, key=key
-            )
+    if quantity.dimensionless and dimension not in ("dimensionless", "angle") and not allow_bare:
+        raise InputError(f"expected {expected}; {value!r} has no unit", file=file, key=key)
     target = registry.Quantity(1.0, SI_UNITS[dimension])
     if quantity.dimensionality != target.dimensionality:
         raise InputError(

@@ -63,6 +63,8 @@ class MappingReader:
         self.file = file
         self.path = path
         self._read: set[str] = set()
+        #: Dotted key path → citation, for sourced values read so far.
+        self.sources: dict[str, str] = {}
 
     # -- plumbing ---------------------------------------------------------------------
     def key_path(self, key: str) -> str:
@@ -80,10 +82,25 @@ class MappingReader:
         return key in self.data
 
     def raw(self, key: str, default: Any = MISSING) -> Any:
-        """The raw value of ``key`` (marks it read); ``default`` when absent."""
+        """The raw value of ``key`` (marks it read); ``default`` when absent.
+
+        A *sourced value* ``{value: ..., source: "..."}`` (used in model files so that
+        every number carries its citation) is unwrapped to its ``value``; the source is
+        kept in :attr:`sources` under the key's dotted path.
+        """
         self._read.add(key)
         if key in self.data:
-            return self.data[key]
+            value = self.data[key]
+            if isinstance(value, Mapping) and "value" in value:
+                extra = set(value) - {"value", "source", "note"}
+                if extra:
+                    raise self.error(
+                        key, f"a sourced value takes keys value, source, note; got {sorted(extra)}"
+                    )
+                if "source" in value:
+                    self.sources[self.key_path(key)] = str(value["source"])
+                return value["value"]
+            return value
         if default is MISSING:
             raise self.error(key, "required key is missing")
         return default
@@ -91,7 +108,9 @@ class MappingReader:
     def sub(self, key: str, *, required: bool = False) -> MappingReader:
         """A reader for the nested mapping at ``key`` (empty when absent)."""
         value = self.raw(key, MISSING if required else None)
-        return MappingReader(value, file=self.file, path=self.key_path(key))
+        child = MappingReader(value, file=self.file, path=self.key_path(key))
+        child.sources = self.sources  # one shared record of citations per file
+        return child
 
     def keys(self) -> list[str]:
         """The keys present in the mapping, in file order."""
@@ -168,9 +187,7 @@ class MappingReader:
         )
         return magnitude
 
-    def integer(
-        self, key: str, default: Any = MISSING, *, minimum: int | None = None
-    ) -> int:
+    def integer(self, key: str, default: Any = MISSING, *, minimum: int | None = None) -> int:
         """Read an integer (a float with an integral value is accepted)."""
         value = self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -59,16 +59,19 @@ class Program:
                 raise ValueError(f"unresolved symbols {sorted(unknown)} in {expression}")
         symbols = sympy.numbered_symbols("_cse", real=True)
         replacements, reduced = sympy.cse(list(expressions), symbols=symbols)
-        prepared_names: set[str] = set(input_names)
         self._prepared: list[_Assignment] = []
         self._assignments: list[_Assignment] = []
+        hoister = _Hoister(set(input_names), self._prepared)
         for symbol, expression in replacements:
-            names = {str(s) for s in expression.free_symbols}
-            target = self._prepared if names <= prepared_names else self._assignments
-            if names <= prepared_names:
-                prepared_names.add(str(symbol))
-            target.append(_Assignment(str(symbol), _compile(expression)))
-        self._outputs: list[Evaluator] = [_compile(expression) for expression in reduced]
+            if hoister.is_prepared(expression):
+                hoister.prepared_names.add(str(symbol))
+                self._prepared.append(_Assignment(str(symbol), _compile(expression)))
+            else:
+                hoisted = hoister.hoist(expression)
+                self._assignments.append(_Assignment(str(symbol), _compile(hoisted)))
+        self._outputs: list[Evaluator] = [
+            _compile(hoister.hoist(expression)) for expression in reduced
+        ]
         self.constant_outputs: tuple[float | None, ...] = tuple(
             float(expression) if expression.is_number else None for expression in reduced
         )
@@ -115,6 +118,41 @@ class Program:
         for assignment in self._assignments:
             env[assignment.name] = assignment.evaluate(env)
         return [output(env) for output in self._outputs]
+
+
+class _Hoister:
+    """Move subexpressions that depend on inputs only into the prepared part."""
+
+    def __init__(self, prepared_names: set[str], prepared: list[_Assignment]) -> None:
+        self.prepared_names = prepared_names
+        self.prepared = prepared
+        self.symbols = sympy.numbered_symbols("_pre", real=True)
+
+    def is_prepared(self, expression: sympy.Expr) -> bool:
+        return {str(s) for s in expression.free_symbols} <= self.prepared_names
+
+    def _new(self, expression: sympy.Expr) -> sympy.Symbol:
+        symbol = next(self.symbols)
+        self.prepared.append(_Assignment(str(symbol), _compile(expression)))
+        self.prepared_names.add(str(symbol))
+        return symbol
+
+    def hoist(self, expression: sympy.Expr) -> sympy.Expr:
+        if expression.is_number or isinstance(expression, sympy.Symbol):
+            return expression
+        if self.is_prepared(expression):
+            return self._new(expression)
+        if isinstance(expression, sympy.Add | sympy.Mul):
+            fixed = [
+                arg for arg in expression.args if not arg.is_number and self.is_prepared(arg)
+            ]
+            others = [self.hoist(arg) for arg in expression.args if arg not in fixed]
+            if len(fixed) > 1 or (fixed and not isinstance(fixed[0], sympy.Symbol)):
+                others.append(self._new(expression.func(*fixed)))
+            else:
+                others.extend(fixed)
+            return expression.func(*others, evaluate=False)
+        return expression.func(*(self.hoist(arg) for arg in expression.args))
 
 
 def _compile(expression: sympy.Expr) -> Evaluator:

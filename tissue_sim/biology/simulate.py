@@ -1,0 +1,349 @@
+"""Run a cell model at every material point over a treatment course.
+
+Inside a session every model input equals its stimulus feature value at that point;
+outside sessions it is 0. The time line is cut into segments at every session start and
+end, so integrator steps land exactly on these discontinuities. Points are integrated in
+chunks (default 8192 points) by :class:`~tissue_sim.biology._integrator.ChunkIntegrator`;
+all chunks advance together from one output time to the next, so per-group summaries are
+computed on the fly and the full ``(T, P, S)`` history is never stored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from tissue_sim.biology._integrator import ChunkIntegrator, Segment, SolverStats
+from tissue_sim.biology._sparse_lu import SparseLU
+from tissue_sim.biology._summaries import GroupSummarizer
+from tissue_sim.biology.model import CellModel
+from tissue_sim.errors import InputError
+
+__all__ = ["SUMMARY_STATISTICS", "BiologyResult", "session_segments", "simulate"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Order of the last axis of :attr:`BiologyResult.summaries`.
+SUMMARY_STATISTICS: tuple[str, str, str] = ("mean", "p10", "p90")
+
+
+@dataclass
+class BiologyResult:
+    """Result of :func:`simulate`.
+
+    Attributes
+    ----------
+    time
+        Summary times ``(T,)`` [s].
+    summaries
+        ``{species: array (T, G, 3)}``: weighted mean, 10th and 90th weighted percentile
+        (see :data:`SUMMARY_STATISTICS`) per group.
+    group_labels
+        The group label of each of the ``G`` summary groups (sorted).
+    field_times
+        Times ``(K,)`` [s] of the stored full fields.
+    fields
+        States at ``field_times``, shape ``(K, P, S)``.
+    final_state
+        State at ``t_end``, shape ``(P, S)``.
+    species
+        Species names (order of the last axis of ``fields``).
+    units
+        Unit of each species.
+    stats
+        Integrator counters (steps, rejections, evaluations, factorisations).
+    """
+
+    time: FloatArray
+    summaries: dict[str, FloatArray]
+    group_labels: npt.NDArray[np.int64]
+    field_times: FloatArray
+    fields: FloatArray
+    final_state: FloatArray
+    species: tuple[str, ...]
+    units: tuple[str, ...]
+    stats: SolverStats = field(default_factory=SolverStats)
+
+
+def session_segments(session_intervals: npt.ArrayLike, t_end: float) -> list[Segment]:
+    """Cut ``[0, t_end]`` [s] into segments with the stimulus on (in a session) or off.
+
+    Parameters
+    ----------
+    session_intervals
+        Shape ``(N, 2)``: start and end of each session [s], sorted, not overlapping.
+    t_end
+        End of the simulation [s].
+    """
+    intervals = np.asarray(session_intervals, dtype=np.float64).reshape(-1, 2)
+    if not np.all(np.isfinite(intervals)):
+        raise InputError("session intervals must be finite times")
+    if np.any(intervals[:, 1] <= intervals[:, 0]):
+        raise InputError("every session must end after it starts")
+    if np.any(intervals[1:, 0] < intervals[:-1, 1]):
+        raise InputError("sessions must be sorted and must not overlap")
+    if intervals.size and (intervals[0, 0] < 0.0 or intervals[-1, 1] > t_end):
+        raise InputError(f"sessions must lie within [0, {t_end:g}] s")
+    segments: list[Segment] = []
+    time = 0.0
+    for start, end in intervals:
+        if start > time:
+            segments.append(Segment(time, float(start), False))
+        segments.append(Segment(float(start), float(end), True))
+        time = float(end)
+    if time < t_end:
+        segments.append(Segment(time, float(t_end), False))
+    return segments
+
+
+def simulate(
+    model: CellModel,
+    stimulus: Mapping[str, npt.ArrayLike],
+    session_intervals: npt.ArrayLike,
+    t_end: float,
+    *,
+    initial_state: str | npt.ArrayLike = "healthy",
+    summary_times: npt.ArrayLike | None = None,
+    field_times: npt.ArrayLike | None = None,
+    groups: npt.ArrayLike | None = None,
+    weights: npt.ArrayLike | None = None,
+    rtol: float = 1e-5,
+    atol: float | Mapping[str, float] = 1e-8,
+    max_step: float = np.inf,
+    chunk_size: int = 4096,
+    threads: int | None = None,
+) -> BiologyResult:
+    """Integrate the cell model at every point over a treatment course.
+
+    Parameters
+    ----------
+    model
+        The composed cell model (:func:`~tissue_sim.biology.load_model`).
+    stimulus
+        Feature name → values ``(P,)`` (or a scalar for all points); must hold every name
+        in ``model.inputs`` (others are ignored).
+    session_intervals
+        ``(N, 2)`` session start and end times [s].
+    t_end
+        End time [s].
+    initial_state
+        A preset name, a state ``(S,)`` for every point, or states ``(P, S)``.
+    summary_times
+        Times ``(T,)`` [s] of the per-group summaries; default every hour and ``t_end``.
+    field_times
+        Times ``(K,)`` [s] at which full fields are kept; default none.
+    groups
+        Integer group (layer) label per point ``(P,)``; default one group.
+    weights
+        Volume weight per point ``(P,)``; default 1.
+    rtol, atol
+        Relative and absolute tolerances of the local error (``atol`` may map species
+        names to values; missing species use 1e-8).
+    max_step
+        Largest integrator step [s].
+    chunk_size
+        Points per chunk (bounds memory; a few thousand keeps the work arrays in cache).
+    threads
+        Worker threads that advance chunks in parallel (numpy releases the GIL in its
+        loops); default: the number of CPU cores, at most 4. Per-group summaries of one
+        output time are computed while the workers advance to the next.
+
+    Returns
+    -------
+    BiologyResult
+    """
+    if not np.isfinite(t_end) or t_end <= 0.0:
+        raise InputError(f"t_end must be a positive time in seconds, got {t_end!r}")
+    if not (0.0 < rtol < 1.0):
+        raise InputError(f"rtol must lie in (0, 1), got {rtol!r}")
+    if chunk_size < 1:
+        raise InputError("chunk_size must be at least 1")
+    n_points = _count_points(stimulus, initial_state, groups, weights, model.n_species)
+    features = _stimulus_arrays(model, stimulus, n_points)
+    y0 = _initial_states(model, initial_state, n_points)
+    labels = _group_labels(groups, n_points)
+    point_weights = _weights(weights, n_points)
+    atol_vector = _atol_vector(model, atol)
+    segments = session_segments(session_intervals, t_end)
+    times = _times(summary_times, t_end, default_hourly=True)
+    stored_times = _times(field_times, t_end, default_hourly=False)
+    summarizer = GroupSummarizer(labels, point_weights, model.n_species)
+    lu = SparseLU(
+        model.n_species,
+        zip(model.system.jacobian_rows.tolist(), model.system.jacobian_cols.tolist(), strict=True),
+    )
+    chunks = [
+        slice(start, min(start + chunk_size, n_points)) for start in range(0, n_points, chunk_size)
+    ]
+    integrators = [
+        ChunkIntegrator(
+            model.system,
+            lu,
+            np.ascontiguousarray(y0[chunk].T),
+            segments,
+            {name: np.ascontiguousarray(values[chunk]) for name, values in features.items()},
+            rtol=rtol,
+            atol=atol_vector,
+            max_step=max_step,
+        )
+        for chunk in chunks
+    ]
+    stops = np.union1d(np.union1d(times, stored_times), [float(t_end)])
+    summaries = np.empty((times.size, summarizer.n_groups, model.n_species, 3))
+    fields = np.empty((stored_times.size, n_points, model.n_species))
+    buffers = [np.empty((n_points, model.n_species)) for _ in range(2)]
+
+    def record(stop: float, state: FloatArray) -> None:
+        for index in np.flatnonzero(times == stop):
+            summaries[index] = summarizer.summarize(state)
+        for index in np.flatnonzero(stored_times == stop):
+            fields[index] = state
+
+    def advance(members: list[int], stop: float, state: FloatArray) -> None:
+        for member in members:
+            state[chunks[member]] = integrators[member].advance_to(stop).T
+
+    workers = max(1, min(threads if threads is not None else _default_threads(), len(chunks)))
+    shares = [list(range(len(chunks)))[worker::workers] for worker in range(workers)]
+    previous: tuple[float, FloatArray] | None = None
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for step_index, stop in enumerate(stops):
+            state = buffers[step_index % 2]
+            futures = [pool.submit(advance, share, float(stop), state) for share in shares]
+            if previous is not None:
+                record(*previous)
+            for future in futures:
+                future.result()
+            previous = (float(stop), state)
+    assert previous is not None
+    record(*previous)
+    state = previous[1]
+    stats = SolverStats()
+    for integrator in integrators:
+        stats.add(integrator.stats)
+    return BiologyResult(
+        time=times,
+        summaries={
+            name: np.ascontiguousarray(summaries[:, :, index, :])
+            for index, name in enumerate(model.species_names)
+        },
+        group_labels=summarizer.labels.astype(np.int64),
+        field_times=stored_times,
+        fields=fields,
+        final_state=state.copy(),
+        species=model.species_names,
+        units=tuple(s.unit for s in model.species),
+        stats=stats,
+    )
+
+
+def _default_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _count_points(
+    stimulus: Mapping[str, npt.ArrayLike],
+    initial_state: str | npt.ArrayLike,
+    groups: npt.ArrayLike | None,
+    weights: npt.ArrayLike | None,
+    n_species: int,
+) -> int:
+    sizes = {np.asarray(v).shape[0] for v in stimulus.values() if np.ndim(v) == 1}
+    for item in (groups, weights):
+        if item is not None:
+            sizes.add(np.asarray(item).reshape(-1).shape[0])
+    if not isinstance(initial_state, str) and np.ndim(initial_state) == 2:
+        sizes.add(np.asarray(initial_state).shape[0])
+    if len(sizes) > 1:
+        raise InputError(f"stimulus, groups, weights and states disagree on the point count: "
+                         f"{sorted(sizes)}")
+    if not sizes:
+        return 1
+    count = sizes.pop()
+    if count < 1:
+        raise InputError("no material points given")
+    return int(count)
+
+
+def _stimulus_arrays(
+    model: CellModel, stimulus: Mapping[str, npt.ArrayLike], n_points: int
+) -> dict[str, FloatArray]:
+    features: dict[str, FloatArray] = {}
+    for name in model.inputs:
+        if name not in stimulus:
+            raise InputError(
+                f"stimulus feature {name!r} is needed by the cell model but was not provided"
+            )
+        values = np.asarray(stimulus[name], dtype=np.float64)
+        if values.ndim > 1:
+            raise InputError(f"stimulus feature {name!r} must have shape (P,)")
+        if not np.all(np.isfinite(values)):
+            raise InputError(f"stimulus feature {name!r} has non-finite values")
+        features[name] = np.broadcast_to(values, (n_points,)).astype(np.float64)
+    return features
+
+
+def _initial_states(
+    model: CellModel, initial_state: str | npt.ArrayLike, n_points: int
+) -> FloatArray:
+    if isinstance(initial_state, str):
+        state = model.initial_state(initial_state)
+    else:
+        state = np.asarray(initial_state, dtype=np.float64)
+    if state.shape not in ((model.n_species,), (n_points, model.n_species)):
+        raise InputError(
+            f"initial state must have shape ({model.n_species},) or "
+            f"({n_points}, {model.n_species}), got {state.shape}"
+        )
+    if not np.all(np.isfinite(state)):
+        raise InputError("initial state has non-finite values")
+    return np.broadcast_to(state, (n_points, model.n_species)).copy()
+
+
+def _group_labels(groups: npt.ArrayLike | None, n_points: int) -> npt.NDArray[np.intp]:
+    if groups is None:
+        return np.zeros(n_points, dtype=np.intp)
+    labels = np.asarray(groups)
+    if labels.shape != (n_points,) or not np.issubdtype(labels.dtype, np.integer):
+        raise InputError(f"groups must be integers of shape ({n_points},)")
+    return labels.astype(np.intp)
+
+
+def _weights(weights: npt.ArrayLike | None, n_points: int) -> FloatArray:
+    if weights is None:
+        return np.ones(n_points)
+    values = np.asarray(weights, dtype=np.float64)
+    if values.shape != (n_points,) or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise InputError(f"weights must be finite, non-negative and of shape ({n_points},)")
+    return values
+
+
+def _atol_vector(model: CellModel, atol: float | Mapping[str, float]) -> FloatArray:
+    if isinstance(atol, Mapping):
+        unknown = set(atol) - set(model.species_names)
+        if unknown:
+            raise InputError(f"atol given for unknown species {sorted(unknown)}")
+        vector = np.array([float(atol.get(name, 1e-8)) for name in model.species_names])
+    else:
+        vector = np.full(model.n_species, float(atol))
+    if np.any(vector <= 0.0) or not np.all(np.isfinite(vector)):
+        raise InputError("atol must be positive")
+    return vector
+
+
+def _times(values: npt.ArrayLike | None, t_end: float, *, default_hourly: bool) -> FloatArray:
+    if values is None:
+        if not default_hourly:
+            return np.empty(0)
+        return np.union1d(np.arange(0.0, t_end, 3600.0), [t_end])
+    times = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(times)) or np.any(times < 0.0) or np.any(times > t_end):
+        raise InputError(f"output times must lie within [0, {t_end:g}] s")
+    if np.any(np.diff(times) <= 0.0):
+        raise InputError("output times must be strictly increasing")
+    return times

@@ -1,0 +1,327 @@
+"""A scenario: the validated, frozen, SI-unit description of one run.
+
+``load_config(path, overrides)`` reads a scenario YAML, applies dotted ``--set``
+overrides, expands the tissue preset, checks everything and returns a
+:class:`Scenario`. Errors are :class:`~tissue_sim.errors.InputError` naming the file,
+the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tissue_sim.config.loading import read_loading_and_schedule
+from tissue_sim.config.overrides import apply_overrides
+from tissue_sim.config.reader import MappingReader
+from tissue_sim.config.tissue import TissueConfig, read_tissue
+from tissue_sim.config.yaml_io import read_yaml
+from tissue_sim.errors import InputError
+from tissue_sim.loading import LoadingConfig, Schedule
+from tissue_sim.mechanics.strain_measures import EFFECTIVE_STRAIN_MEASURES
+
+__all__ = [
+    "MESH_SIZES",
+    "MechanicsConfig",
+    "MeshConfig",
+    "OutputConfig",
+    "Scenario",
+    "StimulusConfig",
+    "load_config",
+    "scenario_from_mapping",
+]
+
+#: Named mesh sizes → element size under the contact patch [m].
+MESH_SIZES: dict[str, float] = {"coarse": 6e-3, "medium": 3e-3, "fine": 1.5e-3}
+
+
+@dataclass(frozen=True)
+class MeshConfig:
+    """Mesh settings.
+
+    Attributes
+    ----------
+    element
+        ``Q1`` (default), ``Q2``, ``P1`` or ``P2``.
+    size
+        Lateral element size under the loaded area [m] (``coarse`` 6 mm, ``medium``
+        3 mm, ``fine`` 1.5 mm).
+    size_name
+        The named size if one was given.
+    growth
+        Ratio between neighbouring element sizes away from the load.
+    max_size
+        Largest element size [m].
+    min_layer_elements
+        Elements through every layer, at least.
+    margin
+        Refined margin around the loaded footprint [m].
+    """
+
+    element: str = "Q1"
+    size: float = MESH_SIZES["medium"]
+    size_name: str | None = "medium"
+    growth: float = 1.3
+    max_size: float | None = None
+    min_layer_elements: int = 2
+    margin: float = 5e-3
+
+
+@dataclass(frozen=True)
+class MechanicsConfig:
+    """Mechanics settings.
+
+    Attributes
+    ----------
+    model
+        ``linear`` (small strain) or ``hyperelastic`` (finite strain).
+    formulation
+        ``mixed`` (locking-free, default) or ``displacement``.
+    sides
+        Lateral boundary: ``roller`` (normal displacement zero) or ``free``.
+    solver
+        ``auto``, ``direct`` or ``amg``.
+    rtol
+        Relative residual tolerance of iterative solves.
+    """
+
+    model: str = "linear"
+    formulation: str = "mixed"
+    sides: str = "roller"
+    solver: str = "auto"
+    rtol: float = 1e-8
+
+
+@dataclass(frozen=True)
+class StimulusConfig:
+    """How strain histories become dose features.
+
+    Attributes
+    ----------
+    effective_measure
+        ``max_principal_strain``, ``max_shear_strain`` or ``octahedral_shear_strain``.
+    threshold
+        Effective-strain threshold of ``time_above_threshold`` [-].
+    """
+
+    effective_measure: str = "max_principal_strain"
+    threshold: float = 0.01
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """What a run writes beside ``result.h5``.
+
+    Attributes
+    ----------
+    figures
+        Write pictures into ``figures/``.
+    report
+        Write ``report.html``.
+    """
+
+    figures: bool = True
+    report: bool = True
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario (all quantities SI).
+
+    Attributes
+    ----------
+    name, description
+        Identification.
+    tissue, mesh, mechanics, loading, schedule, stimulus, output
+        The sections.
+    source_file
+        The YAML file it was read from (``None`` when built from a mapping).
+    raw
+        The scenario mapping after overrides (what the user wrote).
+    overrides
+        The ``--set`` strings applied.
+    """
+
+    name: str
+    description: str
+    tissue: TissueConfig
+    mesh: MeshConfig
+    mechanics: MechanicsConfig
+    loading: LoadingConfig
+    schedule: Schedule
+    stimulus: StimulusConfig = field(default_factory=StimulusConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    source_file: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    overrides: tuple[str, ...] = ()
+
+    def resolved(self) -> dict[str, Any]:
+        """Every setting after defaults, presets and overrides, as plain data (SI units)."""
+        out: dict[str, Any] = {}
+        for item in dataclasses.fields(self):
+            if item.name in ("raw", "source_file", "overrides"):
+                continue
+            out[item.name] = _plain(getattr(self, item.name))
+        return out
+
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON of :meth:`resolved` (identifies a run's inputs)."""
+        text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {"type": type(value).__name__}
+        for item in dataclasses.fields(value):
+            out[item.name] = _plain(getattr(value, item.name))
+        return out
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+def _read_mesh(reader: MappingReader) -> MeshConfig:
+    element = reader.choice("element", ("Q1", "Q2", "P1", "P2"), "Q1")
+    size_value = reader.raw("size", "medium")
+    if isinstance(size_value, str) and size_value in MESH_SIZES:
+        size, size_name = MESH_SIZES[size_value], size_value
+    elif isinstance(size_value, str) and size_value.isidentifier():
+        raise reader.error(
+            "size", f"expected coarse, medium, fine or a length such as '2 mm', got {size_value!r}"
+        )
+    else:
+        size = reader.quantity("size", "length", positive=True)
+        size_name = None
+    growth = reader.number("growth", 1.3, minimum=1.0, maximum=3.0)
+    max_size = (
+        reader.quantity("max_size", "length", None, positive=True)
+        if reader.has("max_size")
+        else None
+    )
+    min_layer = reader.integer("min_layer_elements", 2, minimum=1)
+    margin = reader.quantity("margin", "length", "5 mm", non_negative=True)
+    reader.finish()
+    return MeshConfig(element, size, size_name, growth, max_size, min_layer, margin)
+
+
+def _read_mechanics(reader: MappingReader) -> MechanicsConfig:
+    config = MechanicsConfig(
+        model=reader.choice("model", ("linear", "hyperelastic"), "linear"),
+        formulation=reader.choice("formulation", ("mixed", "displacement"), "mixed"),
+        sides=reader.choice("sides", ("roller", "free"), "roller"),
+        solver=reader.choice("solver", ("auto", "direct", "amg"), "auto"),
+        rtol=reader.number("rtol", 1e-8, positive=True, maximum=1e-2),
+    )
+    reader.finish()
+    return config
+
+
+def _read_stimulus(reader: MappingReader) -> StimulusConfig:
+    config = StimulusConfig(
+        effective_measure=reader.choice(
+            "effective_measure", tuple(EFFECTIVE_STRAIN_MEASURES), "max_principal_strain"
+        ),
+        threshold=reader.number("threshold", 0.01, non_negative=True),
+    )
+    reader.finish()
+    return config
+
+
+def _read_output(reader: MappingReader) -> OutputConfig:
+    config = OutputConfig(
+        figures=reader.boolean("figures", True), report=reader.boolean("report", True)
+    )
+    reader.finish()
+    return config
+
+
+def scenario_from_mapping(
+    data: Mapping[str, Any],
+    *,
+    file: str | None = None,
+    overrides: Sequence[str] = (),
+) -> Scenario:
+    """Validate a scenario mapping (as read from YAML) into a :class:`Scenario`.
+
+    Parameters
+    ----------
+    data
+        The scenario mapping.
+    file
+        File name for error messages.
+    overrides
+        ``key=value`` strings applied before validation.
+    """
+    merged, override_keys = apply_overrides(data, overrides)
+    try:
+        return _build(merged, file, tuple(overrides))
+    except InputError as error:
+        key = error.key or ""
+        for override_key in override_keys:
+            related = key == override_key or key.startswith(override_key + ".")
+            if related or (key and override_key.startswith(key + ".")):
+                where = f"{file} (--set {override_key})" if file else f"--set {override_key}"
+                raise InputError(error.message, file=where, key=error.key) from None
+        raise
+
+
+def _build(data: Mapping[str, Any], file: str | None, overrides: tuple[str, ...]) -> Scenario:
+    root = MappingReader(data, file=file)
+    name = root.string("name", Path(file).stem if file else "scenario")
+    description = root.string("description", "")
+    tissue = read_tissue(root.sub("tissue"))
+    mesh = _read_mesh(root.sub("mesh"))
+    mechanics = _read_mechanics(root.sub("mechanics"))
+    # read_loading checks that every patch and path stays on the block's skin
+    loading, schedule = read_loading_and_schedule(root, block_size=tissue.size)
+    stimulus = _read_stimulus(root.sub("stimulus"))
+    output = _read_output(root.sub("output"))
+    root.finish()
+    return Scenario(
+        name=name,
+        description=description,
+        tissue=tissue,
+        mesh=mesh,
+        mechanics=mechanics,
+        loading=loading,
+        schedule=schedule,
+        stimulus=stimulus,
+        output=output,
+        source_file=file,
+        raw=dict(data),
+        overrides=overrides,
+    )
+
+
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+    overrides
+        Dotted ``key=value`` overrides, e.g. ``['loading.pressure="20 kPa"']``.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario, all quantities in SI units.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path and what was expected.
+    """
+    data = read_yaml(path)
+    return scenario_from_mapping(data, file=str(path), overrides=overrides)

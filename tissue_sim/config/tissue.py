@@ -1,0 +1,252 @@
+"""Tissue stacks: presets in ``models/tissues/*.yaml`` and per-scenario overrides.
+
+A preset file lists the layers from the skin down (bone is the fixed base, not a
+layer). Every number is a *sourced value* ``{value: ..., source: "..."}`` citing
+``FACTS.md`` or saying ``assumption: <reason>``::
+
+    name: lumbar
+    description: Low back over the erector spinae.
+    size: ["12 cm", "12 cm"]          # lateral size of the block
+    layers:
+      skin:
+        thickness: {value: "3 mm", source: "..."}
+        youngs_modulus: {value: "23.9 kPa", source: "..."}
+        poisson_ratio: {value: 0.494, source: "..."}
+        hyperelastic: {law: neo_hookean, ...}      # optional, for mechanics.model = hyperelastic
+        fibre_angle: {value: "0 deg", source: "..."}  # optional in-plane fibre direction
+      adipose: ...
+
+A scenario picks a preset and may override any layer value, or define its own layers::
+
+    tissue:
+      preset: lumbar
+      size: ["10 cm", "10 cm"]
+      layers:
+        adipose: {thickness: "20 mm"}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tissue_sim.config.reader import MappingReader
+from tissue_sim.config.yaml_io import read_yaml
+
+__all__ = ["LayerConfig", "TissueConfig", "list_tissue_presets", "models_directory", "read_tissue"]
+
+LAYER_KEYS = ("thickness", "youngs_modulus", "poisson_ratio", "hyperelastic", "fibre_angle")
+
+
+def models_directory() -> Path:
+    """The ``models/`` folder (``TISSUE_SIM_MODELS`` overrides the repository default)."""
+    import os
+
+    env = os.environ.get("TISSUE_SIM_MODELS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+def list_tissue_presets() -> list[str]:
+    """Names of the tissue presets in ``models/tissues``."""
+    return sorted(p.stem for p in (models_directory() / "tissues").glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    """One layer of the stack.
+
+    Attributes
+    ----------
+    name
+        Layer name (``skin``, ``adipose``, ``fascia``, ``muscle`` …).
+    thickness
+        Thickness [m], > 0.
+    youngs_modulus
+        Young's modulus of the small-strain model [Pa], > 0.
+    poisson_ratio
+        Poisson's ratio, −1 < ν < 0.5.
+    hyperelastic
+        The raw hyperelastic material block (validated by the mechanics stage), or None.
+    fibre_angle
+        In-plane angle of the fibre direction from the x axis [rad], or None.
+    """
+
+    name: str
+    thickness: float
+    youngs_modulus: float
+    poisson_ratio: float
+    hyperelastic: Mapping[str, Any] | None = None
+    fibre_angle: float | None = None
+
+
+@dataclass(frozen=True)
+class TissueConfig:
+    """The layered block.
+
+    Attributes
+    ----------
+    preset
+        Name of the preset the stack came from (``None`` for a custom stack).
+    size
+        Lateral size (L_x, L_y) [m].
+    layers
+        Layers from the skin (top) down.
+    sources
+        Key path → citation of every sourced number used.
+    description
+        The preset's description.
+    """
+
+    preset: str | None
+    size: tuple[float, float]
+    layers: tuple[LayerConfig, ...]
+    sources: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """Layer names, top first."""
+        return tuple(layer.name for layer in self.layers)
+
+    @property
+    def depth(self) -> float:
+        """Total thickness of the stack [m]."""
+        return float(sum(layer.thickness for layer in self.layers))
+
+
+def _read_layer(
+    name: str,
+    preset_reader: MappingReader | None,
+    override_reader: MappingReader,
+) -> LayerConfig:
+    """Read one layer; a key given in the scenario wins over the preset's."""
+
+    def pick(key: str) -> MappingReader:
+        if override_reader.has(key) or preset_reader is None:
+            return override_reader
+        return preset_reader
+
+    thickness = pick("thickness").quantity("thickness", "length", positive=True)
+    youngs = pick("youngs_modulus").quantity("youngs_modulus", "pressure", positive=True)
+    nu = pick("poisson_ratio").number(
+        "poisson_ratio", minimum=-0.999999, maximum=0.5, maximum_exclusive=True
+    )
+    angle_reader = pick("fibre_angle")
+    fibre_angle = (
+        angle_reader.quantity("fibre_angle", "angle") if angle_reader.has("fibre_angle") else None
+    )
+    hyperelastic: dict[str, Any] | None = None
+    for reader in (preset_reader, override_reader):
+        if reader is None or not reader.has("hyperelastic"):
+            continue
+        block = reader.raw("hyperelastic")
+        if not isinstance(block, Mapping):
+            raise reader.error("hyperelastic", "expected a mapping describing the material law")
+        if hyperelastic is None or ("law" in block and block["law"] != hyperelastic.get("law")):
+            hyperelastic = dict(block)
+        else:
+            hyperelastic.update(block)
+    for reader in (override_reader, preset_reader):
+        if reader is not None:
+            for key in LAYER_KEYS:
+                if reader.has(key):
+                    reader.raw(key)
+            reader.finish()
+    return LayerConfig(
+        name=name,
+        thickness=thickness,
+        youngs_modulus=youngs,
+        poisson_ratio=nu,
+        hyperelastic=hyperelastic,
+        fibre_angle=fibre_angle,
+    )
+
+
+def read_tissue(reader: MappingReader) -> TissueConfig:
+    """Read a scenario's ``tissue:`` section, expanding its preset.
+
+    Parameters
+    ----------
+    reader
+        Reader of the ``tissue`` mapping.
+
+    Raises
+    ------
+    InputError
+        Unknown preset, unknown layer or key, non-positive thickness, ν ≥ 0.5, wrong units.
+    """
+    preset_name = (
+        reader.string("preset", None) if reader.has("preset") else reader.raw("preset", None)
+    )
+    preset_data: Mapping[str, Any] = {}
+    preset_file: str | None = None
+    sources: dict[str, str] = {}
+    description = ""
+    if preset_name is not None:
+        available = list_tissue_presets()
+        if preset_name not in available:
+            raise reader.error(
+                "preset", f"no tissue preset {preset_name!r}; available: {', '.join(available)}"
+            )
+        path = models_directory() / "tissues" / f"{preset_name}.yaml"
+        preset_file = str(path)
+        preset_data = read_yaml(path)
+        preset_root = MappingReader(preset_data, file=preset_file)
+        description = preset_root.string("description", "")
+        preset_root.raw("name", None)
+        preset_root.raw("layers")
+        preset_root.raw("size", None)
+        preset_root.raw("references", None)
+        preset_root.finish()
+    scenario_layers = reader.sub("layers")
+    preset_layers = (
+        MappingReader(preset_data.get("layers"), file=preset_file, path="layers")
+        if preset_name is not None
+        else None
+    )
+    if preset_layers is not None:
+        names = preset_layers.keys()
+        for key in scenario_layers.keys():
+            if key not in names:
+                raise scenario_layers.error(
+                    key, f"no layer {key!r} in preset {preset_name!r}; layers: {', '.join(names)}"
+                )
+    else:
+        names = scenario_layers.keys()
+        if not names:
+            raise reader.error("layers", "give a preset or at least one layer")
+    layers = []
+    for name in names:
+        preset_layer = preset_layers.sub(name) if preset_layers is not None else None
+        override = scenario_layers.sub(name)
+        layers.append(_read_layer(name, preset_layer, override))
+        if preset_layer is not None:
+            sources.update(preset_layer.sources)
+        sources.update(override.sources)
+    scenario_layers.finish()
+    if preset_layers is not None:
+        preset_layers.finish()
+    if reader.has("size"):
+        size = reader.quantity_list("size", "length", length=2)
+    elif preset_data.get("size") is not None:
+        size = MappingReader(preset_data, file=preset_file).quantity_list(
+            "size", "length", length=2
+        )
+    else:
+        depth = sum(layer.thickness for layer in layers)
+        size = (2.0 * depth, 2.0 * depth)
+    if any(not (s > 0 and math.isfinite(s)) for s in size):
+        raise reader.error("size", f"expected two positive lengths, got {size}")
+    reader.finish()
+    return TissueConfig(
+        preset=preset_name,
+        size=(float(size[0]), float(size[1])),
+        layers=tuple(layers),
+        sources=sources,
+        description=description,
+    )

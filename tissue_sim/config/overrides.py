@@ -75,7 +75,7 @@ def apply_overrides(
             else:
                 if not isinstance(node, dict):
                     raise InputError(
-                        f"cannot set a key inside {_format(path[:depth])!r}, which is not a mapping",
+                        f"cannot set a key inside {_format(path[:depth])!r}: not a mapping",
                         file="--set",
                         key=dotted,
                     )

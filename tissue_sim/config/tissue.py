@@ -211,7 +211,7 @@ def read_tissue(reader: MappingReader) -> TissueConfig:
     )
     if preset_layers is not None:
         names = preset_layers.keys()
-        for key in scenario_layers.keys():
+        for key in scenario_layers.data:
             if key not in names:
                 raise scenario_layers.error(
                     key, f"no layer {key!r} in preset {preset_name!r}; layers: {', '.join(names)}"

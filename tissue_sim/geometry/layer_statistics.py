@@ -1,4 +1,7 @@
-"""Volume-weighted distributions of a per-point quantity within groups (e.g. tissue layers)."""
+"""Volume-weighted distributions of a per-point quantity within groups (e.g. tissue layers).
+
+Shared by every stage that summarises a field per layer (mechanics, stimulus, biology).
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ volume-weighted distributions per layer (:data:`STATISTICS` names them).
 
 from __future__ import annotations
 
+from tissue_sim.geometry.layer_statistics import STATISTICS, layer_statistics, weighted_percentiles
 from tissue_sim.stimulus.features import (
     DEFAULT_EFFECTIVE_MEASURE,
     FEATURE_DESCRIPTIONS,
@@ -16,7 +17,6 @@ from tissue_sim.stimulus.features import (
     compute_features,
     require_feature,
 )
-from tissue_sim.stimulus.statistics import STATISTICS, layer_statistics, weighted_percentiles
 
 __all__ = [
     "DEFAULT_EFFECTIVE_MEASURE",

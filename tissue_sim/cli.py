@@ -1,0 +1,164 @@
+"""``tissue-sim``: the command line (thin: it parses arguments and calls the library).
+
+Exit codes: 0 success, 1 the run failed (solver, numerics), 2 bad input (the message
+names the file, the key and what was expected; no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tissue_sim.errors import InputError, RunError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _progress_bar(quiet: bool) -> tuple[Callable[[str, float], None] | None, Callable[[], None]]:
+    if quiet:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, unit="%", file=sys.stderr, dynamic_ncols=True, leave=False)
+    weights = {"mesh": 5, "mechanics": 45, "stimulus": 5, "biology": 35, "output": 4, "figures": 6}
+    offsets: dict[str, float] = {}
+    position = 0.0
+    for stage, weight in weights.items():
+        offsets[stage] = position
+        position += weight
+
+    def update(stage: str, fraction: float) -> None:
+        target = offsets.get(stage, 0.0) + weights.get(stage, 0) * fraction
+        bar.set_description(stage)
+        if target > bar.n:
+            bar.update(target - bar.n)
+
+    def close() -> None:
+        bar.close()
+
+    return update, close
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from tissue_sim.config import load_config
+    from tissue_sim.pipeline import run_to_directory
+
+    scenario = load_config(args.config, args.set or [])
+    out = Path(args.output) if args.output else Path("results") / scenario.name
+    progress, close = _progress_bar(args.quiet)
+    try:
+        result, path = run_to_directory(
+            scenario,
+            out,
+            figures=False if args.no_figures else None,
+            report=False if args.no_report else None,
+            progress=progress,
+        )
+    finally:
+        close()
+    if not args.quiet:
+        _print_summary(result, path)
+    return EXIT_OK
+
+
+def _print_summary(result: object, path: Path) -> None:
+    from tissue_sim.io import RunResult
+
+    assert isinstance(result, RunResult)
+    mech = result.mechanics
+    print(
+        f"{result.name}: {mech.displacement.shape[0]} load frame(s), "
+        f"{result.mesh.points.shape[0] * 3} unknowns, {result.mesh.linear_cells.shape[0]} cells"
+    )
+    print("peak max-principal strain per layer (volume-weighted 90th percentile, max):")
+    for layer, stats in mech.layer_stats.items():
+        table = stats["max_principal_strain"]
+        print(f"  {layer:<10} p90 {table[:, 4].max():8.4f}   max {table[:, 1].max():8.4f}")
+    if result.biology is not None:
+        bio = result.biology
+        print("biology at the end of the course (volume-weighted mean per layer):")
+        for layer, species in bio.layers.items():
+            parts = [
+                f"{name} {values[-1, 0]:.3g}"
+                for name, values in species.items()
+                if name in ("tgfb1_active", "il6", "m2", "collagen")
+            ]
+            print(f"  {layer:<10} " + ", ".join(parts))
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
+    print(f"time: {timing}")
+    print(f"wrote {path}")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from tissue_sim.config import load_config
+
+    scenario = load_config(args.config, args.set or [])
+    steps = ", ".join(step.technique.name for step in scenario.loading.steps)
+    print(
+        f"{args.config}: ok — tissue {scenario.tissue.preset or 'custom'} "
+        f"({', '.join(scenario.tissue.layer_names)}), technique(s) {steps}, "
+        f"{scenario.schedule.days} day(s), config hash {scenario.config_hash()[:12]}"
+    )
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``tissue-sim``."""
+    parser = argparse.ArgumentParser(
+        prog="tissue-sim",
+        description="Simulate how massage loads layered soft tissue and how its cells respond.",
+    )
+    from tissue_sim import __version__
+
+    parser.add_argument("--version", action="version", version=f"tissue-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario and write result.h5, figures and a report")
+    run.add_argument("config", help="scenario YAML file")
+    run.add_argument("-o", "--output", help="output folder (default results/<name>)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    run.add_argument("--no-figures", action="store_true", help="skip the pictures")
+    run.add_argument("--no-report", action="store_true", help="skip report.html")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    run.set_defaults(handler=_cmd_run)
+
+    check = sub.add_parser("check", help="validate a scenario without running it")
+    check.add_argument("config", help="scenario YAML file")
+    check.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    check.set_defaults(handler=_cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``tissue-sim``; returns the exit code."""
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except InputError as error:
+        print(f"tissue-sim: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RunError as error:
+        print(f"tissue-sim: run failed: {error}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    except KeyboardInterrupt:
+        print("tissue-sim: interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # a bug, not a user mistake: show where it happened
+        traceback.print_exc()
+        print(
+            "tissue-sim: internal error (please report it with the traceback above)",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Results on disk: one HDF5 file per run (atomic), XDMF for ParaView, provenance."""
+
+from __future__ import annotations
+
+from tissue_sim.io.hdf5 import FORMAT_VERSION, atomic_path, read_result, write_result
+from tissue_sim.io.provenance import package_versions, provenance
+from tissue_sim.io.result import (
+    STATISTICS_COLUMNS,
+    BiologyOutput,
+    MechanicsOutput,
+    MeshOutput,
+    RunResult,
+    StimulusOutput,
+)
+from tissue_sim.io.xdmf import write_xdmf
+
+__all__ = [
+    "FORMAT_VERSION",
+    "STATISTICS_COLUMNS",
+    "BiologyOutput",
+    "MechanicsOutput",
+    "MeshOutput",
+    "RunResult",
+    "StimulusOutput",
+    "atomic_path",
+    "package_versions",
+    "provenance",
+    "read_result",
+    "write_result",
+    "write_xdmf",
+]

@@ -1,0 +1,273 @@
+"""One HDF5 file per run, written atomically; and reading it back.
+
+The file is written under a temporary name in the destination folder and renamed
+over ``result.h5`` only when complete, so a crash never leaves a half-written file
+that looks finished, and an earlier result is never damaged. Every dataset has a
+``units`` attribute. The layout is documented in ``docs/results-format.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from tissue_sim.io.result import (
+    STATISTICS_COLUMNS,
+    BiologyOutput,
+    MechanicsOutput,
+    MeshOutput,
+    RunResult,
+    StimulusOutput,
+)
+
+__all__ = ["FORMAT_VERSION", "atomic_path", "read_result", "write_result"]
+
+#: Version of the file layout (bumped when datasets are renamed or removed).
+FORMAT_VERSION = 1
+
+
+@contextmanager
+def atomic_path(destination: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``destination``; rename it over it on success.
+
+    On an exception the temporary file is removed and ``destination`` is untouched.
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{destination.name}.tmp-{os.getpid()}")
+    try:
+        yield temporary
+        os.replace(temporary, destination)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def _write(group: h5py.Group, name: str, data: Any, units: str, description: str = "") -> None:
+    dataset = group.create_dataset(name, data=np.asarray(data))
+    dataset.attrs["units"] = units
+    if description:
+        dataset.attrs["description"] = description
+
+
+def _write_stats(
+    group: h5py.Group, stats: dict[str, dict[str, Any]], units: dict[str, str]
+) -> None:
+    for layer, quantities in stats.items():
+        layer_group = group.require_group(layer)
+        for quantity, values in quantities.items():
+            _write(layer_group, quantity, values, units.get(quantity, "1"))
+            layer_group[quantity].attrs["columns"] = np.array(STATISTICS_COLUMNS, dtype="S")
+
+
+def write_result(result: RunResult, path: str | Path) -> Path:
+    """Write a run's result to ``path`` atomically and return the path."""
+    path = Path(path)
+    with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["name"] = result.name
+        f.attrs["config"] = result.config
+        f.attrs["config_source"] = result.config_source
+        f.attrs["config_hash"] = result.config_hash
+        versions = result.provenance.get("versions", {})
+        f.attrs["tissue_sim_version"] = versions.get("tissue_sim", "")
+        for package in ("numpy", "scipy", "h5py", "pyamg"):
+            f.attrs[f"{package}_version"] = versions.get(package, "")
+        f.attrs["basix_version"] = versions.get("fenics-basix", "")
+        f.attrs["provenance"] = json.dumps(result.provenance, sort_keys=True)
+        f.attrs["seed"] = int(result.provenance.get("seed", 0))
+        f.attrs["timings"] = json.dumps(result.timings, sort_keys=True)
+        f.attrs["sources"] = json.dumps(result.sources, sort_keys=True)
+        _write_mesh(f.create_group("mesh"), result.mesh)
+        _write_mechanics(f.create_group("mechanics"), result.mechanics)
+        if result.stimulus is not None:
+            _write_stimulus(f.create_group("stimulus"), result.stimulus)
+        if result.biology is not None:
+            _write_biology(f.create_group("biology"), result.biology)
+    return path
+
+
+def _write_mesh(group: h5py.Group, mesh: MeshOutput) -> None:
+    group.attrs["element"] = mesh.element
+    group.attrs["layer_names"] = np.array(mesh.layer_names, dtype="S")
+    group.attrs["interfaces"] = np.asarray(mesh.interfaces)
+    _write(group, "points", mesh.points, "m", "node coordinates; vertices first")
+    _write(group, "cells", mesh.cells, "1", "node indices per cell, basix local order")
+    _write(group, "linear_cells", mesh.linear_cells, "1", "vertex connectivity (VTK order)")
+    _write(group, "cell_layer", mesh.cell_layer, "1", "layer index per cell (layer_names)")
+    _write(group, "cell_volume", mesh.cell_volume, "m**3")
+
+
+def _write_mechanics(group: h5py.Group, mech: MechanicsOutput) -> None:
+    group.attrs["model"] = mech.model
+    group.attrs["step_names"] = np.array(mech.step_names, dtype="S")
+    group.attrs["solver"] = json.dumps(mech.solver, sort_keys=True, default=float)
+    _write(group, "frame_time", mech.frame_time, "s", "time of the frame within its cycle")
+    _write(group, "frame_step", mech.frame_step, "1", "technique (session step) of the frame")
+    _write(group, "displacement", mech.displacement, "m")
+    _write(group, "cell_strain", mech.cell_strain, "1", "volume-averaged strain tensor per cell")
+    _write(group, "cell_stress", mech.cell_stress, "Pa", "volume-averaged Cauchy stress per cell")
+    _write(group, "applied_force", mech.applied_force, "N", "resultant of the skin tractions")
+    _write(group, "base_reaction", mech.base_reaction, "N", "force of the base on the tissue")
+    cell = group.create_group("cell")
+    for name, values in mech.cell_scalars.items():
+        _write(cell, name, values, mech.units.get(name, "1"))
+    _write_stats(group.create_group("layer_stats"), mech.layer_stats, mech.units)
+
+
+def _write_stimulus(group: h5py.Group, stim: StimulusOutput) -> None:
+    group.attrs["effective_measure"] = stim.effective_measure
+    for name, values in stim.features.items():
+        _write(group, name, values, stim.units.get(name, "1"))
+    _write_stats(group.create_group("layer_stats"), stim.layer_stats, stim.units)
+
+
+def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
+    group.attrs["species"] = np.array(bio.species, dtype="S")
+    group.attrs["models"] = np.array(bio.models, dtype="S")
+    group.attrs["initial_state"] = bio.initial_state
+    group.attrs["statistics"] = json.dumps(bio.statistics, sort_keys=True, default=float)
+    group.attrs["parameters"] = json.dumps(bio.parameters, sort_keys=True, default=float)
+    _write(group, "time", bio.time, "s", "output times of the layer summaries")
+    _write(group, "output_times", bio.field_times, "s", "times of /biology/fields")
+    _write(group, "session_intervals", bio.session_intervals, "s", "session start and end")
+    layers = group.create_group("layers")
+    for layer, species in bio.layers.items():
+        layer_group = layers.create_group(layer)
+        for name, values in species.items():
+            _write(layer_group, name, values, bio.units.get(name, "1"))
+            layer_group[name].attrs["columns"] = np.array(["mean", "p10", "p90"], dtype="S")
+    fields = group.create_group("fields")
+    for name, values in bio.fields.items():
+        _write(fields, name, values, bio.units.get(name, "1"))
+    _write(group, "final_state", bio.final_state, "mixed", "(cells, species) at the final time")
+    group["final_state"].attrs["species_units"] = np.array(
+        [bio.units.get(s, "1") for s in bio.species], dtype="S"
+    )
+
+
+def _strings(values: Any) -> tuple[str, ...]:
+    return tuple(v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(values))
+
+
+def _read_group_arrays(group: h5py.Group) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    arrays: dict[str, np.ndarray] = {}
+    units: dict[str, str] = {}
+    for name, item in group.items():
+        if isinstance(item, h5py.Dataset):
+            arrays[name] = item[()]
+            units[name] = str(item.attrs.get("units", "1"))
+    return arrays, units
+
+
+def _read_stats(group: h5py.Group) -> dict[str, dict[str, np.ndarray]]:
+    return {
+        layer: {name: ds[()] for name, ds in layer_group.items()}
+        for layer, layer_group in group.items()
+    }
+
+
+def read_result(path: str | Path) -> RunResult:
+    """Read a ``result.h5`` back into a :class:`RunResult`.
+
+    Raises
+    ------
+    tissue_sim.errors.InputError
+        If the file does not exist or is not a tissue_sim result.
+    """
+    from tissue_sim.errors import InputError
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=str(path))
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise InputError(f"not an HDF5 file ({exc})", file=str(path)) from None
+    with f:
+        if "format_version" not in f.attrs or "mesh" not in f:
+            raise InputError("not a tissue_sim result (no /mesh or format_version)", file=str(path))
+        m = f["mesh"]
+        mesh = MeshOutput(
+            points=m["points"][()],
+            cells=m["cells"][()],
+            linear_cells=m["linear_cells"][()],
+            element=str(m.attrs["element"]),
+            cell_layer=m["cell_layer"][()],
+            layer_names=_strings(m.attrs["layer_names"]),
+            cell_volume=m["cell_volume"][()],
+            interfaces=tuple(float(z) for z in m.attrs["interfaces"]),
+        )
+        g = f["mechanics"]
+        scalars, scalar_units = _read_group_arrays(g["cell"])
+        mechanics = MechanicsOutput(
+            frame_time=g["frame_time"][()],
+            frame_step=g["frame_step"][()],
+            step_names=_strings(g.attrs["step_names"]),
+            displacement=g["displacement"][()],
+            cell_strain=g["cell_strain"][()],
+            cell_stress=g["cell_stress"][()],
+            cell_scalars=scalars,
+            applied_force=g["applied_force"][()],
+            base_reaction=g["base_reaction"][()],
+            layer_stats=_read_stats(g["layer_stats"]),
+            units=scalar_units,
+            solver=json.loads(g.attrs.get("solver", "{}")),
+            model=str(g.attrs.get("model", "linear")),
+        )
+        stimulus = None
+        if "stimulus" in f:
+            s = f["stimulus"]
+            features, units = _read_group_arrays(s)
+            stimulus = StimulusOutput(
+                features=features,
+                units=units,
+                layer_stats=_read_stats(s["layer_stats"]),
+                effective_measure=str(s.attrs["effective_measure"]),
+            )
+        biology = None
+        if "biology" in f:
+            b = f["biology"]
+            species = _strings(b.attrs["species"])
+            units_by_species = {
+                name: str(ds.attrs.get("units", "1")) for name, ds in b["fields"].items()
+            }
+            for layer_group in b["layers"].values():
+                for name, ds in layer_group.items():
+                    units_by_species.setdefault(name, str(ds.attrs.get("units", "1")))
+            biology = BiologyOutput(
+                time=b["time"][()],
+                species=species,
+                layers=_read_stats(b["layers"]),
+                field_times=b["output_times"][()],
+                fields={name: ds[()] for name, ds in b["fields"].items()},
+                final_state=b["final_state"][()],
+                units=units_by_species,
+                models=_strings(b.attrs["models"]),
+                initial_state=str(b.attrs["initial_state"]),
+                session_intervals=b["session_intervals"][()],
+                parameters={
+                    k: tuple(v) for k, v in json.loads(b.attrs.get("parameters", "{}")).items()
+                },
+                statistics=json.loads(b.attrs.get("statistics", "{}")),
+            )
+        return RunResult(
+            name=str(f.attrs["name"]),
+            config=str(f.attrs["config"]),
+            config_source=str(f.attrs["config_source"]),
+            config_hash=str(f.attrs["config_hash"]),
+            mesh=mesh,
+            mechanics=mechanics,
+            stimulus=stimulus,
+            biology=biology,
+            provenance=json.loads(f.attrs.get("provenance", "{}")),
+            timings=json.loads(f.attrs.get("timings", "{}")),
+            sources=json.loads(f.attrs.get("sources", "{}")),
+        )

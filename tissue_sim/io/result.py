@@ -1,0 +1,213 @@
+"""The in-memory result of a run: plain arrays grouped by stage.
+
+Built by :func:`tissue_sim.pipeline.run`, written by :func:`tissue_sim.io.write_result`
+and read back by :func:`tissue_sim.io.read_result`. ``docs/results-format.md``
+documents the matching HDF5 layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "STATISTICS_COLUMNS",
+    "BiologyOutput",
+    "MechanicsOutput",
+    "MeshOutput",
+    "RunResult",
+    "StimulusOutput",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Columns of every ``layer_stats`` dataset.
+STATISTICS_COLUMNS = ("mean", "max", "p10", "p50", "p90")
+
+
+@dataclass
+class MeshOutput:
+    """The mesh as written to ``/mesh``.
+
+    Attributes
+    ----------
+    points
+        Node coordinates ``(n, 3)`` [m].
+    cells
+        Node indices per cell in basix order ``(m, k)``.
+    linear_cells
+        Vertex-only connectivity ``(m, 4|8)`` (VTK/XDMF order for the linear cell).
+    element
+        ``P1``, ``P2``, ``Q1`` or ``Q2``.
+    cell_layer
+        Layer index per cell ``(m,)``.
+    layer_names
+        Layer names, top first.
+    cell_volume
+        Cell volumes ``(m,)`` [m³].
+    interfaces
+        Layer interface heights, bottom to top [m].
+    """
+
+    points: FloatArray
+    cells: NDArray[np.int64]
+    linear_cells: NDArray[np.int64]
+    element: str
+    cell_layer: NDArray[np.int32]
+    layer_names: tuple[str, ...]
+    cell_volume: FloatArray
+    interfaces: tuple[float, ...]
+
+
+@dataclass
+class MechanicsOutput:
+    """Mechanics of every load frame (frames of all techniques, concatenated).
+
+    Attributes
+    ----------
+    frame_time
+        Time of each frame within its technique's cycle ``(K,)`` [s].
+    frame_step
+        Index of the technique (session step) each frame belongs to ``(K,)``.
+    step_names
+        Technique name of each step.
+    displacement
+        ``(K, n, 3)`` [m].
+    cell_strain, cell_stress
+        ``(K, m, 3, 3)`` [-] and [Pa].
+    cell_scalars
+        Derived scalar fields ``name → (K, m)`` (principal, shear, octahedral and
+        volumetric strains, von Mises stress, strain-energy density).
+    applied_force, base_reaction
+        ``(K, 3)`` [N].
+    layer_stats
+        ``layer → quantity → (K, 5)`` columns :data:`STATISTICS_COLUMNS`.
+    units
+        Unit of every cell scalar.
+    solver
+        Solver statistics (method, set-up time, iterations per solve).
+    model
+        ``linear`` or ``hyperelastic``.
+    """
+
+    frame_time: FloatArray
+    frame_step: NDArray[np.int32]
+    step_names: tuple[str, ...]
+    displacement: FloatArray
+    cell_strain: FloatArray
+    cell_stress: FloatArray
+    cell_scalars: dict[str, FloatArray]
+    applied_force: FloatArray
+    base_reaction: FloatArray
+    layer_stats: dict[str, dict[str, FloatArray]]
+    units: dict[str, str]
+    solver: dict[str, Any] = field(default_factory=dict)
+    model: str = "linear"
+
+
+@dataclass
+class StimulusOutput:
+    """Dose features per material point (cell) for each technique step.
+
+    Attributes
+    ----------
+    features
+        ``feature → (m,)`` for a single technique, or ``(S, m)`` with one row per step.
+    units
+        Unit of every feature.
+    layer_stats
+        ``layer → feature → (5,)`` or ``(S, 5)`` columns :data:`STATISTICS_COLUMNS`.
+    effective_measure
+        The effective strain measure the features are based on.
+    """
+
+    features: dict[str, FloatArray]
+    units: dict[str, str]
+    layer_stats: dict[str, dict[str, FloatArray]]
+    effective_measure: str
+
+
+@dataclass
+class BiologyOutput:
+    """Cell response over the treatment course.
+
+    Attributes
+    ----------
+    time
+        Output times of the layer summaries ``(T,)`` [s].
+    species
+        Species names; ``units`` gives their units.
+    layers
+        ``layer → species → (T, 3)``: volume-weighted mean, 10th and 90th percentile.
+    field_times
+        Times of the full fields ``(F,)`` [s].
+    fields
+        ``species → (F, m)`` per-cell values at ``field_times``.
+    final_state
+        ``(m, S)`` every species at every cell at the final time.
+    units
+        Unit per species.
+    models
+        Names of the composed models.
+    initial_state
+        Name of the initial-state preset.
+    session_intervals
+        ``(N, 2)`` session start and end times [s].
+    parameters
+        Parameter name → (value, unit, source).
+    statistics
+        Integrator statistics.
+    """
+
+    time: FloatArray
+    species: tuple[str, ...]
+    layers: dict[str, dict[str, FloatArray]]
+    field_times: FloatArray
+    fields: dict[str, FloatArray]
+    final_state: FloatArray
+    units: dict[str, str]
+    models: tuple[str, ...]
+    initial_state: str
+    session_intervals: FloatArray
+    parameters: dict[str, tuple[float, str, str]] = field(default_factory=dict)
+    statistics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    name
+        Scenario name.
+    config
+        The resolved scenario as YAML text (SI values, all defaults).
+    config_source
+        The scenario as the user wrote it (after ``--set``), YAML text.
+    config_hash
+        SHA-256 of the resolved scenario.
+    mesh, mechanics, stimulus, biology
+        The stages' outputs (``stimulus``/``biology`` may be ``None``).
+    provenance
+        Versions, time, machine, seed.
+    timings
+        Wall time per stage [s].
+    sources
+        Key path → citation of the tissue parameters used.
+    """
+
+    name: str
+    config: str
+    config_source: str
+    config_hash: str
+    mesh: MeshOutput
+    mechanics: MechanicsOutput
+    stimulus: StimulusOutput | None = None
+    biology: BiologyOutput | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,374 @@
+"""Scenario → result: the only place that strings the stages together.
+
+``run(scenario)`` builds the mesh, solves the mechanics of every load frame of the
+session's techniques, turns each material point's strain history into dose features,
+integrates the cell-response models over the treatment course, and returns a
+:class:`~tissue_sim.io.RunResult`. ``run_to_directory`` also writes ``result.h5``,
+the XDMF files, the figures and the report.
+
+Material points are the cells of the mesh: strains and stresses are volume-averaged
+over each cell's quadrature points, and the biology runs once per cell with the cell
+volume as its weight.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+from numpy.typing import NDArray
+
+from tissue_sim.config import Scenario
+from tissue_sim.errors import RunError
+from tissue_sim.fem.solvers import LinearSolver
+from tissue_sim.geometry.block import BlockSpec, mesh_block
+from tissue_sim.geometry.layer_statistics import layer_statistics
+from tissue_sim.geometry.mesh import Mesh
+from tissue_sim.io import (
+    STATISTICS_COLUMNS,
+    MechanicsOutput,
+    MeshOutput,
+    RunResult,
+    StimulusOutput,
+    provenance,
+    write_result,
+    write_xdmf,
+)
+from tissue_sim.loading import TechniqueStep, technique_footprint
+from tissue_sim.mechanics.frames import (
+    FrameSolution,
+    base_condition,
+    skin_quadrature,
+    solve_linear_frames,
+)
+from tissue_sim.mechanics.linear import LinearElasticProblem
+from tissue_sim.mechanics.materials import LinearElasticMaterial
+from tissue_sim.mechanics.strain_measures import (
+    octahedral_shear_strain,
+    principal_strains,
+    volumetric_strain,
+    von_mises_stress,
+)
+from tissue_sim.stimulus import FEATURE_UNITS, compute_features
+
+__all__ = ["CELL_SCALAR_UNITS", "StageTimer", "build_mesh", "run", "run_to_directory"]
+
+FloatArray = NDArray[np.float64]
+
+#: Units of the derived per-cell scalar fields written to ``/mechanics/cell``.
+CELL_SCALAR_UNITS = {
+    "max_principal_strain": "1",
+    "mid_principal_strain": "1",
+    "min_principal_strain": "1",
+    "max_shear_strain": "1",
+    "octahedral_shear_strain": "1",
+    "volumetric_strain": "1",
+    "von_mises_stress": "Pa",
+    "pressure": "Pa",
+    "strain_energy_density": "J/m**3",
+}
+
+_HEX_VTK_ORDER = np.array([0, 1, 3, 2, 4, 5, 7, 6])
+
+#: progress(stage, fraction in [0, 1]) — called as the run advances
+ProgressCallback = Callable[[str, float], None]
+
+
+@dataclass
+class StageTimer:
+    """Wall time per stage [s]."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time the enclosed block as stage ``name``."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def build_mesh(scenario: Scenario) -> Mesh:
+    """Mesh the scenario's block, refined under the footprint of all its techniques."""
+    tissue = scenario.tissue
+    block = BlockSpec(
+        tissue.size, tissue.layer_names, tuple(lay.thickness for lay in tissue.layers)
+    )
+    boxes = np.array([technique_footprint(step.technique) for step in scenario.loading.steps])
+    footprint = (boxes[:, 0].min(), boxes[:, 1].max(), boxes[:, 2].min(), boxes[:, 3].max())
+    return mesh_block(
+        block,
+        element=scenario.mesh.element,
+        size=scenario.mesh.size,
+        footprint=footprint,
+        margin=scenario.mesh.margin,
+        growth=scenario.mesh.growth,
+        max_size=scenario.mesh.max_size,
+        min_layer_elements=scenario.mesh.min_layer_elements,
+    )
+
+
+def _smallest_load_feature(steps: tuple[TechniqueStep, ...]) -> float:
+    sizes = []
+    for step in steps:
+        patch = getattr(step.technique, "patch", None)
+        if patch is None:
+            continue
+        smallest = min(patch.semi_axes)
+        if patch.profile == "smooth":
+            smallest *= max(patch.edge_width, 0.05)
+        sizes.append(smallest)
+    return min(sizes) if sizes else 1e-2
+
+
+def _cell_scalars(
+    strain: FloatArray, stress: FloatArray, energy: FloatArray
+) -> dict[str, FloatArray]:
+    principal = principal_strains(strain)
+    return {
+        "max_principal_strain": principal[..., 0],
+        "mid_principal_strain": principal[..., 1],
+        "min_principal_strain": principal[..., 2],
+        "max_shear_strain": principal[..., 0] - principal[..., 2],
+        "octahedral_shear_strain": octahedral_shear_strain(strain),
+        "volumetric_strain": volumetric_strain(strain),
+        "von_mises_stress": von_mises_stress(stress),
+        "pressure": -np.trace(stress, axis1=-2, axis2=-1) / 3.0,
+        "strain_energy_density": energy,
+    }
+
+
+def _stats_table(
+    values: FloatArray, layers: NDArray[np.int32], weights: FloatArray, names: tuple[str, ...]
+) -> dict[str, FloatArray]:
+    """Per layer: (K, 5) statistics of a (K, m) field (or (5,) of an (m,) field)."""
+    frames = np.atleast_2d(values)
+    out = {name: np.empty((frames.shape[0], len(STATISTICS_COLUMNS))) for name in names}
+    for k, row in enumerate(frames):
+        stats = layer_statistics(row, layers, weights)
+        for index, name in enumerate(names):
+            if index in stats:
+                out[name][k] = [stats[index][c] for c in STATISTICS_COLUMNS]
+            else:
+                out[name][k] = np.nan
+    if np.ndim(values) == 1:
+        return {name: table[0] for name, table in out.items()}
+    return out
+
+
+def _layer_stats(
+    fields: dict[str, FloatArray], mesh: Mesh, volume: FloatArray
+) -> dict[str, dict[str, FloatArray]]:
+    per_layer: dict[str, dict[str, FloatArray]] = {name: {} for name in mesh.layer_names}
+    for quantity, values in fields.items():
+        table = _stats_table(values, mesh.cell_layer, volume, mesh.layer_names)
+        for layer, stats in table.items():
+            per_layer[layer][quantity] = stats
+    return per_layer
+
+
+def _materials(scenario: Scenario) -> list[LinearElasticMaterial]:
+    return [
+        LinearElasticMaterial(layer.youngs_modulus, layer.poisson_ratio)
+        for layer in scenario.tissue.layers
+    ]
+
+
+def _fibre_directions(scenario: Scenario, mesh: Mesh) -> FloatArray | None:
+    angles = [layer.fibre_angle for layer in scenario.tissue.layers]
+    if all(angle is None for angle in angles):
+        return None
+    per_layer = np.full((len(angles), 3), np.nan)
+    for index, angle in enumerate(angles):
+        if angle is not None:
+            per_layer[index] = (np.cos(angle), np.sin(angle), 0.0)
+    return per_layer[mesh.cell_layer]
+
+
+def _mechanics(
+    scenario: Scenario, mesh: Mesh, timer: StageTimer, progress: ProgressCallback | None
+) -> tuple[list[FrameSolution], FloatArray]:
+    if scenario.mechanics.model != "linear":
+        raise RunError(
+            f"mechanics.model = {scenario.mechanics.model!r} is not available in this pipeline"
+        )
+    problem = LinearElasticProblem(
+        mesh, _materials(scenario), formulation=scenario.mechanics.formulation
+    )
+    condition = base_condition(mesh, scenario.mechanics.sides)
+    quadrature = skin_quadrature(mesh, _smallest_load_feature(scenario.loading.steps))
+    solver: LinearSolver | None = None
+    solutions = []
+    steps = scenario.loading.steps
+    for index, step in enumerate(steps):
+        solution, solver = solve_linear_frames(
+            problem,
+            condition,
+            step.frames(),
+            quadrature,
+            solver=solver,
+            method=scenario.mechanics.solver,
+            rtol=scenario.mechanics.rtol,
+        )
+        solutions.append(solution)
+        if progress is not None:
+            progress("mechanics", (index + 1) / len(steps))
+    return solutions, problem.cell_volumes()
+
+
+def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunResult:
+    """Run a scenario through every stage and return its result (nothing is written).
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario (see :func:`tissue_sim.load_config`).
+    progress
+        Optional callback ``progress(stage, fraction)``.
+
+    Returns
+    -------
+    RunResult
+        Mesh, mechanics per frame, stimulus features, biology, provenance, timings.
+
+    Raises
+    ------
+    tissue_sim.errors.RunError
+        If a solver fails or an element inverts.
+    """
+    timer = StageTimer()
+    with timer.stage("mesh"):
+        mesh = build_mesh(scenario)
+    if progress is not None:
+        progress("mesh", 1.0)
+    with timer.stage("mechanics"):
+        solutions, volume = _mechanics(scenario, mesh, timer, progress)
+        strain = np.concatenate([s.cell_strain for s in solutions])
+        stress = np.concatenate([s.cell_stress for s in solutions])
+        energy = np.concatenate([s.cell_energy_density for s in solutions])
+        scalars = _cell_scalars(strain, stress, energy)
+        steps = scenario.loading.steps
+        mechanics = MechanicsOutput(
+            frame_time=np.concatenate([step.frames().frame_times for step in steps]),
+            frame_step=np.concatenate(
+                [
+                    np.full(s.displacement.shape[0], i, dtype=np.int32)
+                    for i, s in enumerate(solutions)
+                ]
+            ),
+            step_names=tuple(step.technique.name for step in steps),
+            displacement=np.concatenate([s.displacement for s in solutions]),
+            cell_strain=strain,
+            cell_stress=stress,
+            cell_scalars=scalars,
+            applied_force=np.concatenate([s.applied_force for s in solutions]),
+            base_reaction=np.concatenate([s.base_reaction for s in solutions]),
+            layer_stats=_layer_stats(scalars, mesh, volume),
+            units=dict(CELL_SCALAR_UNITS),
+            solver=_solver_summary(solutions, mesh),
+            model=scenario.mechanics.model,
+        )
+    with timer.stage("stimulus"):
+        stimulus = _stimulus(scenario, mesh, solutions, volume)
+    if progress is not None:
+        progress("stimulus", 1.0)
+    vertex_cells = mesh.linear_cells()
+    if mesh.vertices_per_cell == 8:
+        vertex_cells = vertex_cells[:, _HEX_VTK_ORDER]
+    mesh_output = MeshOutput(
+        points=mesh.points,
+        cells=mesh.cells,
+        linear_cells=vertex_cells,
+        element=mesh.element,
+        cell_layer=mesh.cell_layer,
+        layer_names=mesh.layer_names,
+        cell_volume=volume,
+        interfaces=mesh.interfaces,
+    )
+    config_hash = scenario.config_hash()
+    return RunResult(
+        name=scenario.name,
+        config=yaml.safe_dump(scenario.resolved(), sort_keys=False),
+        config_source=yaml.safe_dump(dict(scenario.raw), sort_keys=False),
+        config_hash=config_hash,
+        mesh=mesh_output,
+        mechanics=mechanics,
+        stimulus=stimulus,
+        provenance=provenance(config_hash),
+        timings=dict(timer.timings),
+        sources=dict(scenario.tissue.sources),
+    )
+
+
+def _solver_summary(solutions: list[FrameSolution], mesh: Mesh) -> dict[str, object]:
+    statistics = solutions[-1].statistics
+    return {
+        "method": statistics.method,
+        "unknowns": 3 * mesh.num_points,
+        "setup_seconds": statistics.setup_seconds,
+        "solve_seconds": statistics.solve_seconds,
+        "iterations": list(statistics.iterations),
+        "max_relative_residual": max(statistics.relative_residuals, default=0.0),
+    }
+
+
+def _stimulus(
+    scenario: Scenario, mesh: Mesh, solutions: list[FrameSolution], volume: FloatArray
+) -> StimulusOutput:
+    fibres = _fibre_directions(scenario, mesh)
+    per_step = []
+    for step, solution in zip(scenario.loading.steps, solutions, strict=True):
+        frames = step.frames()
+        per_step.append(
+            compute_features(
+                solution.cell_strain,
+                frames.frame_times,
+                cycle_period=frames.cycle_period,
+                threshold=scenario.stimulus.threshold,
+                session_duration=step.duration,
+                effective_measure=scenario.stimulus.effective_measure,
+                fibre_directions=fibres,
+            )
+        )
+    names = tuple(per_step[0])
+    if len(per_step) == 1:
+        features = dict(per_step[0])
+    else:
+        features = {name: np.stack([f[name] for f in per_step]) for name in names}
+    return StimulusOutput(
+        features=features,
+        units={name: FEATURE_UNITS[name] for name in names},
+        layer_stats=_layer_stats(features, mesh, volume),
+        effective_measure=scenario.stimulus.effective_measure,
+    )
+
+
+def run_to_directory(
+    scenario: Scenario,
+    directory: str | Path,
+    *,
+    figures: bool | None = None,
+    report: bool | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[RunResult, Path]:
+    """Run a scenario and write ``result.h5`` (atomically) and the XDMF files into ``directory``.
+
+    Returns
+    -------
+    result, path
+        The result and the path of ``result.h5``.
+    """
+    directory = Path(directory)
+    result = run(scenario, progress=progress)
+    timer = StageTimer(result.timings)
+    with timer.stage("output"):
+        path = write_result(result, directory / "result.h5")
+        write_xdmf(result, path)
+    return result, path

@@ -62,14 +62,23 @@ def _evaluate(text: str, **values: np.ndarray) -> np.ndarray:
 def test_functions_match_their_definitions() -> None:
     x = np.array([-0.5, 0.0, 0.3, 1.0, 4.0])
     y = np.array([1.0, 2.0, 0.5, 3.0, 0.25])
-    assert np.allclose(_evaluate("hill(x, 0.5, 2)", x=x), np.maximum(x, 0) ** 2 / (0.25 + np.maximum(x, 0) ** 2))
-    assert np.allclose(_evaluate("hill_rep(x, 0.5, 3)", x=x), 0.125 / (0.125 + np.maximum(x, 0) ** 3))
-    assert np.allclose(_evaluate("exp(y) - log(y) + sqrt(y) + abs(x)", x=x, y=y),
-                       np.exp(y) - np.log(y) + np.sqrt(y) + np.abs(x))
-    assert np.allclose(_evaluate("min(x, y, 0.4) + max(x, y)", x=x, y=y),
-                       np.minimum(np.minimum(x, y), 0.4) + np.maximum(x, y))
-    assert np.allclose(_evaluate("-x ** 2 / (1 + y) ** -1.5 + 2 ** y", x=x, y=y),
-                       -(x**2) / (1 + y) ** -1.5 + 2**y)
+    assert np.allclose(
+        _evaluate("hill(x, 0.5, 2)", x=x), np.maximum(x, 0) ** 2 / (0.25 + np.maximum(x, 0) ** 2)
+    )
+    assert np.allclose(
+        _evaluate("hill_rep(x, 0.5, 3)", x=x), 0.125 / (0.125 + np.maximum(x, 0) ** 3)
+    )
+    assert np.allclose(
+        _evaluate("exp(y) - log(y) + sqrt(y) + abs(x)", x=x, y=y),
+        np.exp(y) - np.log(y) + np.sqrt(y) + np.abs(x),
+    )
+    assert np.allclose(
+        _evaluate("min(x, y, 0.4) + max(x, y)", x=x, y=y),
+        np.minimum(np.minimum(x, y), 0.4) + np.maximum(x, y),
+    )
+    assert np.allclose(
+        _evaluate("-x ** 2 / (1 + y) ** -1.5 + 2 ** y", x=x, y=y), -(x**2) / (1 + y) ** -1.5 + 2**y
+    )
 
 
 def test_input_only_terms_are_prepared_once() -> None:

@@ -56,7 +56,10 @@ def test_sparse_lu_matches_dense_solves_with_fill_in() -> None:
 def test_session_segments_cut_the_time_line() -> None:
     segments = session_segments([[10.0, 20.0], [30.0, 40.0]], 50.0)
     assert [(s.start, s.end, s.stimulus_on) for s in segments] == [
-        (0.0, 10.0, False), (10.0, 20.0, True), (20.0, 30.0, False), (30.0, 40.0, True),
+        (0.0, 10.0, False),
+        (10.0, 20.0, True),
+        (20.0, 30.0, False),
+        (30.0, 40.0, True),
         (40.0, 50.0, False),
     ]
     with pytest.raises(InputError, match="overlap"):
@@ -76,14 +79,26 @@ def test_steps_land_exactly_on_session_starts_and_ends(tmp_path: Path) -> None:
     )
     model = load_model([str(path)])
     sessions = np.array([[1000.0, 1000.0 + np.pi * 100], [5000.0, 5777.7], [9000.0, 9001.0]])
-    result = simulate(model, {"effective_strain_peak": np.array([1.0, 2.0])}, sessions, 1e4,
-                      summary_times=[1e4], rtol=1e-3, atol=1e-6)
+    result = simulate(
+        model,
+        {"effective_strain_peak": np.array([1.0, 2.0])},
+        sessions,
+        1e4,
+        summary_times=[1e4],
+        rtol=1e-3,
+        atol=1e-6,
+    )
     on_time = float(np.sum(sessions[:, 1] - sessions[:, 0]))
     assert result.final_state[:, 0] == pytest.approx([on_time, 2 * on_time], rel=1e-12)
 
 
-def _reference(model: CellModel, stimulus: dict[str, np.ndarray], y0: np.ndarray,
-               segments: list[tuple[float, float, bool]], times: np.ndarray) -> np.ndarray:
+def _reference(
+    model: CellModel,
+    stimulus: dict[str, np.ndarray],
+    y0: np.ndarray,
+    segments: list[tuple[float, float, bool]],
+    times: np.ndarray,
+) -> np.ndarray:
     """solve_ivp Radau, rtol 1e-10, on the stacked system; states at ``times``, (K, P, S)."""
     n_points, n_species = y0.shape
     result = np.empty((times.size, n_points, n_species))
@@ -98,8 +113,16 @@ def _reference(model: CellModel, stimulus: dict[str, np.ndarray], y0: np.ndarray
             return block_diag(*model.jacobian(0.0, y.reshape(n_points, n_species), inputs))
 
         inside = times[(times > start) & (times <= end)]
-        solution = solve_ivp(rhs, (start, end), state, method="Radau", jac=jac, rtol=1e-10,
-                             atol=1e-14, t_eval=np.union1d(inside, [end]))
+        solution = solve_ivp(
+            rhs,
+            (start, end),
+            state,
+            method="Radau",
+            jac=jac,
+            rtol=1e-10,
+            atol=1e-14,
+            t_eval=np.union1d(inside, [end]),
+        )
         assert solution.success
         for index, time in enumerate(solution.t):
             result[times == time] = solution.y[:, index].reshape(n_points, n_species)
@@ -119,8 +142,17 @@ def test_integrator_matches_scipy_radau_on_a_small_batch(composed_model) -> None
     t_end = 2 * DAY
     times = np.array([0.0, 9.25 * HOUR, 9.5 * HOUR, 13.37 * HOUR, DAY + 9.1 * HOUR, t_end])
     y0 = composed_model.initial_state("acute_exercise_damage")
-    result = simulate(composed_model, stimulus, sessions, t_end, initial_state=y0,
-                      summary_times=times, field_times=times, rtol=1e-6, atol=1e-10)
+    result = simulate(
+        composed_model,
+        stimulus,
+        sessions,
+        t_end,
+        initial_state=y0,
+        summary_times=times,
+        field_times=times,
+        rtol=1e-6,
+        atol=1e-10,
+    )
     segments = [(s.start, s.end, s.stimulus_on) for s in session_segments(sessions, t_end)]
     reference = _reference(composed_model, stimulus, np.tile(y0, (3, 1)), segments, times)
     scale = np.abs(reference).max(axis=(0, 1))
@@ -140,9 +172,18 @@ def test_summaries_are_weighted_means_and_percentiles_per_group(composed_model) 
     groups = rng.integers(0, 3, n_points)
     weights = rng.uniform(0.1, 2.0, n_points)
     times = np.array([0.0, 0.3 * HOUR, 2 * HOUR, 6 * HOUR])
-    result = simulate(composed_model, stimulus, [[0.0, HOUR]], 6 * HOUR, summary_times=times,
-                      field_times=times, groups=groups, weights=weights,
-                      initial_state="chronic_overuse", chunk_size=16)
+    result = simulate(
+        composed_model,
+        stimulus,
+        [[0.0, HOUR]],
+        6 * HOUR,
+        summary_times=times,
+        field_times=times,
+        groups=groups,
+        weights=weights,
+        initial_state="chronic_overuse",
+        chunk_size=16,
+    )
     assert result.group_labels.tolist() == [0, 1, 2]
     for name in ("fak", "tgfb1_latent", "m1"):
         column = composed_model.species_index(name)
@@ -156,15 +197,18 @@ def test_summaries_are_weighted_means_and_percentiles_per_group(composed_model) 
             for k in range(times.size):
                 order = np.argsort(values[k])
                 cumulative = np.cumsum(w[order]) - 0.5 * w[order]
-                expected = np.interp([0.1 * w.sum(), 0.9 * w.sum()], cumulative,
-                                     values[k][order])
+                expected = np.interp([0.1 * w.sum(), 0.9 * w.sum()], cumulative, values[k][order])
                 assert summary[k, g, 1:] == pytest.approx(expected, rel=1e-12)
-    uniform = simulate(composed_model, stimulus, [[0.0, HOUR]], 6 * HOUR, summary_times=times,
-                       field_times=times)
+    uniform = simulate(
+        composed_model, stimulus, [[0.0, HOUR]], 6 * HOUR, summary_times=times, field_times=times
+    )
     hazen = np.percentile(uniform.fields, [10, 90], axis=1, method="hazen")
-    assert np.allclose(np.moveaxis(np.stack([uniform.summaries[n][:, 0, 1:] for n in
-                                             composed_model.species_names]), 0, 1),
-                       np.moveaxis(hazen, 0, -1))
+    assert np.allclose(
+        np.moveaxis(
+            np.stack([uniform.summaries[n][:, 0, 1:] for n in composed_model.species_names]), 0, 1
+        ),
+        np.moveaxis(hazen, 0, -1),
+    )
 
 
 def test_chunking_does_not_change_results(composed_model) -> None:
@@ -175,19 +219,28 @@ def test_chunking_does_not_change_results(composed_model) -> None:
         "effective_strain_mean": rng.uniform(0.0, 0.05, n_points),
         "strain_rate_peak": rng.uniform(0.0, 0.3, n_points),
     }
-    kwargs = {"summary_times": [0.0, 6 * HOUR], "rtol": 1e-6, "atol": 1e-10,
-              "initial_state": "acute_exercise_damage"}
-    whole = simulate(composed_model, stimulus, [[HOUR, 2 * HOUR]], 6 * HOUR, chunk_size=1000,
-                     **kwargs)
-    pieces = simulate(composed_model, stimulus, [[HOUR, 2 * HOUR]], 6 * HOUR, chunk_size=7,
-                      **kwargs)
+    kwargs = {
+        "summary_times": [0.0, 6 * HOUR],
+        "rtol": 1e-6,
+        "atol": 1e-10,
+        "initial_state": "acute_exercise_damage",
+    }
+    whole = simulate(
+        composed_model, stimulus, [[HOUR, 2 * HOUR]], 6 * HOUR, chunk_size=1000, **kwargs
+    )
+    pieces = simulate(
+        composed_model, stimulus, [[HOUR, 2 * HOUR]], 6 * HOUR, chunk_size=7, **kwargs
+    )
     assert pieces.stats.n_chunks == 5 and whole.stats.n_chunks == 1
     assert np.allclose(pieces.final_state, whole.final_state, rtol=1e-5, atol=1e-9)
 
 
 def test_simulate_rejects_bad_input(composed_model) -> None:
-    stimulus = {"effective_strain_peak": [0.1, 0.2], "effective_strain_mean": 0.0,
-                "strain_rate_peak": 0.0}
+    stimulus = {
+        "effective_strain_peak": [0.1, 0.2],
+        "effective_strain_mean": 0.0,
+        "strain_rate_peak": 0.0,
+    }
     with pytest.raises(InputError, match="needed by the cell model"):
         simulate(composed_model, {"effective_strain_peak": [0.1]}, [], DAY)
     with pytest.raises(InputError, match="point count"):

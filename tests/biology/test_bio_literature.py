@@ -32,14 +32,22 @@ def standley(fibroblast_model: CellModel) -> dict[str, dict[str, float]]:
     model = fibroblast_model
     rms = simulate(model, RMS, [[0.0, 8 * HOUR]], 24 * HOUR, summary_times=[24 * HOUR], **TIGHT)
     iomt = simulate(model, MFR, [[0.0, 60.0]], 24 * HOUR, summary_times=[24 * HOUR], **TIGHT)
-    first = simulate(model, RMS, [[0.0, 8 * HOUR]], 8 * HOUR, summary_times=[8 * HOUR],
-                     **TIGHT)
-    both = simulate(model, MFR, [[0.0, 60.0]], 16 * HOUR, initial_state=first.final_state,
-                    summary_times=[16 * HOUR], **TIGHT)
-    return {"rms": _state(model, rms), "iomt": _state(model, iomt),
-            "both": _state(model, both), "healthy": dict(zip(model.species_names,
-                                                             model.initial_state(),
-                                                             strict=True))}
+    first = simulate(model, RMS, [[0.0, 8 * HOUR]], 8 * HOUR, summary_times=[8 * HOUR], **TIGHT)
+    both = simulate(
+        model,
+        MFR,
+        [[0.0, 60.0]],
+        16 * HOUR,
+        initial_state=first.final_state,
+        summary_times=[16 * HOUR],
+        **TIGHT,
+    )
+    return {
+        "rms": _state(model, rms),
+        "iomt": _state(model, iomt),
+        "both": _state(model, both),
+        "healthy": dict(zip(model.species_names, model.initial_state(), strict=True)),
+    }
 
 
 def test_meltzer_standley_2007_rms_raises_il6_and_il1b_at_24_h(standley) -> None:
@@ -73,8 +81,16 @@ def test_wakefield_1990_active_tgfb1_half_life_is_2_to_3_minutes(tgfb1_model: Ce
     active = tgfb1_model.species_index("tgfb1_active")
     raised[active] = 10 * healthy[active]
     times = np.array([0.0, 120.0, 180.0])
-    result = simulate(tgfb1_model, {"effective_strain_peak": 0.0}, [], 180.0,
-                      initial_state=raised, field_times=times, summary_times=times, **TIGHT)
+    result = simulate(
+        tgfb1_model,
+        {"effective_strain_peak": 0.0},
+        [],
+        180.0,
+        initial_state=raised,
+        field_times=times,
+        summary_times=times,
+        **TIGHT,
+    )
     excess = result.fields[:, 0, active] - healthy[active]
     assert excess[1] / excess[0] > 0.5 > excess[2] / excess[0]
 
@@ -87,8 +103,15 @@ def test_wakefield_1990_latent_tgfb1_outlives_100_minutes(tgfb1_model: CellModel
     raised = healthy.copy()
     latent = tgfb1_model.species_index("tgfb1_latent")
     raised[latent] = 2 * healthy[latent]
-    result = simulate(tgfb1_model, {"effective_strain_peak": 0.0}, [], 100 * 60.0,
-                      initial_state=raised, summary_times=[100 * 60.0], **TIGHT)
+    result = simulate(
+        tgfb1_model,
+        {"effective_strain_peak": 0.0},
+        [],
+        100 * 60.0,
+        initial_state=raised,
+        summary_times=[100 * 60.0],
+        **TIGHT,
+    )
     assert result.final_state[0, latent] - healthy[latent] > 0.5 * healthy[latent]
 
 
@@ -98,8 +121,12 @@ def manual_therapy(composed_model: CellModel) -> dict[str, BiologyResult]:
     days = [day for day in range(21) if day % 7 < 5]
     sessions = [[day * DAY + 10 * HOUR, day * DAY + 10.5 * HOUR] for day in days]
     times = np.array([0.0, DAY, 3 * DAY, 7 * DAY, 14 * DAY, 21 * DAY])
-    kwargs = {"initial_state": "chronic_overuse", "summary_times": times, "rtol": 1e-6,
-              "atol": 1e-10}
+    kwargs = {
+        "initial_state": "chronic_overuse",
+        "summary_times": times,
+        "rtol": 1e-6,
+        "atol": 1e-10,
+    }
     return {
         "treated": simulate(composed_model, MMT, sessions, 21 * DAY, **kwargs),
         "untreated": simulate(composed_model, MMT, np.empty((0, 2)), 21 * DAY, **kwargs),

@@ -44,7 +44,6 @@ def _hill_rep(x: sympy.Expr, k: sympy.Expr, n: sympy.Expr) -> sympy.Expr:
     return k**n / (k**n + x_pos**n)
 
 
-
 #: Allowed function name → (minimum args, maximum args or None, sympy builder).
 FUNCTIONS: Final[dict[str, tuple[int, int | None, Callable[..., sympy.Expr]]]] = {
     "exp": (1, 1, sympy.exp),
@@ -57,9 +56,8 @@ FUNCTIONS: Final[dict[str, tuple[int, int | None, Callable[..., sympy.Expr]]]] =
     "hill_rep": (3, 3, _hill_rep),
 }
 
-_ALLOWED_TEXT = (
-    "allowed: numbers, names, + - * / **, parentheses and calls of "
-    + ", ".join(sorted(FUNCTIONS))
+_ALLOWED_TEXT = "allowed: numbers, names, + - * / **, parentheses and calls of " + ", ".join(
+    sorted(FUNCTIONS)
 )
 
 _FORBIDDEN_NODES: Final[dict[type, str]] = {
@@ -85,8 +83,9 @@ _FORBIDDEN_NODES: Final[dict[type, str]] = {
 }
 
 
-def parse_expression(text: object, *, file: str | None = None, line: int | None = None,
-                     key: str | None = None) -> sympy.Expr:
+def parse_expression(
+    text: object, *, file: str | None = None, line: int | None = None, key: str | None = None
+) -> sympy.Expr:
     """Parse one rate expression into a sympy expression.
 
     Parameters

@@ -29,8 +29,15 @@ from tissue_sim.biology._sparse_lu import SparseLU
 from tissue_sim.biology._system import CompiledSystem
 from tissue_sim.errors import SolverError
 
-__all__ = ["ESDIRK_A", "ESDIRK_B", "ESDIRK_B_HAT", "ESDIRK_C", "ChunkIntegrator", "Segment",
-           "SolverStats"]
+__all__ = [
+    "ESDIRK_A",
+    "ESDIRK_B",
+    "ESDIRK_B_HAT",
+    "ESDIRK_C",
+    "ChunkIntegrator",
+    "Segment",
+    "SolverStats",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -170,9 +177,10 @@ class ChunkIntegrator:
         self._prepared_off = system.prepare(zeros)
         self._prepared_on = system.prepare(on)
         self._jacobian_map = np.array(
-            [lu.position[(int(i), int(j))] for i, j in zip(
-                system.jacobian_rows, system.jacobian_cols, strict=True
-            )],
+            [
+                lu.position[(int(i), int(j))]
+                for i, j in zip(system.jacobian_rows, system.jacobian_cols, strict=True)
+            ],
             dtype=np.intp,
         )
         self._jacobian_values = np.empty((system.n_jacobian_entries, n_points))
@@ -278,7 +286,7 @@ class ChunkIntegrator:
                 h * _GAMMA * self._jacobian_values.T
             )
             try:
-                self._dense_inverse = np.linalg.inv(dense)
+                self._dense_inverse = np.asarray(np.linalg.inv(dense), dtype=np.float64)
             except np.linalg.LinAlgError:
                 raise SolverError(
                     "the Newton matrix I − hγJ of the cell model is singular at some point"

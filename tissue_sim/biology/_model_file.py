@@ -376,9 +376,7 @@ class _Reader:
             )
         return result
 
-    def read_external(
-        self, species: dict[str, SpeciesDefinition]
-    ) -> dict[str, ExternalDefinition]:
+    def read_external(self, species: dict[str, SpeciesDefinition]) -> dict[str, ExternalDefinition]:
         section = self.mapping(self.data, "external", required=False)
         result: dict[str, ExternalDefinition] = {}
         for name, entry in section.items():
@@ -452,7 +450,7 @@ class _Reader:
     def half_life(self, text: str, line: int, name: str) -> tuple[float, str, str]:
         registry = unit_registry()
         try:
-            quantity = registry.Quantity(text)
+            quantity: pint.Quantity = registry.Quantity(text)
             seconds = float(quantity.to("s").magnitude)
         except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
             raise self.error(
@@ -504,7 +502,10 @@ class _Reader:
                     )
                 number = self.number(entry, species_name, f"preset {preset}")
                 scale, _ = to_si(
-                    1.0, _unit_text_of(self.data, species_name), file=self.file, line=line,
+                    1.0,
+                    _unit_text_of(self.data, species_name),
+                    file=self.file,
+                    line=line,
                     what=species_name,
                 )
                 values[species_name] = number * scale

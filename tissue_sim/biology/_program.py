@@ -143,9 +143,7 @@ class _Hoister:
         if self.is_prepared(expression):
             return self._new(expression)
         if isinstance(expression, sympy.Add | sympy.Mul):
-            fixed = [
-                arg for arg in expression.args if not arg.is_number and self.is_prepared(arg)
-            ]
+            fixed = [arg for arg in expression.args if not arg.is_number and self.is_prepared(arg)]
             others = [self.hoist(arg) for arg in expression.args if arg not in fixed]
             if len(fixed) > 1 or (fixed and not isinstance(fixed[0], sympy.Symbol)):
                 others.append(self._new(expression.func(*fixed)))
@@ -248,11 +246,7 @@ def _compile_mul(expression: sympy.Mul) -> Evaluator:
     for factor in expression.args:
         if factor.is_number:
             coefficient *= float(factor)
-        elif (
-            isinstance(factor, sympy.Pow)
-            and factor.exp.is_number
-            and float(factor.exp) < 0.0
-        ):
+        elif isinstance(factor, sympy.Pow) and factor.exp.is_number and float(factor.exp) < 0.0:
             denominator.append(_compile_pow(factor.base, -factor.exp))
         else:
             numerator.append(_compile(factor))

@@ -55,9 +55,7 @@ class SparseLU:
             cols = sorted(j for j in remaining if (k, j) in filled)
             lower = np.array([self.position[(i, k)] for i in rows], dtype=np.intp)
             upper = np.array([self.position[(k, j)] for j in cols], dtype=np.intp)
-            targets = np.array(
-                [self.position[(i, j)] for i in rows for j in cols], dtype=np.intp
-            )
+            targets = np.array([self.position[(i, j)] for i in rows for j in cols], dtype=np.intp)
             target_lower = np.repeat(lower, len(cols))
             target_upper = np.tile(upper, len(rows))
             self._steps.append(
@@ -151,7 +149,7 @@ class SparseLU:
 
 def _minimum_fill_order(n: int, pattern: set[tuple[int, int]]) -> list[int]:
     """Greedy elimination order that picks, at each step, the node creating least fill."""
-    neighbours = {k: set() for k in range(n)}
+    neighbours: dict[int, set[int]] = {k: set() for k in range(n)}
     for i, j in pattern:
         if i != j:
             neighbours[i].add(j)
@@ -162,9 +160,7 @@ def _minimum_fill_order(n: int, pattern: set[tuple[int, int]]) -> list[int]:
 
         def fill(node: int) -> tuple[int, int, int]:
             adjacent = neighbours[node] & remaining
-            missing = sum(
-                1 for a in adjacent for b in adjacent if a < b and b not in neighbours[a]
-            )
+            missing = sum(1 for a in adjacent for b in adjacent if a < b and b not in neighbours[a])
             return missing, len(adjacent), node
 
         best = min(remaining, key=fill)

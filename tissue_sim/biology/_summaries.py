@@ -99,9 +99,7 @@ class GroupSummarizer:
             cumulative = np.cumsum(ordered_weights, axis=1)
             cumulative -= 0.5 * ordered_weights
             for column, quantile in enumerate(self.quantiles, start=1):
-                result[g, :, column] = _interpolate_rows(
-                    quantile * total, cumulative, ordered
-                )
+                result[g, :, column] = _interpolate_rows(quantile * total, cumulative, ordered)
         return result
 
 

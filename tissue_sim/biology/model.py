@@ -200,9 +200,7 @@ class CellModel:
         self._overrides = dict(overrides)
         self.model_names = tuple(file.name for file in files)
         parameters = {
-            f"{file.name}.{name}": info
-            for file in files
-            for name, info in file.parameters.items()
+            f"{file.name}.{name}": info for file in files for name, info in file.parameters.items()
         }
         self.parameters: dict[str, ParameterInfo] = _apply_overrides(parameters, overrides)
         owners: dict[str, tuple[ModelFile, Species]] = {}
@@ -330,8 +328,8 @@ class CellModel:
                     f"stimulus feature {name!r} is needed by the cell model but was not given"
                 )
             value = np.asarray(inputs[name], dtype=np.float64)
-            values[name] = np.broadcast_to(value, (n_points,)).copy() if value.ndim else float(
-                value
+            values[name] = (
+                np.broadcast_to(value, (n_points,)).copy() if value.ndim else float(value)
             )
         return values
 
@@ -455,9 +453,7 @@ def _apply_overrides(
     return result
 
 
-def _override_value(
-    raw: Any, info: ParameterInfo, registry: pint.UnitRegistry, key: str
-) -> float:
+def _override_value(raw: Any, info: ParameterInfo, registry: pint.UnitRegistry, key: str) -> float:
     where = f"biology.parameters.{key}"
     if isinstance(raw, bool):
         raise InputError(f"expected a number, got {raw!r}", key=where)
@@ -465,10 +461,12 @@ def _override_value(
         value = float(raw)
     elif isinstance(raw, str):
         try:
-            quantity = registry.Quantity(raw).to_base_units()
+            quantity: Any = registry.Quantity(raw).to_base_units()
             target = registry.Quantity(1.0, info.unit if info.unit != "1" else "").to_base_units()
         except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
-            raise InputError(f"cannot read {raw!r} as a quantity in {info.unit}", key=where) from None
+            raise InputError(
+                f"cannot read {raw!r} as a quantity in {info.unit}", key=where
+            ) from None
         if quantity.dimensionality != target.dimensionality:
             raise InputError(f"expected a value in {info.unit}, got {raw!r}", key=where)
         value = float(quantity.magnitude)

@@ -10,7 +10,6 @@ computed on the fly and the full ``(T, P, S)`` history is never stored.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -243,7 +242,7 @@ def simulate(
 
 
 def _default_threads() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
+    return 1
 
 
 def _count_points(
@@ -260,8 +259,9 @@ def _count_points(
     if not isinstance(initial_state, str) and np.ndim(initial_state) == 2:
         sizes.add(np.asarray(initial_state).shape[0])
     if len(sizes) > 1:
-        raise InputError(f"stimulus, groups, weights and states disagree on the point count: "
-                         f"{sorted(sizes)}")
+        raise InputError(
+            f"stimulus, groups, weights and states disagree on the point count: {sorted(sizes)}"
+        )
     if not sizes:
         return 1
     count = sizes.pop()

@@ -134,7 +134,9 @@ class HyperelasticMaterial(ABC):
         """
 
     # -- volumetric part and totals -------------------------------------------------------
-    def volumetric_energy(self, volume_ratio: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def volumetric_energy(
+        self, volume_ratio: ArrayLike
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``U(J)``, ``U'(J)``, ``U''(J)`` of this law's volumetric energy [Pa]."""
         return volumetric_energy(self.volumetric, self.bulk_modulus, volume_ratio)
 
@@ -522,8 +524,10 @@ class FibreReinforced(HyperelasticMaterial):
                 first = k1 / (4.0 * k2) * np.expm1(k2 * x)
                 second = 0.25 * k1 * exponential
         zero = np.zeros_like(x)
-        return np.where(active, energy, zero), np.where(active, first, zero), np.where(
-            active, second, zero
+        return (
+            np.where(active, energy, zero),
+            np.where(active, first, zero),
+            np.where(active, second, zero),
         )
 
     def fibre_strains(self, cbar: FloatArray) -> FloatArray:

@@ -185,7 +185,7 @@ def _fibre_directions(scenario: Scenario, mesh: Mesh) -> FloatArray | None:
     angles = [layer.fibre_angle for layer in scenario.tissue.layers]
     if all(angle is None for angle in angles):
         return None
-    per_layer = np.full((len(angles), 3), np.nan)
+    per_layer = np.zeros((len(angles), 3))  # a zero row: no fibres in that layer
     for index, angle in enumerate(angles):
         if angle is not None:
             per_layer[index] = (np.cos(angle), np.sin(angle), 0.0)
@@ -216,6 +216,7 @@ def _mechanics(
             solver=solver,
             method=scenario.mechanics.solver,
             rtol=scenario.mechanics.rtol,
+            maxiter=scenario.mechanics.max_iterations,
         )
         solutions.append(solution)
         if progress is not None:

@@ -88,6 +88,8 @@ class MechanicsConfig:
         ``auto``, ``direct`` or ``amg``.
     rtol
         Relative residual tolerance of iterative solves.
+    max_iterations
+        Largest number of CG iterations per solve.
     """
 
     model: str = "linear"
@@ -95,6 +97,7 @@ class MechanicsConfig:
     sides: str = "roller"
     solver: str = "auto"
     rtol: float = 1e-8
+    max_iterations: int = 2000
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,7 @@ def _read_mechanics(reader: MappingReader) -> MechanicsConfig:
         sides=reader.choice("sides", ("roller", "free"), "roller"),
         solver=reader.choice("solver", ("auto", "direct", "amg"), "auto"),
         rtol=reader.number("rtol", 1e-8, positive=True, maximum=1e-2),
+        max_iterations=reader.integer("max_iterations", 2000, minimum=1),
     )
     reader.finish()
     return config

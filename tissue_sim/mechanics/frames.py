@@ -119,6 +119,7 @@ def solve_linear_frames(
     solver: LinearSolver | None = None,
     method: str = "auto",
     rtol: float = 1e-8,
+    maxiter: int = 2000,
     use_superposition: bool = True,
 ) -> tuple[FrameSolution, LinearSolver]:
     """Solve every load frame of a technique with one set-up solver.
@@ -137,8 +138,8 @@ def solve_linear_frames(
     solver
         A solver already set up for this problem's constrained matrix (reused across
         the techniques of a session); built when ``None``.
-    method, rtol
-        Solver choice and CG tolerance when a solver is built.
+    method, rtol, maxiter
+        Solver choice, CG tolerance and iteration limit when a solver is built.
     use_superposition
         Solve basis patterns and superpose (exact for linear problems).
 
@@ -162,7 +163,9 @@ def solve_linear_frames(
     timings["loads"] = time.perf_counter() - start - timings["assembly"]
     constrained, rhs = apply_dirichlet(stiffness, loads, condition)
     if solver is None:
-        solver = make_solver(constrained, method=method, rtol=rtol, points=mesh.points)
+        solver = make_solver(
+            constrained, method=method, rtol=rtol, maxiter=maxiter, points=mesh.points
+        )
     nonzero = np.flatnonzero(np.any(loads != 0.0, axis=0))
     pattern_solutions = np.zeros_like(rhs)
     solve_start = time.perf_counter()

@@ -99,8 +99,15 @@ def scipy_bdf(model: CellModel, stimulus: dict[str, np.ndarray], n_days: int) ->
         def rhs(_t: float, y: np.ndarray, inputs: dict[str, np.ndarray] = inputs) -> np.ndarray:
             return model.rhs(0.0, y.reshape(n_points, n_species), inputs).reshape(-1)
 
-        solution = solve_ivp(rhs, (segment.start, segment.end), state, method="BDF",
-                             jac_sparsity=sparsity, rtol=RTOL, atol=ATOL)
+        solution = solve_ivp(
+            rhs,
+            (segment.start, segment.end),
+            state,
+            method="BDF",
+            jac_sparsity=sparsity,
+            rtol=RTOL,
+            atol=ATOL,
+        )
         assert solution.success, solution.message
         state = solution.y[:, -1]
     return time.perf_counter() - start
@@ -108,9 +115,17 @@ def scipy_bdf(model: CellModel, stimulus: dict[str, np.ndarray], n_days: int) ->
 
 def run_ours(model: CellModel, n_points: int, n_days: int) -> Any:
     stimulus, layers = synthetic_stimulus(n_points)
-    return simulate(model, stimulus, daily_sessions(n_days), n_days * DAY,
-                    initial_state="chronic_overuse", groups=layers,
-                    weights=np.ones(n_points), rtol=RTOL, atol=ATOL)
+    return simulate(
+        model,
+        stimulus,
+        daily_sessions(n_days),
+        n_days * DAY,
+        initial_state="chronic_overuse",
+        groups=layers,
+        weights=np.ones(n_points),
+        rtol=RTOL,
+        atol=ATOL,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -130,15 +145,23 @@ def test_bench_biology_batched_esdirk(benchmark: Callable[..., Any], model: Cell
 
     result = benchmark.pedantic(run, rounds=1, iterations=1)
     wall = benchmark.stats.stats.max
-    benchmark.extra_info.update({
-        "points": N_POINTS, "days": N_DAYS, "species": model.n_species,
-        "wall_s": wall, "per_point_ms": 1e3 * wall / N_POINTS,
-        "peak_rss_mb": figures["peak_mb"], "rss_increase_mb": figures["increase_mb"],
-        **result.stats.as_dict(),
-    })
-    print(f"\nours: {N_POINTS} points × {N_DAYS} days: {wall:.1f} s, "
-          f"{1e3 * wall / N_POINTS:.3f} ms/point, peak RSS {figures['peak_mb']:.0f} MB "
-          f"(+{figures['increase_mb']:.0f} MB), {result.stats.as_dict()}")
+    benchmark.extra_info.update(
+        {
+            "points": N_POINTS,
+            "days": N_DAYS,
+            "species": model.n_species,
+            "wall_s": wall,
+            "per_point_ms": 1e3 * wall / N_POINTS,
+            "peak_rss_mb": figures["peak_mb"],
+            "rss_increase_mb": figures["increase_mb"],
+            **result.stats.as_dict(),
+        }
+    )
+    print(
+        f"\nours: {N_POINTS} points × {N_DAYS} days: {wall:.1f} s, "
+        f"{1e3 * wall / N_POINTS:.3f} ms/point, peak RSS {figures['peak_mb']:.0f} MB "
+        f"(+{figures['increase_mb']:.0f} MB), {result.stats.as_dict()}"
+    )
     assert np.all(np.isfinite(result.final_state))
     assert result.summaries["il6"].shape == (result.time.size, 4, 3)
 
@@ -160,11 +183,18 @@ def test_bench_biology_scipy_bdf_baseline(benchmark: Callable[..., Any], model: 
     benchmark.pedantic(grow, rounds=1, iterations=1)
     batch, elapsed = timings[-1]
     per_point = elapsed / batch
-    benchmark.extra_info.update({
-        "batches": [b for b, _ in timings], "times_s": [t for _, t in timings],
-        "largest_batch": batch, "per_point_ms": 1e3 * per_point,
-        "extrapolated_full_s": per_point * N_POINTS, "days": N_DAYS,
-    })
-    print(f"\nscipy BDF: batches {timings}; {1e3 * per_point:.2f} ms/point, "
-          f"extrapolated to {N_POINTS} points: {per_point * N_POINTS:.0f} s")
+    benchmark.extra_info.update(
+        {
+            "batches": [b for b, _ in timings],
+            "times_s": [t for _, t in timings],
+            "largest_batch": batch,
+            "per_point_ms": 1e3 * per_point,
+            "extrapolated_full_s": per_point * N_POINTS,
+            "days": N_DAYS,
+        }
+    )
+    print(
+        f"\nscipy BDF: batches {timings}; {1e3 * per_point:.2f} ms/point, "
+        f"extrapolated to {N_POINTS} points: {per_point * N_POINTS:.0f} s"
+    )
     assert elapsed > 0.0

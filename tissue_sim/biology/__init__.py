@@ -1,4 +1,11 @@
-"""Cell-response models and their batched stiff integrator."""
+"""Cell-response models and their batched stiff integrator.
+
+Model files in ``models/cells`` declare species, parameters (with units and sources),
+stimulus inputs and rate expressions; :func:`load_model` composes them into a
+:class:`CellModel` with a vectorised right-hand side and an analytic sparse Jacobian, and
+:func:`simulate` integrates it at every material point over a treatment course.
+See ``docs/biology.md``.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +20,18 @@ from tissue_sim.biology.model import (
     list_presets,
     load_model,
 )
+from tissue_sim.biology.simulate import (
+    SUMMARY_STATISTICS,
+    BiologyResult,
+    session_segments,
+    simulate,
+)
 
 __all__ = [
     "KNOWN_STIMULUS_FEATURES",
     "MODELS_DIRECTORY",
+    "SUMMARY_STATISTICS",
+    "BiologyResult",
     "CellModel",
     "ParameterInfo",
     "Species",
@@ -24,4 +39,6 @@ __all__ = [
     "list_models",
     "list_presets",
     "load_model",
+    "session_segments",
+    "simulate",
 ]

@@ -184,6 +184,7 @@ class ChunkIntegrator:
             dtype=np.intp,
         )
         self._jacobian_values = np.empty((system.n_jacobian_entries, n_points))
+        self._jacobian_lu_layout = np.zeros((lu.nnz, n_points))
         self._lu_values = np.empty((lu.nnz, n_points))
         self._inverse_pivots = np.empty((n_species, n_points))
         self._dense_inverse: FloatArray | None = None
@@ -266,15 +267,15 @@ class ChunkIntegrator:
     def _update_jacobian(self) -> None:
         self.stats.n_jacobian += 1
         self.system.jacobian_into(self._prepared()[1], self.y, self._jacobian_values)
+        self._jacobian_lu_layout[self._jacobian_map] = self._jacobian_values
         self._jacobian_fresh = True
         self._factored_h = math.nan
 
     def _factor(self, h: float) -> None:
         self.stats.n_factorizations += 1
         values = self._lu_values
-        values.fill(0.0)
-        values[self.lu.diagonal] = 1.0
-        values[self._jacobian_map] -= h * _GAMMA * self._jacobian_values
+        np.multiply(self._jacobian_lu_layout, -h * _GAMMA, out=values)
+        values[self.lu.diagonal] += 1.0
         self._inverse_pivots, ok = self.lu.factor(values)
         self._dense_inverse = None
         if not ok:

@@ -68,6 +68,17 @@ class SparseLU:
                     np.array(rows, dtype=np.intp),
                 )
             )
+        self._eliminations: list[tuple[int, list[int], list[tuple[int, int, int]]]] = [
+            (
+                k,
+                [int(p) for p in lower],
+                [
+                    (int(t), int(a), int(b))
+                    for t, a, b in zip(targets, target_lower, target_upper, strict=True)
+                ],
+            )
+            for k, lower, targets, target_lower, target_upper, _ in self._steps
+        ]
         rank = {node: index for index, node in enumerate(self.order)}
         self._forward: list[tuple[int, list[tuple[int, int]]]] = [
             (k, [(int(i), self.position[(int(i), k)]) for i in rows_])
@@ -105,19 +116,20 @@ class SparseLU:
             Reciprocal pivots ``(S, P)`` and whether every pivot was safely non-zero.
         """
         inverse_pivots = np.empty((self.n, values.shape[1]))
+        scratch = np.empty(values.shape[1])
         ok = True
-        for k, lower, targets, target_lower, target_upper, _ in self._steps:
+        for k, lower, updates in self._eliminations:
             pivot = values[self.diagonal[k]]
-            magnitude = np.abs(pivot)
-            if not np.all(np.isfinite(pivot)) or magnitude.min() < 1e-12:
+            if not np.all(np.isfinite(pivot)) or np.abs(pivot).min() < 1e-12:
                 ok = False
-                magnitude = np.where(magnitude < 1e-300, 1.0, magnitude)
                 pivot = np.where(np.abs(pivot) < 1e-300, 1.0, pivot)
-            np.divide(1.0, pivot, out=inverse_pivots[k])
-            if len(lower):
-                values[lower] *= inverse_pivots[k]
-            if len(targets):
-                values[targets] -= values[target_lower] * values[target_upper]
+            inverse = inverse_pivots[k]
+            np.divide(1.0, pivot, out=inverse)
+            for position in lower:
+                np.multiply(values[position], inverse, out=values[position])
+            for target, left, right in updates:
+                np.multiply(values[left], values[right], out=scratch)
+                np.subtract(values[target], scratch, out=values[target])
         return inverse_pivots, ok
 
     def solve(

@@ -207,21 +207,28 @@ def simulate(
         for member in members:
             state[chunks[member]] = integrators[member].advance_to(stop).T
 
-    workers = max(1, min(threads if threads is not None else _default_threads(), len(chunks)))
-    shares = [list(range(len(chunks)))[worker::workers] for worker in range(workers)]
-    previous: tuple[float, FloatArray] | None = None
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for step_index, stop in enumerate(stops):
-            state = buffers[step_index % 2]
-            futures = [pool.submit(advance, share, float(stop), state) for share in shares]
-            if previous is not None:
-                record(*previous)
-            for future in futures:
-                future.result()
-            previous = (float(stop), state)
-    assert previous is not None
-    record(*previous)
-    state = previous[1]
+    workers = min(threads if threads is not None else _default_threads(), len(chunks))
+    everything = list(range(len(chunks)))
+    if workers < 1:
+        state = buffers[0]
+        for stop in stops:
+            advance(everything, float(stop), state)
+            record(float(stop), state)
+    else:
+        shares = [everything[worker::workers] for worker in range(workers)]
+        previous: tuple[float, FloatArray] | None = None
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for step_index, stop in enumerate(stops):
+                state = buffers[step_index % 2]
+                futures = [pool.submit(advance, share, float(stop), state) for share in shares]
+                if previous is not None:
+                    record(*previous)
+                for future in futures:
+                    future.result()
+                previous = (float(stop), state)
+        assert previous is not None
+        record(*previous)
+        state = previous[1]
     stats = SolverStats()
     for integrator in integrators:
         stats.add(integrator.stats)

@@ -60,7 +60,7 @@ class Assembler:
         The mesh.
     quadrature_degree
         Degree of the cell quadrature; defaults to the degree that integrates the
-        stiffness exactly on affine cells (at least 2 on tetrahedra).
+        stiffness exactly on affine cells (one point for P1).
     chunk_size
         Cells per chunk (bounds peak memory).
     """
@@ -71,7 +71,7 @@ class Assembler:
         self.mesh = mesh
         self.element: ReferenceElement = reference_element(mesh.element)
         if quadrature_degree is None:
-            quadrature_degree = max(self.element.stiffness_quadrature_degree, 2)
+            quadrature_degree = self.element.stiffness_quadrature_degree
         self.quadrature_degree = quadrature_degree
         self.quadrature_points, self.quadrature_weights = quadrature_rule(
             self.element.cell_type, quadrature_degree
@@ -107,12 +107,16 @@ class Assembler:
             )
             yield CellChunk(start, stop, geometry)
 
-    def matrix(self, kernel: MatrixKernel) -> sp.bsr_matrix:
-        """Assemble a matrix from element blocks returned by ``kernel`` for each chunk."""
+    def matrix(self, kernel: MatrixKernel, *, layout: str = "nodes") -> sp.bsr_matrix:
+        """Assemble a matrix from the element matrices ``kernel`` returns for each chunk.
+
+        ``layout="nodes"``: the kernel returns ``(E, N, N, 3, 3)`` node blocks;
+        ``layout="dofs"``: ``(E, N, 3, N, 3)``, the element matrix in dof order.
+        """
         pattern = self.pattern
         data = pattern.zeros()
         for chunk in self.chunks():
-            pattern.add_cell_blocks(data, chunk.cells, kernel(chunk))
+            pattern.add_cell_blocks(data, chunk.cells, kernel(chunk), layout=layout)
         return pattern.matrix(data)
 
     def vector(self, kernel: VectorKernel, *, quadrature_degree: int | None = None) -> FloatArray:

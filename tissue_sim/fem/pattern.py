@@ -54,11 +54,44 @@ class BlockPattern:
         return np.zeros((self.num_blocks, self.block_size, self.block_size))
 
     def add_cell_blocks(
-        self, data: FloatArray, cell_ids: slice | IntArray, blocks: FloatArray
+        self,
+        data: FloatArray,
+        cell_ids: slice | IntArray,
+        blocks: FloatArray,
+        *,
+        layout: str = "nodes",
     ) -> None:
-        """Accumulate element blocks ``(E, N, N, b, b)`` of the cells ``cell_ids`` into ``data``."""
-        slots = self.cell_slots[cell_ids].reshape(-1)
-        np.add.at(data, slots, blocks.reshape(-1, self.block_size, self.block_size))
+        """Accumulate the element matrices of the cells ``cell_ids`` into ``data``.
+
+        Parameters
+        ----------
+        data
+            Block data ``(num_blocks, b, b)``, updated in place.
+        cell_ids
+            The cells of ``blocks``.
+        blocks
+            ``(E, N, N, b, b)`` with ``layout="nodes"``, or ``(E, N, b, N, b)`` (the
+            element matrix in dof order, as a batched matrix product yields it) with
+            ``layout="dofs"``.
+        layout
+            ``"nodes"`` or ``"dofs"``.
+        """
+        # A flat scatter is several times faster than np.add.at with (b, b) inner blocks.
+        b = self.block_size
+        slots = self.cell_slots[cell_ids].astype(np.int64) * (b * b)  # (E, N, N)
+        rows = (b * np.arange(b))[:, None]
+        cols = np.arange(b)[None, :]
+        if layout == "nodes":
+            flat = slots[:, :, :, None, None] + rows + cols
+        elif layout == "dofs":
+            flat = (
+                slots[:, :, None, :, None]
+                + rows[None, None, :, None, :].reshape(1, 1, b, 1, 1)
+                + cols.reshape(1, 1, 1, 1, b)
+            )
+        else:
+            raise ValueError(f"layout must be 'nodes' or 'dofs', got {layout!r}")
+        np.add.at(data.reshape(-1), flat.reshape(-1), blocks.reshape(-1))
 
     def matrix(self, data: FloatArray) -> sp.bsr_matrix:
         """The BSR matrix with this pattern and the given block data (no copy)."""

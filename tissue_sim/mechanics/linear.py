@@ -123,7 +123,7 @@ class LinearElasticProblem:
     def stiffness(self) -> sp.bsr_matrix:
         """The stiffness matrix, 3×3 BSR over nodes (assembled once, then cached) [N/m]."""
         if self._stiffness is None:
-            matrix = self.assembler.matrix(self._element_stiffness)
+            matrix = self.assembler.matrix(self._element_stiffness, layout="dofs")
             if self.pressure_space == "vertex":
                 projection, mass, _ = self._vertex_operators()
                 bulk = self._vertex_bulk()
@@ -134,27 +134,34 @@ class LinearElasticProblem:
         return self._stiffness
 
     def _element_stiffness(self, chunk: CellChunk) -> FloatArray:
+        r"""Element matrices of the chunk in dof order, ``(E, N, 3, N, 3)`` [N/m].
+
+        With :math:`A_{aibj} = \int \partial_i N_a\, \partial_j N_b` (one batched matrix
+        product over the quadrature points):
+        :math:`K_{aibj} = c\,A_{aibj} + \mu A_{ajbi} + \mu\,\delta_{ij} A_{akbk}`,
+        with :math:`c = \lambda` (displacement) or :math:`c = -2\mu/3` plus the condensed
+        volumetric term (mixed).
+        """
         geometry = chunk.geometry
         mu = self.shear_modulus[chunk.cells][:, None, None, None, None]
         kappa = self.bulk_modulus[chunk.cells][:, None, None, None, None]
-        gram = np.einsum(
-            "eq,eqai,eqbj->eabij",
-            geometry.weights,
-            geometry.gradients,
-            geometry.gradients,
-            optimize=True,
-        )
-        trace = np.einsum("eabkk->eab", gram)[..., None, None] * np.eye(3)
-        deviatoric = mu * (np.swapaxes(gram, -1, -2) + trace) - (2.0 / 3.0) * mu * gram
-        if self.pressure_space is None:
-            return deviatoric + kappa * gram
-        if self.pressure_space == "vertex":
-            return deviatoric
-        divergence, mass_inverse = self._element_projection(chunk)
-        volumetric = np.einsum(
-            "epai,epr,erbj->eabij", divergence, mass_inverse, divergence, optimize=True
-        )
-        return deviatoric + kappa * volumetric
+        n_cells, n_points, n_nodes, _ = geometry.gradients.shape
+        flat = geometry.gradients.reshape(n_cells, n_points, 3 * n_nodes)
+        gram = np.matmul(np.swapaxes(flat * geometry.weights[:, :, None], 1, 2), flat)
+        gram = gram.reshape(n_cells, n_nodes, 3, n_nodes, 3)
+        coefficient = kappa - 2.0 * mu / 3.0 if self.pressure_space is None else -2.0 * mu / 3.0
+        blocks = gram * coefficient
+        blocks += gram.transpose(0, 1, 4, 3, 2) * mu
+        trace = np.einsum("eakbk->eab", gram)
+        for i in range(3):
+            blocks[:, :, i, :, i] += trace * mu[:, :, 0, :, 0]
+        if self.pressure_space in ("P0", "P1disc"):
+            divergence, mass_inverse = self._element_projection(chunk)
+            volumetric = np.einsum(
+                "epai,epr,erbj->eaibj", divergence, mass_inverse, divergence, optimize=True
+            )
+            blocks += volumetric * kappa
+        return blocks
 
     def _element_projection(self, chunk: CellChunk) -> tuple[FloatArray, FloatArray]:
         """∫ψ_p ∂_i N_a ``(E, P, N, 3)`` and the inverse pressure mass ``(E, P, P)``."""

@@ -57,9 +57,12 @@ class GroupSummarizer:
         ]
         self.weights: list[FloatArray] = [weights[index] for index in self.members]
         self.totals = [float(w.sum()) for w in self.weights]
+        # Per group: flat indices into the (S, n) species-major group values, sorted per row.
         self.orders: list[npt.NDArray[np.intp]] = [
-            np.tile(np.arange(index.size), (n_species, 1)) for index in self.members
+            np.arange(n_species * index.size).reshape(n_species, index.size)
+            for index in self.members
         ]
+        self.tiled_weights: list[FloatArray] = [np.tile(w, n_species) for w in self.weights]
 
     @property
     def n_groups(self) -> int:
@@ -82,38 +85,43 @@ class GroupSummarizer:
         """
         n_species = values.shape[1]
         result = np.full((self.n_groups, n_species, 3), np.nan)
+        species_major = values.T
         for g, (index, weights, total) in enumerate(
             zip(self.members, self.weights, self.totals, strict=True)
         ):
             if total <= 0.0 or index.size == 0:
                 continue
-            group_values = np.ascontiguousarray(values[index].T)
+            count = index.size
+            group_values = species_major[:, index]
             result[g, :, 0] = group_values @ weights / total
+            offsets = np.arange(n_species)[:, None] * count
             order = self.orders[g]
-            ordered = np.take_along_axis(group_values, order, axis=1)
+            ordered = np.take(group_values, order)
             resort = np.argsort(ordered, axis=1, kind="stable")
-            order = np.take_along_axis(order, resort, axis=1)
+            resort += offsets
+            order = np.take(order, resort)
             self.orders[g] = order
-            ordered = np.take_along_axis(ordered, resort, axis=1)
-            ordered_weights = weights[order]
+            ordered = np.take(ordered, resort)
+            ordered_weights = np.take(self.tiled_weights[g], order)
             cumulative = np.cumsum(ordered_weights, axis=1)
             cumulative -= 0.5 * ordered_weights
             for column, quantile in enumerate(self.quantiles, start=1):
-                result[g, :, column] = _interpolate_rows(quantile * total, cumulative, ordered)
+                position = quantile * total
+                for species in range(n_species):
+                    result[g, species, column] = _interpolate_sorted(
+                        position, cumulative[species], ordered[species]
+                    )
         return result
 
 
-def _interpolate_rows(position: float, cumulative: FloatArray, ordered: FloatArray) -> FloatArray:
-    """Row-wise ``np.interp(position, cumulative[s], ordered[s])`` for every row ``s``."""
-    count = cumulative.shape[1]
-    upper = np.minimum((cumulative < position).sum(axis=1), count - 1)
-    lower = np.maximum(upper - 1, 0)
-    rows = np.arange(cumulative.shape[0])
-    c_low = cumulative[rows, lower]
-    c_high = cumulative[rows, upper]
-    v_low = ordered[rows, lower]
-    v_high = ordered[rows, upper]
-    span = c_high - c_low
-    fraction = np.where(span > 0.0, (position - c_low) / np.where(span > 0.0, span, 1.0), 1.0)
-    fraction = np.clip(fraction, 0.0, 1.0)
-    return v_low + fraction * (v_high - v_low)
+def _interpolate_sorted(position: float, cumulative: FloatArray, ordered: FloatArray) -> float:
+    """``np.interp(position, cumulative, ordered)`` using a binary search (sorted input)."""
+    upper = int(np.searchsorted(cumulative, position, side="left"))
+    if upper <= 0:
+        return float(ordered[0])
+    if upper >= cumulative.size:
+        return float(ordered[-1])
+    lower = upper - 1
+    span = cumulative[upper] - cumulative[lower]
+    fraction = (position - cumulative[lower]) / span if span > 0.0 else 1.0
+    return float(ordered[lower] + fraction * (ordered[upper] - ordered[lower]))

@@ -148,9 +148,10 @@ def simulate(
     chunk_size
         Points per chunk (bounds memory; a few thousand keeps the work arrays in cache).
     threads
-        Worker threads that advance chunks in parallel (numpy releases the GIL in its
-        loops); default: the number of CPU cores, at most 4. Per-group summaries of one
-        output time are computed while the workers advance to the next.
+        Worker threads that advance the chunks; the calling thread computes the summaries
+        of one output time while the workers advance to the next. Default 1; 0 runs
+        everything in the calling thread. More than one worker was slower in measurements
+        (the per-point arrays are small, so the GIL dominates).
 
     Returns
     -------

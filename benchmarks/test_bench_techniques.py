@@ -1,0 +1,77 @@
+"""Benchmark of a whole massage technique's mechanics (issue 3, "Performance (benchmarks/)").
+
+A 50-frame effleurage stroke (``effleurage_300k.yaml``: lumbar stack, ~300k DOFs, Q1
+mixed formulation) beside one single-load solve on the same mesh in the same run: the
+stroke's patch, pressure and friction-coupled shear held still at the centre. Both go
+through ``solve_linear_frames`` from a fresh process, so each time includes assembly,
+load vectors, AMG set-up (once), the CG solves and the per-frame cell fields.
+
+Issue target (reported in the end-of-run summary, never asserted): the stroke costs
+≤ 3× the single solve; peak memory reported. ``TISSUE_SIM_BENCH_SCALE=small`` runs
+~30k DOFs and a 4-frame stroke (the fewest that resolve it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _fem_cases import EFFLEURAGE_FRAMES, MAIN_SIZE
+from _support import GIB, derived, measure_in_worker, record
+
+CASES = Path(__file__).with_name("_fem_cases.py")
+TECHNIQUE = f"Technique mechanics, Q1 mixed, {MAIN_SIZE} DOFs (issue 3)"
+
+#: Benchmark name → (technique, frames requested).
+VARIANTS = {
+    "single_load": ("single_load", 1),
+    f"effleurage_{EFFLEURAGE_FRAMES}_frames": ("effleurage", EFFLEURAGE_FRAMES),
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_technique_mechanics(benchmark: Any, variant: str) -> None:
+    """Mechanics of one technique with one set-up solver (issue 3: stroke ≤ 3× single).
+
+    ``single_load``: one static frame. ``effleurage_N_frames``: the moving patch, N
+    loaded frames (plus the unloaded lift-off frames, which need no solve).
+    """
+    technique, frames = VARIANTS[variant]
+    benchmark.group = TECHNIQUE
+    params = {"size": MAIN_SIZE, "technique": technique, "frames": frames}
+    result = measure_in_worker(benchmark, CASES, "technique_mechanics", params)
+    facts = result.facts
+    record(
+        TECHNIQUE,
+        variant,
+        **{
+            "DOFs": result.info["dofs"],
+            "frames": facts["frames"],
+            "CG solves": facts["solves"],
+            "time [s]": result.seconds,
+            "assembly [s]": facts["assembly_seconds"],
+            "loads [s]": facts["loads_seconds"],
+            "AMG setup [s]": facts["setup_seconds"],
+            "CG [s]": facts["solve_seconds"],
+            "fields [s]": facts["fields_seconds"],
+            "iterations (total)": facts["iterations_total"],
+            "peak RSS [GiB]": result.process_peak_rss / GIB,
+        },
+    )
+
+
+@derived
+def _stroke_ratio(rows: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    table = rows.get(TECHNIQUE, {})
+    stroke = next((row for name, row in table.items() if name.startswith("effleurage")), None)
+    single = table.get("single_load")
+    if stroke is None or single is None:
+        return []
+    ratio = stroke["time [s]"] / single["time [s]"]
+    return [
+        f"- effleurage ({stroke['CG solves']} loaded frames) / single load: {ratio:.1f}× "
+        f"(target ≤ 3×: {'met' if ratio <= 3 else 'MISSED'}); CG time alone "
+        f"{stroke['CG [s]'] / single['CG [s]']:.1f}×; peak RSS "
+        f"{stroke['peak RSS [GiB]']:.2f} GiB vs {single['peak RSS [GiB]']:.2f} GiB"
+    ]

@@ -169,7 +169,11 @@ def traction_load_vector(
         values = np.asarray(traction(flat_points), dtype=float).reshape(quadrature.points.shape)
     else:
         values = np.asarray(traction, dtype=float)
-    element_forces = np.einsum("fq,fqa,fqi->fai", quadrature.weights, quadrature.basis, values)
+    loaded = np.flatnonzero(np.any(values != 0.0, axis=(1, 2)))  # only facets under the load
+    weighted_basis = quadrature.basis[loaded] * quadrature.weights[loaded][:, :, None]
+    element_forces = np.matmul(np.swapaxes(weighted_basis, 1, 2), values[loaded])
     result = np.zeros((mesh.num_points, 3))
-    np.add.at(result, mesh.cells[quadrature.cells].reshape(-1), element_forces.reshape(-1, 3))
+    np.add.at(
+        result, mesh.cells[quadrature.cells[loaded]].reshape(-1), element_forces.reshape(-1, 3)
+    )
     return result

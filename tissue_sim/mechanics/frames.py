@@ -175,12 +175,11 @@ def solve_linear_frames(
     frame_displacement = (pattern_solutions @ factors.T).T.reshape(len(frames.frames), -1, 3)
     frame_loads = (loads @ factors.T).T.reshape(len(frames.frames), -1, 3)
     fields_start = time.perf_counter()
-    pattern_fields = [
-        problem.cell_fields(pattern_solutions[:, b].reshape(-1, 3))
-        for b in range(pattern_solutions.shape[1])
-    ]
-    strain = np.einsum("kb,bmij->kmij", factors, np.stack([f.strain for f in pattern_fields]))
-    stress = np.einsum("kb,bmij->kmij", factors, np.stack([f.stress for f in pattern_fields]))
+    pattern_fields = problem.cell_fields(
+        np.moveaxis(pattern_solutions.reshape(mesh.num_points, 3, -1), -1, 0)
+    )
+    strain = np.einsum("kb,bmij->kmij", factors, pattern_fields.strain)
+    stress = np.einsum("kb,bmij->kmij", factors, pattern_fields.stress)
     energy = 0.5 * np.einsum("kmij,kmij->km", stress, strain)
     timings["fields"] = time.perf_counter() - fields_start
     internal = np.stack([(stiffness @ u.reshape(-1)).reshape(-1, 3) for u in frame_displacement])

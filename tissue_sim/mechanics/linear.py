@@ -55,7 +55,7 @@ PRESSURE_SPACES = {"Q1": "P0", "Q2": "P1disc", "P1": "vertex", "P2": "vertex"}
 
 @dataclass(frozen=True)
 class CellFields:
-    """Volume-averaged fields per cell for one displacement.
+    """Volume-averaged fields per cell (optionally with a leading frame axis).
 
     Attributes
     ----------
@@ -112,6 +112,7 @@ class LinearElasticProblem:
         self.pressure_space = PRESSURE_SPACES[mesh.element] if formulation == "mixed" else None
         self._stiffness: sp.bsr_matrix | None = None
         self._vertex_projection: tuple[sp.csr_matrix, FloatArray, IntArray] | None = None
+        self._averages: tuple[FloatArray, FloatArray, FloatArray | None] | None = None
         if self.pressure_space in ("P0", "P1disc"):
             points = self.assembler.quadrature_points
             if self.pressure_space == "P0":
@@ -279,32 +280,83 @@ class LinearElasticProblem:
         deviator = strain - trace / 3.0 * np.eye(3)
         return 2.0 * mu * deviator + kappa * trace * np.eye(3)
 
+    def _averaging_operators(self) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """Cell volumes ``(m,)``, volume-averaged basis gradients ``(m, N, 3)`` [1/m] and,
+        for the vertex pressure space, the cell-averaging weights of its nodes ``(m, Nv)``.
+
+        The cell average of a linear function of u is that function of the averaged
+        gradients, so every frame's cell-averaged strain is one small product.
+        """
+        if self._averages is None:
+            m = self.mesh.num_cells
+            volumes = np.empty(m)
+            mean_gradients = np.empty((m, self.assembler.element.nodes_per_cell, 3))
+            vertex_weights = None
+            if self.pressure_space == "vertex":
+                vertex_weights = np.empty((m, self.mesh.vertices_per_cell))
+                coordinate_values, _ = self.assembler.element.tabulate_coordinate(
+                    self.assembler.quadrature_points
+                )
+            for chunk in self.assembler.chunks():
+                g = chunk.geometry
+                volume = g.weights.sum(axis=1)
+                volumes[chunk.cells] = volume
+                mean_gradients[chunk.cells] = (
+                    np.einsum("eq,eqai->eai", g.weights, g.gradients) / volume[:, None, None]
+                )
+                if vertex_weights is not None:
+                    vertex_weights[chunk.cells] = (g.weights @ coordinate_values) / volume[:, None]
+            self._averages = (volumes, mean_gradients, vertex_weights)
+        return self._averages
+
     def cell_fields(self, displacement: FloatArray) -> CellFields:
-        """Volume-averaged strain, stress and energy density per cell.
+        """Volume-averaged strain and stress per cell, for one or many displacements.
 
         Parameters
         ----------
         displacement
-            Nodal displacements ``(n_nodes, 3)`` [m].
+            Nodal displacements ``(n_nodes, 3)`` or ``(K, n_nodes, 3)`` [m].
+
+        Returns
+        -------
+        CellFields
+            Arrays with a leading ``K`` axis when ``displacement`` had one. The strain
+            carries the projected dilatation of the mixed formulation (for P0 and P1disc
+            pressures its cell mean equals the mean divergence); the stress is exact for
+            the cell-averaged strain (materials are constant per cell); the energy
+            density is ½ σ̄ : ε̄ of the cell-averaged tensors.
         """
+        frames = np.asarray(displacement, dtype=float)
+        single = frames.ndim == 2
+        if single:
+            frames = frames[None]
+        _, mean_gradients, vertex_weights = self._averaging_operators()
+        cells = self.mesh.cells
+        n_frames = frames.shape[0]
         m = self.mesh.num_cells
-        strain = np.empty((m, 3, 3))
-        stress = np.empty((m, 3, 3))
-        energy = np.empty(m)
-        vertex_dilatation = self.vertex_dilatation(displacement)
-        for chunk in self.assembler.chunks():
-            eps = self.quadrature_strain(chunk, displacement, vertex_dilatation)
-            sig = self.quadrature_stress(eps, chunk.cells)
-            w = chunk.geometry.weights
-            volume = w.sum(axis=1)
-            strain[chunk.cells] = np.einsum("eq,eqij->eij", w, eps) / volume[:, None, None]
-            stress[chunk.cells] = np.einsum("eq,eqij->eij", w, sig) / volume[:, None, None]
-            energy[chunk.cells] = 0.5 * np.einsum("eq,eqij,eqij->e", w, sig, eps) / volume
+        strain = np.empty((n_frames, m, 3, 3))
+        chunk = 100_000
+        for start in range(0, m, chunk):
+            stop = min(start + chunk, m)
+            nodal = frames[:, cells[start:stop]]  # (K, E, N, 3)
+            gradient = np.einsum("keai,eaj->keij", nodal, mean_gradients[start:stop])
+            strain[:, start:stop] = 0.5 * (gradient + np.swapaxes(gradient, -1, -2))
+        if vertex_weights is not None:
+            projection, mass, pressure_nodes = self._vertex_operators()
+            for k in range(n_frames):
+                vertex_dilatation = (projection @ frames[k].reshape(-1)) / mass
+                projected = np.einsum("ei,ei->e", vertex_weights, vertex_dilatation[pressure_nodes])
+                trace = np.trace(strain[k], axis1=-2, axis2=-1)
+                strain[k] += ((projected - trace) / 3.0)[:, None, None] * np.eye(3)
+        mu = self.shear_modulus[:, None, None]
+        kappa = self.bulk_modulus[:, None, None]
+        trace = np.trace(strain, axis1=-2, axis2=-1)[..., None, None]
+        stress = 2.0 * mu * (strain - trace / 3.0 * np.eye(3)) + kappa * trace * np.eye(3)
+        energy = 0.5 * np.einsum("kmij,kmij->km", stress, strain)
+        if single:
+            return CellFields(strain[0], stress[0], energy[0])
         return CellFields(strain, stress, energy)
 
     def cell_volumes(self) -> FloatArray:
         """Cell volumes from the quadrature weights [m³]."""
-        volumes = np.empty(self.mesh.num_cells)
-        for chunk in self.assembler.chunks():
-            volumes[chunk.cells] = chunk.geometry.weights.sum(axis=1)
-        return volumes
+        return self._averaging_operators()[0]

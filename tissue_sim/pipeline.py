@@ -23,14 +23,16 @@ import numpy as np
 import yaml
 from numpy.typing import NDArray
 
+from tissue_sim.biology import CellModel, list_presets, load_model, simulate
 from tissue_sim.config import Scenario
-from tissue_sim.errors import RunError
+from tissue_sim.errors import InputError, RunError
 from tissue_sim.fem.solvers import LinearSolver
 from tissue_sim.geometry.block import BlockSpec, mesh_block
 from tissue_sim.geometry.layer_statistics import layer_statistics
 from tissue_sim.geometry.mesh import Mesh
 from tissue_sim.io import (
     STATISTICS_COLUMNS,
+    BiologyOutput,
     MechanicsOutput,
     MeshOutput,
     RunResult,
@@ -39,7 +41,13 @@ from tissue_sim.io import (
     write_result,
     write_xdmf,
 )
-from tissue_sim.loading import TechniqueStep, technique_footprint
+from tissue_sim.loading import (
+    TechniqueStep,
+    course_duration,
+    session_intervals,
+    step_intervals,
+    technique_footprint,
+)
 from tissue_sim.mechanics.frames import (
     FrameSolution,
     base_condition,
@@ -56,7 +64,15 @@ from tissue_sim.mechanics.strain_measures import (
 )
 from tissue_sim.stimulus import FEATURE_UNITS, compute_features
 
-__all__ = ["CELL_SCALAR_UNITS", "StageTimer", "build_mesh", "run", "run_to_directory"]
+__all__ = [
+    "CELL_SCALAR_UNITS",
+    "PreparedRun",
+    "StageTimer",
+    "build_mesh",
+    "prepare",
+    "run",
+    "run_to_directory",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -224,6 +240,54 @@ def _mechanics(
     return solutions, problem.cell_volumes()
 
 
+@dataclass
+class PreparedRun:
+    """What is checked and loaded before any computation: the composed cell model."""
+
+    scenario: Scenario
+    cell_model: CellModel | None
+
+
+def prepare(scenario: Scenario) -> PreparedRun:
+    """Check the parts of a scenario that depend on model files, before anything runs.
+
+    Loads and composes the cell models with the scenario's parameter overrides and checks
+    the initial-state preset, so that ``tissue-sim check`` and ``run`` report these
+    mistakes up front.
+
+    Raises
+    ------
+    InputError
+        Naming the scenario file and the ``biology`` key at fault.
+    """
+    biology = scenario.biology
+    if not biology.enabled:
+        return PreparedRun(scenario, None)
+    file = scenario.source_file
+    try:
+        model = load_model(list(biology.models), dict(biology.parameters))
+    except InputError as error:
+        if error.file and error.file != file and error.line:
+            raise  # a problem inside a model file: it names that file and line
+        key = "biology.parameters" if "parameter" in error.message else "biology.models"
+        raise InputError(error.message, file=file, key=key) from None
+    presets = list_presets(list(biology.models))
+    if biology.initial_state not in presets:
+        raise InputError(
+            f"no initial-state preset {biology.initial_state!r}; available: {', '.join(presets)}",
+            file=file,
+            key="biology.initial_state",
+        )
+    course = course_duration(scenario.schedule)
+    if biology.output_times is not None and any(t > course for t in biology.output_times):
+        raise InputError(
+            f"output times must lie within the course ({course / 86400:g} days)",
+            file=file,
+            key="biology.output_times",
+        )
+    return PreparedRun(scenario, model)
+
+
 def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunResult:
     """Run a scenario through every stage and return its result (nothing is written).
 
@@ -244,6 +308,7 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
     tissue_sim.errors.RunError
         If a solver fails or an element inverts.
     """
+    prepared = prepare(scenario)
     timer = StageTimer()
     with timer.stage("mesh"):
         mesh = build_mesh(scenario)
@@ -280,6 +345,10 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
         stimulus = _stimulus(scenario, mesh, solutions, volume)
     if progress is not None:
         progress("stimulus", 1.0)
+    biology = None
+    if prepared.cell_model is not None:
+        with timer.stage("biology"):
+            biology = _biology(scenario, prepared.cell_model, mesh, solutions, volume, progress)
     vertex_cells = mesh.linear_cells()
     if mesh.vertices_per_cell == 8:
         vertex_cells = vertex_cells[:, _HEX_VTK_ORDER]
@@ -302,6 +371,7 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
         mesh=mesh_output,
         mechanics=mechanics,
         stimulus=stimulus,
+        biology=biology,
         provenance=provenance(config_hash),
         timings=dict(timer.timings),
         sources=dict(scenario.tissue.sources),
@@ -348,6 +418,95 @@ def _stimulus(
         units={name: FEATURE_UNITS[name] for name in names},
         layer_stats=_layer_stats(features, mesh, volume),
         effective_measure=scenario.stimulus.effective_measure,
+    )
+
+
+def _summary_times(scenario: Scenario, course: float) -> FloatArray:
+    """Hourly (``summary_interval``) through the course, finer inside sessions."""
+    biology = scenario.biology
+    coarse = np.arange(0.0, course, biology.summary_interval)
+    sessions = session_intervals(scenario.schedule)
+    fine = [np.arange(start, end, biology.session_resolution) for start, end in sessions]
+    edges = sessions.reshape(-1)
+    return np.unique(np.concatenate([coarse, *fine, edges, [course]]))
+
+
+def _biology(
+    scenario: Scenario,
+    model: CellModel,
+    mesh: Mesh,
+    solutions: list[FrameSolution],
+    volume: FloatArray,
+    progress: ProgressCallback | None,
+) -> BiologyOutput:
+    """Integrate the cell models at every cell over the course, each technique's dose
+    features switched on during its part of every session."""
+    course = course_duration(scenario.schedule)
+    fibres = _fibre_directions(scenario, mesh)
+    stimuli = []
+    for step, solution in zip(scenario.loading.steps, solutions, strict=True):
+        frames = step.frames()
+        stimuli.append(
+            compute_features(
+                solution.cell_strain,
+                frames.frame_times,
+                cycle_period=frames.cycle_period,
+                threshold=scenario.stimulus.threshold,
+                session_duration=step.duration,
+                effective_measure=scenario.stimulus.effective_measure,
+                fibre_directions=fibres,
+            )
+        )
+    intervals = list(step_intervals(scenario.loading, scenario.schedule))
+    if scenario.biology.output_times is None:
+        days = int(round(course / 86400.0))
+        field_times = np.arange(1, days + 1, dtype=float) * 86400.0
+        field_times = field_times[field_times <= course]
+    else:
+        field_times = np.asarray(scenario.biology.output_times, dtype=float)
+    summary_times = _summary_times(scenario, course)
+    initial = scenario.biology.initial_state
+    result = simulate(
+        model,
+        stimuli if len(stimuli) > 1 else stimuli[0],
+        intervals if len(intervals) > 1 else intervals[0],
+        course,
+        initial_state=initial,
+        summary_times=summary_times,
+        field_times=field_times,
+        groups=mesh.cell_layer,
+        weights=volume,
+        rtol=scenario.biology.rtol,
+    )
+    if progress is not None:
+        progress("biology", 1.0)
+    names = result.species
+    layer_of_group = {int(label): g for g, label in enumerate(result.group_labels)}
+    layers = {
+        mesh.layer_names[label]: {name: result.summaries[name][:, group, :] for name in names}
+        for label, group in layer_of_group.items()
+    }
+    fields = {name: result.fields[:, :, index] for index, name in enumerate(names)}
+    parameters = {
+        f"{info.model}.{info.name}": (float(info.value), info.unit, info.source)
+        for info in model.parameters.values()
+    }
+    stats = {
+        key: value for key, value in vars(result.stats).items() if isinstance(value, int | float)
+    }
+    return BiologyOutput(
+        time=result.time,
+        species=tuple(names),
+        layers=layers,
+        field_times=result.field_times,
+        fields=fields,
+        final_state=result.final_state,
+        units=dict(zip(names, result.units, strict=True)),
+        models=tuple(scenario.biology.models),
+        initial_state=initial,
+        session_intervals=session_intervals(scenario.schedule),
+        parameters=parameters,
+        statistics=stats,
     )
 
 

@@ -119,11 +119,16 @@ class SolverStats:
 
 @dataclass(frozen=True)
 class Segment:
-    """A time interval with constant inputs: ``[start, end]`` [s], stimulus on or off."""
+    """A time interval with constant inputs: ``[start, end]`` [s], stimulus on or off.
+
+    ``stimulus_index`` says which of several stimuli (one per technique of a session) is
+    on during the segment.
+    """
 
     start: float
     end: float
     stimulus_on: bool
+    stimulus_index: int = 0
 
 
 class _NewtonFailure(Exception):
@@ -144,7 +149,8 @@ class ChunkIntegrator:
     segments
         Consecutive segments covering ``[0, t_end]``.
     stimulus
-        Input values during sessions, each an array ``(P,)``; zero outside sessions.
+        Input values during sessions, each an array ``(P,)``; zero outside sessions. A
+        sequence of such mappings gives one stimulus per ``Segment.stimulus_index``.
     rtol, atol
         Relative and absolute tolerances (``atol`` scalar or per species ``(S,)``).
     max_step
@@ -157,7 +163,7 @@ class ChunkIntegrator:
         lu: SparseLU,
         y0: FloatArray,
         segments: Sequence[Segment],
-        stimulus: Mapping[str, FloatArray],
+        stimulus: Mapping[str, FloatArray] | Sequence[Mapping[str, FloatArray]],
         *,
         rtol: float,
         atol: FloatArray,
@@ -173,9 +179,11 @@ class ChunkIntegrator:
         n_species, n_points = y0.shape
         self.shape = (n_species, n_points)
         zeros = {name: 0.0 for name in system.input_names}
-        on = {name: stimulus[name] for name in system.input_names}
+        stimuli = [stimulus] if isinstance(stimulus, Mapping) else list(stimulus)
         self._prepared_off = system.prepare(zeros)
-        self._prepared_on = system.prepare(on)
+        self._prepared_on = [
+            system.prepare({name: one[name] for name in system.input_names}) for one in stimuli
+        ]
         self._jacobian_map = np.array(
             [
                 lu.position[(int(i), int(j))]
@@ -230,7 +238,9 @@ class ChunkIntegrator:
 
     def _prepared(self) -> tuple[Env, Env]:
         segment = self.segments[self.segment_index]
-        return self._prepared_on if segment.stimulus_on else self._prepared_off
+        if segment.stimulus_on:
+            return self._prepared_on[segment.stimulus_index]
+        return self._prepared_off
 
     def _start_segment(self) -> None:
         self._history_valid = False

@@ -10,7 +10,7 @@ computed on the fly and the full ``(T, P, S)`` history is never stored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -69,17 +69,33 @@ class BiologyResult:
     stats: SolverStats = field(default_factory=SolverStats)
 
 
-def session_segments(session_intervals: npt.ArrayLike, t_end: float) -> list[Segment]:
+def session_segments(
+    session_intervals: npt.ArrayLike | Sequence[npt.ArrayLike], t_end: float
+) -> list[Segment]:
     """Cut ``[0, t_end]`` [s] into segments with the stimulus on (in a session) or off.
 
     Parameters
     ----------
     session_intervals
-        Shape ``(N, 2)``: start and end of each session [s], sorted, not overlapping.
+        Shape ``(N, 2)``: start and end of each session [s], sorted, not overlapping. Or a
+        sequence of such arrays, one per stimulus (e.g. per technique of a session): the
+        segments then carry the index of the stimulus that is on.
     t_end
         End of the simulation [s].
     """
-    intervals = np.asarray(session_intervals, dtype=np.float64).reshape(-1, 2)
+    if isinstance(session_intervals, list | tuple) and (
+        len(session_intervals) == 0 or np.ndim(session_intervals[0]) == 2
+    ):
+        per_stimulus = [np.asarray(i, dtype=np.float64).reshape(-1, 2) for i in session_intervals]
+    else:
+        per_stimulus = [np.asarray(session_intervals, dtype=np.float64).reshape(-1, 2)]
+    labelled = [
+        (float(start), float(end), index)
+        for index, intervals in enumerate(per_stimulus)
+        for start, end in intervals
+    ]
+    labelled.sort()
+    intervals = np.array([(a, b) for a, b, _ in labelled], dtype=np.float64).reshape(-1, 2)
     if not np.all(np.isfinite(intervals)):
         raise InputError("session intervals must be finite times")
     if np.any(intervals[:, 1] <= intervals[:, 0]):
@@ -90,11 +106,11 @@ def session_segments(session_intervals: npt.ArrayLike, t_end: float) -> list[Seg
         raise InputError(f"sessions must lie within [0, {t_end:g}] s")
     segments: list[Segment] = []
     time = 0.0
-    for start, end in intervals:
+    for start, end, index in labelled:
         if start > time:
-            segments.append(Segment(time, float(start), False))
-        segments.append(Segment(float(start), float(end), True))
-        time = float(end)
+            segments.append(Segment(time, start, False))
+        segments.append(Segment(start, end, True, index))
+        time = end
     if time < t_end:
         segments.append(Segment(time, float(t_end), False))
     return segments
@@ -102,8 +118,8 @@ def session_segments(session_intervals: npt.ArrayLike, t_end: float) -> list[Seg
 
 def simulate(
     model: CellModel,
-    stimulus: Mapping[str, npt.ArrayLike],
-    session_intervals: npt.ArrayLike,
+    stimulus: Mapping[str, npt.ArrayLike] | Sequence[Mapping[str, npt.ArrayLike]],
+    session_intervals: npt.ArrayLike | Sequence[npt.ArrayLike],
     t_end: float,
     *,
     initial_state: str | npt.ArrayLike = "healthy",
@@ -125,9 +141,11 @@ def simulate(
         The composed cell model (:func:`~tissue_sim.biology.load_model`).
     stimulus
         Feature name → values ``(P,)`` (or a scalar for all points); must hold every name
-        in ``model.inputs`` (others are ignored).
+        in ``model.inputs`` (others are ignored). A sequence of such mappings gives one
+        stimulus per technique of a session, paired with ``session_intervals``.
     session_intervals
-        ``(N, 2)`` session start and end times [s].
+        ``(N, 2)`` session start and end times [s]; or, with several stimuli, a sequence
+        of ``(N_s, 2)`` arrays saying when each one is on.
     t_end
         End time [s].
     initial_state
@@ -163,8 +181,15 @@ def simulate(
         raise InputError(f"rtol must lie in (0, 1), got {rtol!r}")
     if chunk_size < 1:
         raise InputError("chunk_size must be at least 1")
-    n_points = _count_points(stimulus, initial_state, groups, weights, model.n_species)
-    features = _stimulus_arrays(model, stimulus, n_points)
+    stimuli = [stimulus] if isinstance(stimulus, Mapping) else list(stimulus)
+    if not stimuli:
+        raise InputError("at least one stimulus is needed")
+    if len(stimuli) > 1 and (
+        not isinstance(session_intervals, list | tuple) or len(session_intervals) != len(stimuli)
+    ):
+        raise InputError("give one array of session intervals per stimulus")
+    n_points = _count_points(stimuli[0], initial_state, groups, weights, model.n_species)
+    per_stimulus = [_stimulus_arrays(model, one, n_points) for one in stimuli]
     y0 = _initial_states(model, initial_state, n_points)
     labels = _group_labels(groups, n_points)
     point_weights = _weights(weights, n_points)
@@ -186,7 +211,10 @@ def simulate(
             lu,
             np.ascontiguousarray(y0[chunk].T),
             segments,
-            {name: np.ascontiguousarray(values[chunk]) for name, values in features.items()},
+            [
+                {name: np.ascontiguousarray(values[chunk]) for name, values in features.items()}
+                for features in per_stimulus
+            ],
             rtol=rtol,
             atol=atol_vector,
             max_step=max_step,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from tissue_sim.config.overrides import apply_overrides, parse_override
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.scenario import (
+    DEFAULT_CELL_MODELS,
     MESH_SIZES,
+    BiologyConfig,
     MechanicsConfig,
     MeshConfig,
     OutputConfig,
@@ -25,7 +27,9 @@ from tissue_sim.config.units import format_quantity, parse_quantity
 from tissue_sim.config.yaml_io import read_yaml
 
 __all__ = [
+    "DEFAULT_CELL_MODELS",
     "MESH_SIZES",
+    "BiologyConfig",
     "LayerConfig",
     "MappingReader",
     "MechanicsConfig",

@@ -26,7 +26,9 @@ from tissue_sim.loading import LoadingConfig, Schedule
 from tissue_sim.mechanics.strain_measures import EFFECTIVE_STRAIN_MEASURES
 
 __all__ = [
+    "DEFAULT_CELL_MODELS",
     "MESH_SIZES",
+    "BiologyConfig",
     "MechanicsConfig",
     "MeshConfig",
     "OutputConfig",
@@ -116,6 +118,48 @@ class StimulusConfig:
     threshold: float = 0.01
 
 
+#: The cell models a scenario composes unless it names others.
+DEFAULT_CELL_MODELS = (
+    "fibroblast_mechanotransduction",
+    "tgfb1_fibrosis",
+    "macrophage_polarisation",
+)
+
+
+@dataclass(frozen=True)
+class BiologyConfig:
+    """Cell-response settings (validated against the model files by the pipeline).
+
+    Attributes
+    ----------
+    enabled
+        Run the biology stage.
+    models
+        Model files from ``models/cells`` composed into one system.
+    initial_state
+        Initial-state preset (``healthy``, ``acute_exercise_damage``, ``chronic_overuse``).
+    parameters
+        Parameter overrides ``"model.name" → value`` (number in SI or string with unit).
+    output_times
+        Times of the full fields [s]; ``None``: the end of every day.
+    summary_interval
+        Spacing of the per-layer time courses outside sessions [s].
+    session_resolution
+        Spacing of the per-layer time courses inside sessions [s].
+    rtol
+        Relative tolerance of the integrator.
+    """
+
+    enabled: bool = True
+    models: tuple[str, ...] = DEFAULT_CELL_MODELS
+    initial_state: str = "healthy"
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    output_times: tuple[float, ...] | None = None
+    summary_interval: float = 3600.0
+    session_resolution: float = 60.0
+    rtol: float = 1e-5
+
+
 @dataclass(frozen=True)
 class OutputConfig:
     """What a run writes beside ``result.h5``.
@@ -140,7 +184,7 @@ class Scenario:
     ----------
     name, description
         Identification.
-    tissue, mesh, mechanics, loading, schedule, stimulus, output
+    tissue, mesh, mechanics, loading, schedule, stimulus, biology, output
         The sections.
     source_file
         The YAML file it was read from (``None`` when built from a mapping).
@@ -158,6 +202,7 @@ class Scenario:
     loading: LoadingConfig
     schedule: Schedule
     stimulus: StimulusConfig = field(default_factory=StimulusConfig)
+    biology: BiologyConfig = field(default_factory=BiologyConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     source_file: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
@@ -241,6 +286,49 @@ def _read_stimulus(reader: MappingReader) -> StimulusConfig:
     return config
 
 
+def _read_biology(reader: MappingReader) -> BiologyConfig:
+    enabled = reader.boolean("enabled", True)
+    models_value = reader.raw("models", list(DEFAULT_CELL_MODELS))
+    if isinstance(models_value, str):
+        models_value = [models_value]
+    if not isinstance(models_value, list) or not all(isinstance(m, str) for m in models_value):
+        raise reader.error("models", f"expected a list of model names, got {models_value!r}")
+    if not models_value:
+        raise reader.error("models", "expected at least one cell model")
+    initial_state = reader.string("initial_state", "healthy")
+    parameters: dict[str, Any] = {}
+    overrides = reader.sub("parameters")
+    for model_name in overrides.keys():
+        block = overrides.sub(model_name)
+        for name in block.keys():
+            value = block.raw(name)
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise block.error(name, f"expected a number or a quantity, got {value!r}")
+            parameters[f"{model_name}.{name}"] = value
+        block.finish()
+    overrides.finish()
+    output_value = reader.raw("output_times", "daily")
+    output_times: tuple[float, ...] | None
+    if output_value == "daily":
+        output_times = None
+    else:
+        output_times = reader.quantity_list("output_times", "time")
+        if any(t < 0 for t in output_times):
+            raise reader.error("output_times", "expected non-negative times")
+    config = BiologyConfig(
+        enabled=enabled,
+        models=tuple(models_value),
+        initial_state=initial_state,
+        parameters=parameters,
+        output_times=output_times,
+        summary_interval=reader.quantity("summary_interval", "time", "1 h", positive=True),
+        session_resolution=reader.quantity("session_resolution", "time", "1 min", positive=True),
+        rtol=reader.number("rtol", 1e-5, positive=True, maximum=1e-2),
+    )
+    reader.finish()
+    return config
+
+
 def _read_output(reader: MappingReader) -> OutputConfig:
     config = OutputConfig(
         figures=reader.boolean("figures", True), report=reader.boolean("report", True)
@@ -289,6 +377,7 @@ def _build(data: Mapping[str, Any], file: str | None, overrides: tuple[str, ...]
     # read_loading checks that every patch and path stays on the block's skin
     loading, schedule = read_loading_and_schedule(root, block_size=tissue.size)
     stimulus = _read_stimulus(root.sub("stimulus"))
+    biology = _read_biology(root.sub("biology"))
     output = _read_output(root.sub("output"))
     root.finish()
     return Scenario(
@@ -300,6 +389,7 @@ def _build(data: Mapping[str, Any], file: str | None, overrides: tuple[str, ...]
         loading=loading,
         schedule=schedule,
         stimulus=stimulus,
+        biology=biology,
         output=output,
         source_file=file,
         raw=dict(data),

@@ -459,7 +459,7 @@ def _biology(
         )
     intervals = list(step_intervals(scenario.loading, scenario.schedule))
     if scenario.biology.output_times is None:
-        days = int(round(course / 86400.0))
+        days = round(course / 86400.0)
         field_times = np.arange(1, days + 1, dtype=float) * 86400.0
         field_times = field_times[field_times <= course]
     else:

@@ -112,7 +112,7 @@ class MappingReader:
         child.sources = self.sources  # one shared record of citations per file
         return child
 
-    def keys(self) -> list[str]:
+    def key_names(self) -> list[str]:
         """The keys present in the mapping, in file order."""
         return [str(k) for k in self.data]
 

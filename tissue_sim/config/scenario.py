@@ -298,9 +298,9 @@ def _read_biology(reader: MappingReader) -> BiologyConfig:
     initial_state = reader.string("initial_state", "healthy")
     parameters: dict[str, Any] = {}
     overrides = reader.sub("parameters")
-    for model_name in overrides.keys():
+    for model_name in overrides.key_names():
         block = overrides.sub(model_name)
-        for name in block.keys():
+        for name in block.key_names():
             value = block.raw(name)
             if isinstance(value, bool) or not isinstance(value, int | float | str):
                 raise block.error(name, f"expected a number or a quantity, got {value!r}")

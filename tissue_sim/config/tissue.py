@@ -210,14 +210,14 @@ def read_tissue(reader: MappingReader) -> TissueConfig:
         else None
     )
     if preset_layers is not None:
-        names = preset_layers.keys()
+        names = preset_layers.key_names()
         for key in scenario_layers.data:
             if key not in names:
                 raise scenario_layers.error(
                     key, f"no layer {key!r} in preset {preset_name!r}; layers: {', '.join(names)}"
                 )
     else:
-        names = scenario_layers.keys()
+        names = scenario_layers.key_names()
         if not names:
             raise reader.error("layers", "give a preset or at least one layer")
     layers = []

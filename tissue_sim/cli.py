@@ -98,7 +98,10 @@ def _print_summary(result: object, path: Path) -> None:
 def _cmd_check(args: argparse.Namespace) -> int:
     from tissue_sim.config import load_config
 
+    from tissue_sim.pipeline import prepare
+
     scenario = load_config(args.config, args.set or [])
+    prepare(scenario)
     steps = ", ".join(step.technique.name for step in scenario.loading.steps)
     print(
         f"{args.config}: ok — tissue {scenario.tissue.preset or 'custom'} "
@@ -106,6 +109,39 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"{scenario.schedule.days} day(s), config hash {scenario.config_hash()[:12]}"
     )
     return EXIT_OK
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from tissue_sim.biology import describe_model, list_models, list_presets, load_model
+
+    if args.action == "show":
+        if not args.name:
+            raise InputError("give a model name: tissue-sim models show NAME")
+        available = list_models()
+        if args.name not in available:
+            raise InputError(f"no cell model {args.name!r}; available: {', '.join(available)}")
+        print(describe_model(args.name))
+        return EXIT_OK
+    print("cell models (models/cells):")
+    for name in list_models():
+        model = load_model([name])
+        print(f"  {name:<34} {len(model.species)} species, inputs: {', '.join(model.inputs)}")
+    print(f"initial-state presets: {', '.join(list_presets())}")
+    from tissue_sim.config import list_tissue_presets
+
+    print(f"tissue presets (models/tissues): {', '.join(list_tissue_presets())}")
+    return EXIT_OK
+
+
+def _delegate(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A handler that imports ``module`` only when its command runs (keeps start-up fast)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), function)(args))
+
+    return handler
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +168,44 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("config", help="scenario YAML file")
     check.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
     check.set_defaults(handler=_cmd_check)
+
+    view = sub.add_parser("view", help="render one picture of a result")
+    view.add_argument("result", help="result.h5 of a run")
+    view.add_argument("--field", default=None, help="field to show (default: effective strain)")
+    when = view.add_mutually_exclusive_group()
+    when.add_argument("--frame", type=int, default=None, help="load frame (mechanics fields)")
+    when.add_argument("--time", default=None, help="time of a biology field, e.g. '7 d'")
+    view.add_argument("-o", "--output", default=None, help="PNG file to write")
+    view.add_argument("--interactive", action="store_true", help="open a window (needs a display)")
+    view.set_defaults(handler=_delegate("tissue_sim.viz.commands", "view_command"))
+
+    report = sub.add_parser("report", help="write report.html for a result")
+    report.add_argument("result", help="result.h5 of a run")
+    report.add_argument("-o", "--output", default=None, help="folder (default: beside result)")
+    report.set_defaults(handler=_delegate("tissue_sim.viz.commands", "report_command"))
+
+    demo = sub.add_parser("demo", help="run a teaching demonstration (no NAME: list them)")
+    demo.add_argument("name", nargs="?", default=None, help="demonstration name")
+    demo.add_argument("-o", "--output", default=None, help="output folder")
+    demo.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(handler=_delegate("tissue_sim.demos.commands", "demo_command"))
+
+    models = sub.add_parser("models", help="list cell models, or show one")
+    models.add_argument("action", nargs="?", choices=("list", "show"), default="list")
+    models.add_argument("name", nargs="?", default=None, help="model name (with show)")
+    models.set_defaults(handler=_cmd_models)
+
+    sweep = sub.add_parser("sweep", help="run a parameter sweep (local workers or Dask)")
+    sweep.add_argument("sweep", nargs="?", default=None, help="sweep YAML file")
+    sweep.add_argument("-o", "--output", default=None, help="sweep folder")
+    sweep.add_argument("--workers", type=int, default=None, help="worker processes")
+    sweep.add_argument("--executor", choices=("local", "dask"), default="local")
+    sweep.add_argument("--address", default=None, help="address of a running Dask scheduler")
+    sweep.add_argument(
+        "--summarise", metavar="DIR", default=None, help="rebuild the summary of a sweep folder"
+    )
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=_delegate("tissue_sim.sweep.commands", "sweep_command"))
     return parser
 
 

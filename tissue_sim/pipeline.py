@@ -518,7 +518,11 @@ def run_to_directory(
     report: bool | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[RunResult, Path]:
-    """Run a scenario and write ``result.h5`` (atomically) and the XDMF files into ``directory``.
+    """Run a scenario and write its files into ``directory``.
+
+    Writes ``result.h5`` (atomically), ``result.xdmf`` (and ``biology.xdmf``), the
+    pictures in ``figures/`` and ``report.html`` (each skipped when ``figures`` /
+    ``report`` is false; ``None`` follows the scenario's ``output`` section).
 
     Returns
     -------
@@ -531,4 +535,21 @@ def run_to_directory(
     with timer.stage("output"):
         path = write_result(result, directory / "result.h5")
         write_xdmf(result, path)
+    if progress is not None:
+        progress("output", 1.0)
+    make_figures = scenario.output.figures if figures is None else figures
+    make_report = scenario.output.report if report is None else report
+    figure_paths: list[Path] = []
+    if make_figures:
+        from tissue_sim.viz import write_figures
+
+        with timer.stage("figures"):
+            figure_paths = write_figures(result, directory / "figures")
+    if make_report:
+        from tissue_sim.viz import write_report
+
+        with timer.stage("report"):
+            write_report(result, directory / "report.html", figures=figure_paths)
+    if progress is not None:
+        progress("figures", 1.0)
     return result, path

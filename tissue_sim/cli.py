@@ -97,7 +97,6 @@ def _print_summary(result: object, path: Path) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from tissue_sim.config import load_config
-
     from tissue_sim.pipeline import prepare
 
     scenario = load_config(args.config, args.set or [])

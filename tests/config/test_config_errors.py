@@ -69,7 +69,7 @@ def test_unknown_top_level_key_in_the_file(tmp_path: Path) -> None:
 
 def test_bare_number_for_a_length_is_ambiguous(tmp_path: Path) -> None:
     path = _write(tmp_path, BASE.replace('radius: "1 cm"', "radius: 0.01"))
-    with pytest.raises(InputError, match="loading.patch.radius: .*add a unit"):
+    with pytest.raises(InputError, match=r"loading\.patch\.radius: .*add a unit"):
         load_config(path)
 
 

@@ -30,7 +30,7 @@ def test_static_hold_with_k_frames_equals_the_single_solve() -> None:
     base = ["mesh.size=coarse"]
     single = load_config("configs/static_compression.yaml", [*base, "loading.frames=1"])
     many = load_config("configs/static_compression.yaml", [*base, "loading.frames=5"])
-    mesh, problem, condition, quadrature = _problem(single)
+    _mesh, problem, condition, quadrature = _problem(single)
     one, solver = solve_linear_frames(
         problem, condition, single.loading.steps[0].frames(), quadrature
     )
@@ -52,7 +52,7 @@ def test_kneading_frames_are_the_static_solution_times_the_load_curve() -> None:
     scenario = load_config("configs/kneading.yaml", ["mesh.size=coarse", "loading.frames=8"])
     frames = scenario.loading.steps[0].frames()
     assert frames.load_factors is not None
-    mesh, problem, condition, quadrature = _problem(scenario)
+    _mesh, problem, condition, quadrature = _problem(scenario)
     solved, _ = solve_linear_frames(problem, condition, frames, quadrature, use_superposition=False)
     superposed, _ = solve_linear_frames(problem, condition, frames, quadrature)
     peak = int(np.argmax(frames.load_factors))
@@ -101,10 +101,10 @@ def test_moving_stroke_strain_peaks_when_the_patch_passes() -> None:
 
 def test_technique_frames_reuse_one_solver_across_a_session() -> None:
     scenario = load_config("configs/session_sequence.yaml", ["mesh.size=coarse"])
-    mesh, problem, condition, quadrature = _problem(scenario)
+    _mesh, problem, condition, quadrature = _problem(scenario)
     solver = None
     for step in scenario.loading.steps:
-        solution, used = solve_linear_frames(
+        _solution, used = solve_linear_frames(
             problem, condition, step.frames(), quadrature, solver=solver
         )
         assert solver is None or used is solver
@@ -117,7 +117,7 @@ def test_technique_frames_reuse_one_solver_across_a_session() -> None:
 def test_moving_patch_needs_two_frames(frames: int) -> None:
     from tissue_sim.errors import InputError
 
-    with pytest.raises(InputError, match="loading.frames"):
+    with pytest.raises(InputError, match=r"loading\.frames"):
         load_config("configs/effleurage.yaml", [f"loading.frames={frames}"])
 
 

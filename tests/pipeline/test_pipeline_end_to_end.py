@@ -1,0 +1,120 @@
+"""The whole pipeline on the baseline scenario: datasets, and the directions the models claim.
+
+* More pressure → higher peak strain in every layer (linear mechanics).
+* In the fascia, whose strains stay in the model's therapeutic range (below the injury
+  threshold of the fibroblast mechanosensor, K_injury = 8 %), more pressure → larger
+  attenuation of tissue TGF-β1 than in an untreated course (Bove et al. 2016, FACTS §5:
+  manual therapy lowers TGF-β1; the size is a model assumption, the direction is tested).
+* No load → no treatment effect: every layer follows the same untreated course.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from tissue_sim import load_config
+from tissue_sim.pipeline import run, run_to_directory
+
+BASE = ["mesh.size=coarse", "schedule.days=3", "biology.initial_state=chronic_overuse"]
+PRESSURES = ("2 kPa", "4 kPa", "8 kPa")
+
+
+def _total_tgfb1(result, layer: str) -> float:
+    layers = result.biology.layers[layer]
+    return float(layers["tgfb1_latent"][-1, 0] + layers["tgfb1_active"][-1, 0])
+
+
+@pytest.fixture(scope="module")
+def untreated():
+    return run(
+        load_config(
+            "configs/baseline.yaml", [*BASE, "loading.pressure=0 kPa", "loading.friction=0"]
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def treated():
+    return {
+        p: run(load_config("configs/baseline.yaml", [*BASE, f"loading.pressure={p}"]))
+        for p in PRESSURES
+    }
+
+
+def test_more_pressure_more_strain_in_every_layer(treated) -> None:
+    for layer in ("skin", "adipose", "fascia", "muscle"):
+        peaks = [
+            treated[p].mechanics.layer_stats[layer]["max_principal_strain"][:, 4].max()
+            for p in PRESSURES
+        ]
+        assert np.all(np.diff(peaks) > 0), (layer, peaks)
+
+
+def test_more_pressure_more_tgfb1_attenuation_in_the_fascia(treated, untreated) -> None:
+    reference = _total_tgfb1(untreated, "fascia")
+    attenuation = [reference - _total_tgfb1(treated[p], "fascia") for p in PRESSURES]
+    assert attenuation[0] > 0
+    assert np.all(np.diff(attenuation) > 0), attenuation
+    # the fascia stays below the injury threshold of the mechanosensor
+    for p in PRESSURES:
+        assert treated[p].stimulus.layer_stats["fascia"]["effective_strain_peak"][1] < 0.08
+
+
+def test_no_load_no_treatment_effect(untreated, treated) -> None:
+    layers = untreated.biology.layers
+    reference = layers["skin"]
+    for layer, species in layers.items():
+        for name, values in species.items():
+            assert np.allclose(values, reference[name], rtol=1e-12, atol=1e-14), (layer, name)
+            # spatially uniform: the 10th and 90th percentiles coincide with the mean
+            assert np.allclose(values[:, 1], values[:, 2], rtol=1e-12, atol=1e-14)
+    # while a treated course differs from it
+    treated_fascia = treated["8 kPa"].biology.layers["fascia"]["tgfb1_latent"][-1, 0]
+    assert treated_fascia != pytest.approx(reference["tgfb1_latent"][-1, 0], rel=1e-6)
+
+
+def test_baseline_writes_every_dataset_with_units(tmp_path: Path) -> None:
+    scenario = load_config("configs/baseline.yaml", ["mesh.size=coarse", "schedule.days=2"])
+    result, path = run_to_directory(scenario, tmp_path, figures=False, report=False)
+    with h5py.File(path) as f:
+        for group in ("mesh", "mechanics", "stimulus", "biology"):
+            assert group in f
+        bio = f["biology"]
+        assert bio["time"].attrs["units"] == "s"
+        times = bio["time"][()]
+        assert np.all(np.diff(times) > 0)
+        assert np.max(np.diff(times)) <= 3600.0 + 1e-9  # at least hourly
+        in_session = bio["session_intervals"][0]
+        inside = times[(times >= in_session[0]) & (times <= in_session[1])]
+        assert inside.size >= 10  # finer within sessions
+        assert bio["output_times"].shape == (2,)
+        species = [s.decode() for s in bio.attrs["species"]]
+        for name in (
+            "il6",
+            "il1b",
+            "il10",
+            "tnfa",
+            "tgfb1_latent",
+            "tgfb1_active",
+            "myofibroblast",
+            "collagen",
+            "m0",
+            "m1",
+            "m2",
+            "fak",
+        ):
+            assert name in species
+            assert bio[f"fields/{name}"].shape == (2, f["mesh/cells"].shape[0])
+            assert bio[f"layers/fascia/{name}"].shape == (times.size, 3)
+        datasets: list[h5py.Dataset] = []
+        f.visititems(lambda _, d: datasets.append(d) if isinstance(d, h5py.Dataset) else None)
+        for dataset in datasets:
+            assert "units" in dataset.attrs, dataset.name
+            if dataset.dtype.kind == "f":
+                assert np.all(np.isfinite(dataset[()])), dataset.name
+    assert path.with_name("biology.xdmf").exists()
+    assert result.timings["biology"] > 0

@@ -24,7 +24,7 @@ def _stimulus(strain: float, rate: float, points: int = 3) -> dict[str, np.ndarr
 def test_two_equal_halves_equal_one_session(model) -> None:
     day = 86400.0
     session = np.array([[9 * 3600.0, 9 * 3600.0 + 1800.0]])
-    halves = [session - [[0.0, 900.0]], session + [[900.0, 0.0]]]
+    halves = [session - np.array([[0.0, 900.0]]), session + np.array([[900.0, 0.0]])]
     one = simulate(model, _stimulus(0.1, 0.3), session, day, summary_times=[day], rtol=1e-9)
     two = simulate(
         model,

@@ -55,9 +55,7 @@ class InputError(TissueSimError):
         prefix = ": ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
 
-    def with_context(
-        self, *, file: str | None = None, key_prefix: str | None = None
-    ) -> InputError:
+    def with_context(self, *, file: str | None = None, key_prefix: str | None = None) -> InputError:
         """Return a copy with a file name and/or a key prefix added (keeps the subclass)."""
         key = self.key
         if key_prefix:

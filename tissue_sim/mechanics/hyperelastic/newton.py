@@ -19,8 +19,12 @@ reached from the converged state of the previous frame along the straight path
 * convergence: :math:`\|R_{free}\| \le \max(\text{rtol}\cdot f_{ref}, \text{atol})`
   with :math:`f_{ref} = \max(\|f(s)\|, \|f_{int}\|)` (the internal force includes the
   reactions) and the prescribed values reached exactly;
-* an increment that fails (no convergence within ``max_iterations``, an inversion
-  that the line search cannot avoid, a linear-solver failure) is retried with half
+* every increment after the first of a frame starts from the secant extrapolation of
+  the previous one (a predictor along the load path);
+* an increment that fails (no convergence within ``max_iterations``, a stalled line
+  search, no residual reduction over ``stagnation_window`` iterations, an inversion
+  caused by the prescribed boundary motion or that the line search cannot avoid, a
+  linear-solver failure) is retried with half
   the increment; after an easy increment (≤ ``fast_iterations``) the increment grows
   by ``growth``. Below ``min_step`` a :class:`~tissue_sim.errors.SolverError` says
   which frame could not be reached, how far it got and why.
@@ -91,6 +95,17 @@ class NewtonSettings:
         Increment growth factor after an easy increment.
     fast_iterations
         An increment converging within this many iterations is easy.
+    stall_step, stall_iterations
+        An increment fails early (and is cut back) after ``stall_iterations``
+        consecutive line-search steps shorter than ``stall_step``: the tangent of the
+        current state is a poor model of the increment.
+    stagnation_window
+        An increment also fails when the residual norm is not below its value this
+        many iterations earlier (0 disables the check).
+    predictor
+        Start every increment after the first of a frame from the secant extrapolation
+        of the previous increment along the load path (kept only if it inverts no
+        element); else from the previous converged state.
     linear_solver
         ``"auto"``, ``"direct"`` or ``"amg"`` (see :func:`~tissue_sim.fem.solvers.make_solver`).
     linear_rtol
@@ -108,12 +123,20 @@ class NewtonSettings:
     min_step: float = 1.0 / 256.0
     growth: float = 1.5
     fast_iterations: int = 6
+    stall_step: float = 0.1
+    stall_iterations: int = 3
+    stagnation_window: int = 4
+    predictor: bool = True
     linear_solver: str = "auto"
     linear_rtol: float = 1e-8
 
     def __post_init__(self) -> None:
         if not (self.rtol >= 0.0 and self.atol >= 0.0 and self.rtol + self.atol > 0.0):
             raise ValueError("rtol and atol must be non-negative and not both zero")
+        if self.stagnation_window < 0:
+            raise ValueError("stagnation_window must be ≥ 0")
+        if not 0.0 <= self.stall_step < 1.0 or self.stall_iterations < 1:
+            raise ValueError("need 0 ≤ stall_step < 1 and stall_iterations ≥ 1")
         if self.max_iterations < 1 or self.max_line_search < 0:
             raise ValueError("max_iterations must be ≥ 1 and max_line_search ≥ 0")
         if not 0.0 < self.min_step <= self.initial_step <= 1.0:
@@ -152,6 +175,8 @@ class IncrementStatistics:
         Wall time [s].
     failure
         Why the increment failed (``None`` if it converged).
+    predicted
+        Whether Newton started from the secant predictor.
     """
 
     frame: int
@@ -164,6 +189,7 @@ class IncrementStatistics:
     linear_iterations: int
     seconds: float
     failure: str | None = None
+    predicted: bool = False
 
     @property
     def iterations(self) -> int:
@@ -323,8 +349,8 @@ def _line_search(
     potential still decreases at the full step; otherwise the minimum is bracketed and
     found by safeguarded regula falsi. An inverted trial state counts as overshooting.
     If ``g(0) ≥ 0`` (indefinite tangent) an Armijo backtracking on ``½‖R_free‖²``
-    is used instead. While prescribed values are still moving, the first valid
-    (non-inverted) trial is taken.
+    is used instead. While prescribed values are still moving, the full step is taken
+    if it is valid; if it inverts an element the increment fails (and is cut back).
     """
     free = ~fixed
     norm = float(np.linalg.norm(residual[free]))
@@ -335,11 +361,13 @@ def _line_search(
     step = 1.0
     best: tuple[float, Evaluation, float] | None = None
     reason: str | None = None
-    for attempt in range(settings.max_line_search + 1):
+    for _ in range(settings.max_line_search + 1):
         evaluation, trial_residual, failure = _evaluate_trial(
-            problem, u, correction, step, fixed, target, load, attempt == 0
+            problem, u, correction, step, fixed, target, load, False
         )
         if evaluation is None or trial_residual is None:
+            if boundary_moving:
+                return 0.0, None, failure
             reason = failure
             high, slope_high = step, math.inf
             step = 0.5 * (low + step)
@@ -416,6 +444,9 @@ def _newton(
             return outcome(False, "non-finite residual")
         if not boundary_moving and norm <= max(settings.rtol * reference, settings.atol):
             return outcome(True, None)
+        window = settings.stagnation_window
+        if window and iteration > window and norm >= norms[-1 - window]:
+            return outcome(False, f"the residual did not decrease over {window} Newton iterations")
         if iteration == settings.max_iterations:
             relative = norm / reference if reference > 0.0 else math.inf
             return outcome(
@@ -449,7 +480,35 @@ def _newton(
             u[fixed] = target[fixed]
         evaluation = trial
         steps.append(step)
+        recent = steps[-settings.stall_iterations :]
+        if len(recent) == settings.stall_iterations and max(recent) < settings.stall_step:
+            return outcome(
+                False,
+                f"the line search stalled ({settings.stall_iterations} consecutive steps "
+                f"shorter than {settings.stall_step:g} of the Newton correction)",
+            )
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _predict(
+    problem: HyperelasticProblem,
+    u: FloatArray,
+    history: tuple[FloatArray, float],
+    span: float,
+    fixed: BoolArray,
+    target: FloatArray,
+) -> tuple[FloatArray, Evaluation] | None:
+    """Secant extrapolation of the last increment (``None`` if it inverts an element)."""
+    previous, previous_span = history
+    candidate = u + (span / previous_span) * (u - previous)
+    candidate[fixed] = target[fixed]
+    try:
+        evaluation = problem.evaluate(candidate.reshape(-1, 3), tangent=False)
+    except InvertedElementError:
+        return None
+    if not np.all(np.isfinite(evaluation.internal_force)):
+        return None
+    return candidate, evaluation
 
 
 def solve_frames(
@@ -507,6 +566,7 @@ def solve_frames(
         frame_start = time.perf_counter()
         records: list[IncrementStatistics] = []
         reached = 0.0
+        history: tuple[FloatArray, float] | None = None  # (start state, span) of last increment
         while reached < 1.0:
             end = min(1.0, reached + step)
             if 1.0 - end < 1e-9:
@@ -514,7 +574,13 @@ def solve_frames(
             target_load = previous_load + end * (load - previous_load)
             target = np.where(fixed, previous_values + end * (values - previous_values), 0.0)
             started = time.perf_counter()
-            result = _newton(problem, u, evaluation, target_load, fixed, target, settings)
+            start, start_evaluation, predicted = u, evaluation, False
+            if settings.predictor and history is not None:
+                candidate = _predict(problem, u, history, end - reached, fixed, target)
+                if candidate is not None:
+                    start, start_evaluation = candidate
+                    predicted = True
+            result = _newton(problem, start, start_evaluation, target_load, fixed, target, settings)
             records.append(
                 IncrementStatistics(
                     frame=frame,
@@ -527,9 +593,11 @@ def solve_frames(
                     linear_iterations=result.linear_iterations,
                     seconds=time.perf_counter() - started,
                     failure=result.failure,
+                    predicted=predicted,
                 )
             )
             if result.converged:
+                history = (u, end - reached)
                 u = result.displacement
                 evaluation = result.evaluation
                 reached = end

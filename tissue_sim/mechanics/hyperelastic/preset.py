@@ -86,6 +86,8 @@ def _fibre_angles(reader: MappingReader) -> tuple[float, ...]:
                     raise reader.error(key, "'±0' gives one fibre family; write '0 deg'")
                 return (angle, -angle)
         return (parse_quantity(text, "angle", file=reader.file, key=where),)
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return (parse_quantity(raw, "angle", file=reader.file, key=where),)
     if isinstance(raw, list | tuple) and 1 <= len(raw) <= 2:
         return tuple(
             parse_quantity(item, "angle", file=reader.file, key=f"{where}[{index}]")

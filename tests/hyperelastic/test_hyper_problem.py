@@ -1,0 +1,184 @@
+"""The hyperelastic FE problem: consistent tangent, patch test, output fields, inversion."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from tissue_sim.fem.dirichlet import DirichletCondition
+from tissue_sim.fem.reference import reference_element
+from tissue_sim.geometry.mesh import InvertedElementError, Mesh, structured_block_mesh
+from tissue_sim.mechanics.hyperelastic import (
+    FibreReinforced,
+    HyperelasticProblem,
+    NeoHookean,
+    NewtonSettings,
+    Ogden,
+)
+
+LAYERS = ("skin", "fascia", "muscle")
+MATERIALS = [
+    NeoHookean(8.0e3, 4.0e5),
+    FibreReinforced(2.0e3, 2.0e5, 1.0e4, 3.0, (math.radians(39.0), -math.radians(39.0))),
+    Ogden((5.0e3,), (8.0,), 3.0e5),
+]
+ELEMENTS = ["Q1", "Q2", "P1", "P2"]
+
+
+def layered_mesh(element: str, n: int = 2) -> Mesh:
+    """A 2 × 2 × 3 mm block, one grid slab per layer unit: muscle, fascia, skin (top)."""
+    z = np.linspace(0.0, 3e-3, 3 * n + 1)
+    layer_by_z = np.repeat(np.array([2, 1, 0], dtype=np.int32), n)
+    axis = np.linspace(0.0, 2e-3, n + 1)
+    return structured_block_mesh(axis, axis, z, layer_by_z, LAYERS, element=element)
+
+
+def distorted(mesh: Mesh, amount: float, seed: int = 0) -> Mesh:
+    """Move interior vertices randomly; higher-order nodes follow the (linear) cell map."""
+    rng = np.random.default_rng(seed)
+    lower, upper = mesh.points.min(axis=0), mesh.points.max(axis=0)
+    vertices = mesh.points[: mesh.num_vertices].copy()
+    interior = np.all((vertices > lower + 1e-12) & (vertices < upper - 1e-12), axis=1)
+    spacing = (upper - lower).min() / 6.0
+    vertices[interior] += amount * spacing * rng.uniform(-1.0, 1.0, (interior.sum(), 3))
+    element = reference_element(mesh.element)
+    coordinate_values, _ = element.tabulate_coordinate(np.asarray(element.element.points))
+    points = np.empty_like(mesh.points)
+    cell_points = np.einsum("nv,evi->eni", coordinate_values, vertices[mesh.linear_cells()])
+    points[mesh.cells.reshape(-1)] = cell_points.reshape(-1, 3)
+    return dataclasses.replace(mesh, points=points)
+
+
+@pytest.mark.parametrize("element", ELEMENTS)
+@pytest.mark.parametrize("formulation", ["mixed", "displacement"])
+def test_tangent_matches_finite_differences(element: str, formulation: str) -> None:
+    mesh = distorted(layered_mesh(element), 0.2)
+    problem = HyperelasticProblem(mesh, MATERIALS, formulation=formulation)
+    rng = np.random.default_rng(1)
+    u = 5e-5 * rng.standard_normal((mesh.num_points, 3))
+    evaluation = problem.evaluate(u, tangent=True, energy=True)
+    assert evaluation.tangent is not None and evaluation.energy is not None
+    matrix = evaluation.tangent.toarray()
+    direction = rng.standard_normal(u.shape)
+    h = 1e-9
+    difference = (
+        problem.internal_force(u + h * direction) - problem.internal_force(u - h * direction)
+    ) / (2 * h)
+    product = matrix @ direction.reshape(-1)
+    assert np.linalg.norm(difference.reshape(-1) - product) < 1e-6 * np.linalg.norm(product)
+    # the internal force is the gradient of the stored energy
+    slope = (
+        problem.stored_energy(u + h * direction) - problem.stored_energy(u - h * direction)
+    ) / (2 * h)
+    expected = float(evaluation.internal_force.reshape(-1) @ direction.reshape(-1))
+    assert slope == pytest.approx(expected, rel=1e-6)
+    assert np.abs(matrix - matrix.T).max() <= 1e-12 * np.abs(matrix).max()
+
+
+def test_reference_state_is_stress_free() -> None:
+    problem = HyperelasticProblem(layered_mesh("Q1"), MATERIALS)
+    evaluation = problem.evaluate(np.zeros((problem.mesh.num_points, 3)), energy=True)
+    # (round-off only: 1 N/m² on this 4 mm² surface would be 4e-6 N)
+    assert np.abs(evaluation.internal_force).max() < 1e-15
+    assert evaluation.energy == pytest.approx(0.0, abs=1e-20)
+
+
+HOMOGENEOUS = np.array([[1.15, 0.10, 0.02], [-0.04, 0.92, 0.08], [0.03, -0.05, 0.97]])
+
+
+@pytest.mark.parametrize("element", ELEMENTS)
+@pytest.mark.parametrize("law", [0, 1, 2], ids=["neo_hookean", "hgo", "ogden"])
+def test_patch_test_reproduces_a_homogeneous_large_deformation(element: str, law: int) -> None:
+    """Boundary nodes follow x = F X on a distorted mesh: the interior must follow exactly.
+
+    One law in all three layers (with different laws, traction continuity across the
+    interfaces rules out a homogeneous state).
+    """
+    mesh = distorted(layered_mesh(element, n=2), 0.25, seed=4)
+    material = MATERIALS[law]
+    problem = HyperelasticProblem(mesh, [material] * 3)
+    exact = mesh.points @ (HOMOGENEOUS - np.eye(3)).T
+    boundary = np.unique(
+        np.concatenate([mesh.nodes_on_face(name) for name in ("sides", "top", "bottom")])
+    )
+    fixed = np.zeros((mesh.num_points, 3), dtype=bool)
+    fixed[boundary] = True
+    condition = DirichletCondition(fixed.reshape(-1), np.where(fixed, exact, 0.0).reshape(-1))
+    solution = problem.solve_frames(
+        [np.zeros((mesh.num_points, 3))], condition, settings=NewtonSettings(rtol=1e-12)
+    )
+    interior = np.setdiff1d(np.arange(mesh.num_points), boundary)
+    assert interior.size > 0
+    error = np.abs(solution.displacements[0][interior] - exact[interior]).max()
+    assert error < 1e-10 * np.abs(exact).max()
+    fields = problem.cell_fields(solution.displacements[0])
+    expected_stress = material.cauchy_stress(HOMOGENEOUS)
+    np.testing.assert_allclose(
+        fields.cauchy_stress,
+        np.broadcast_to(expected_stress, (mesh.num_cells, 3, 3)),
+        atol=1e-8 * np.abs(expected_stress).max(),
+    )
+    np.testing.assert_allclose(
+        fields.energy_density, material.strain_energy(HOMOGENEOUS), rtol=1e-8
+    )
+
+
+def test_cell_fields_of_a_homogeneous_state() -> None:
+    mesh = layered_mesh("Q2", n=1)
+    problem = HyperelasticProblem(mesh, MATERIALS)
+    u = mesh.points @ (HOMOGENEOUS - np.eye(3)).T
+    fields = problem.cell_fields(u)
+    c = HOMOGENEOUS.T @ HOMOGENEOUS
+    green = 0.5 * (c - np.eye(3))
+    stretches = np.sqrt(np.linalg.eigvalsh(c))[::-1]
+    np.testing.assert_allclose(fields.green_lagrange, np.broadcast_to(green, (3, 3, 3)), atol=1e-14)
+    np.testing.assert_allclose(fields.strain, fields.green_lagrange)
+    np.testing.assert_allclose(fields.principal_stretches, np.tile(stretches, (3, 1)), atol=1e-13)
+    np.testing.assert_allclose(fields.hencky_principal, np.log(fields.principal_stretches))
+    np.testing.assert_allclose(fields.volume_ratio, np.linalg.det(HOMOGENEOUS), rtol=1e-13)
+    fascia = mesh.cell_layer == 1
+    directions = MATERIALS[1].fibre_directions
+    np.testing.assert_allclose(
+        fields.fibre_stretch[fascia][0], np.linalg.norm(directions @ HOMOGENEOUS.T, axis=1)
+    )
+    np.testing.assert_array_equal(fields.fibre_stretch[~fascia], 1.0)
+    sigma = fields.cauchy_stress[0]
+    assert fields.pressure[0] == pytest.approx(-np.trace(sigma) / 3.0)
+    np.testing.assert_allclose(fields.stress, fields.cauchy_stress)
+    frames = problem.frame_cell_fields(np.stack([np.zeros_like(u), u]))
+    assert frames.green_lagrange.shape == (2, 3, 3, 3)
+    np.testing.assert_allclose(frames.green_lagrange[0], 0.0, atol=1e-16)
+    np.testing.assert_allclose(frames.cauchy_stress[1], fields.cauchy_stress)
+    assert problem.cell_fibre_directions().shape == (3, 2, 3)
+
+
+@pytest.mark.parametrize("element", ["Q1", "P1"])
+def test_inversion_names_the_layer(element: str) -> None:
+    mesh = layered_mesh(element)
+    problem = HyperelasticProblem(mesh, MATERIALS)
+    u = np.zeros((mesh.num_points, 3))
+    top = mesh.nodes_on_face("top")
+    u[top, 2] = -2.0e-3  # the top slab (skin, 0.5 mm thick) pushed through itself
+    with pytest.raises(InvertedElementError, match=r"in layer 'skin' .*first: cell \d+"):
+        problem.evaluate(u)
+
+
+def test_constructor_and_load_checks() -> None:
+    mesh = layered_mesh("Q1")
+    with pytest.raises(ValueError, match="one material per layer"):
+        HyperelasticProblem(mesh, MATERIALS[:2])
+    with pytest.raises(ValueError, match="formulation"):
+        HyperelasticProblem(mesh, MATERIALS, formulation="fbar")
+    problem = HyperelasticProblem(mesh, MATERIALS, cache_geometry=False)
+    with pytest.raises(ValueError, match="load vector"):
+        problem.load_vector(np.zeros(7))
+    with pytest.raises(ValueError, match="nodal displacements"):
+        problem.evaluate(np.zeros((3, 3)))
+    # a uniform pressure on the top gives its total force
+    forces = problem.load_vector(lambda x: np.tile([0.0, 0.0, -1.0e3], (x.shape[0], 1)))
+    assert forces[:, 2].sum() == pytest.approx(-1.0e3 * 4e-6)
+    assert problem.cell_volumes().sum() == pytest.approx(12e-9)
+    assert len(problem.small_strain_materials()) == 3

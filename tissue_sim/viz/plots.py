@@ -1,0 +1,553 @@
+"""matplotlib pictures of a run: cuts, per-layer distributions, time courses, final maps.
+
+Every function builds a :class:`matplotlib.figure.Figure` directly (no ``pyplot``: no
+global figure registry, so nothing accumulates over many pictures), writes one PNG and
+returns its path. Distances are shown in mm, strains in %, pressures in kPa and time in
+days; normalised cell-model quantities are relative to healthy tissue (= 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import Normalize, TwoSlopeNorm
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from tissue_sim.io import BiologyOutput, RunResult
+from tissue_sim.stimulus import weighted_percentiles
+from tissue_sim.viz._grid import (
+    CutPlane,
+    Section,
+    cut_section,
+    interface_curves,
+    volume_grid,
+)
+from tissue_sim.viz._loads import SkinLoads, skin_loads
+from tissue_sim.viz._style import (
+    FIGURE_DPI,
+    layer_colours,
+    measure_label,
+    species_axis_label,
+    species_label,
+)
+from tissue_sim.viz.fields import (
+    choose_cut,
+    deformation_scale,
+    display_unit,
+    effective_measure,
+    initial_value,
+    m2_fraction,
+    peak_frame,
+)
+
+__all__ = [
+    "KEY_SPECIES",
+    "draw_section",
+    "layer_thicknesses",
+    "plot_final_maps",
+    "plot_layer_curves",
+    "plot_strain_cut",
+    "plot_strain_distributions",
+    "plot_time_courses",
+    "save_figure",
+    "shade_sessions",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Species drawn in the time-course figure, in this order, when the model has them.
+KEY_SPECIES = (
+    "tgfb1_latent",
+    "tgfb1_active",
+    "myofibroblast",
+    "collagen",
+    "il6",
+    "il1b",
+    "m1",
+    "m2",
+)
+
+_MM = 1e3
+_DAY = 86400.0
+
+
+def save_figure(figure: Figure, path: Path) -> Path:
+    """Write a figure as PNG and release its canvas."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=FIGURE_DPI)
+    figure.clear()
+    return path
+
+
+def layer_thicknesses(result: RunResult) -> dict[str, float]:
+    """Layer name → thickness [m], top first, from the interface heights."""
+    heights = np.asarray(result.mesh.interfaces, dtype=float)
+    thickness = np.diff(heights)[::-1]
+    return dict(zip(result.mesh.layer_names, (float(t) for t in thickness), strict=False))
+
+
+def draw_section(
+    ax: Axes,
+    section: Section,
+    values: FloatArray,
+    *,
+    cmap: str,
+    norm: Normalize,
+) -> PolyCollection:
+    """Fill the polygons of a cut with a per-cell field ``(m,)`` (coordinates in mm)."""
+    collection = PolyCollection(
+        [polygon * _MM for polygon in section.polygons],
+        array=section.cell_values(values),
+        cmap=cmap,
+        norm=norm,
+        edgecolors="face",
+        linewidths=0.3,
+    )
+    ax.add_collection(collection)
+    return collection
+
+
+def _draw_interfaces(
+    ax: Axes, curves: Sequence[FloatArray], *, colour: str = "black", alpha: float = 0.9
+) -> None:
+    for index, curve in enumerate(curves):
+        outer = index in (0, len(curves) - 1)
+        ax.plot(
+            curve[:, 0] * _MM,
+            curve[:, 1] * _MM,
+            color=colour,
+            linewidth=1.4 if outer else 1.0,
+            linestyle="-" if outer else "--",
+            alpha=alpha,
+        )
+
+
+def _label_layers(ax: Axes, result: RunResult, left: float) -> None:
+    heights = np.asarray(result.mesh.interfaces, dtype=float)[::-1] * _MM  # top first
+    thickness = layer_thicknesses(result)
+    for index, name in enumerate(result.mesh.layer_names):
+        middle = 0.5 * (heights[index] + heights[index + 1])
+        ax.text(
+            left,
+            middle,
+            f"{name} {thickness[name] * _MM:.3g} mm",
+            fontsize=9,
+            va="center",
+            ha="left",
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.75, "lw": 0},
+        )
+
+
+def _frame_title(result: RunResult, frame: int) -> str:
+    mech = result.mechanics
+    technique = mech.step_names[int(mech.frame_step[frame])].replace("_", " ")
+    return f"{technique}, frame {frame} (t = {mech.frame_time[frame]:.2f} s into the cycle)"
+
+
+def _draw_load_arrows(
+    ax: Axes, loads: SkinLoads, plane: CutPlane, frame: int, skin_curve: FloatArray, height: float
+) -> None:
+    """Arrows of the hand's pressure on the skin along the cut, and of its shear."""
+    along = np.linspace(skin_curve[0, 0], skin_curve[-1, 0], 49)
+    xy = np.zeros((along.size, 2))
+    xy[:, plane.along_axis] = along
+    xy[:, plane.normal_axis] = plane.offset
+    traction = loads.traction(frame, xy)
+    if traction is None:
+        return
+    pressure = np.clip(-traction[:, 2], 0.0, None)
+    peak = pressure.max()
+    if peak <= 0.0:
+        return
+    length = 0.16 * height
+    surface = np.interp(along, skin_curve[:, 0], skin_curve[:, 1])
+    shown = pressure > 0.03 * peak
+    for x, z, p in zip(along[shown], surface[shown], pressure[shown], strict=True):
+        ax.annotate(
+            "",
+            xy=(x * _MM, z * _MM),
+            xytext=(x * _MM, (z + length * p / peak) * _MM),
+            arrowprops={"arrowstyle": "->", "color": "#B2182B", "lw": 1.1},
+        )
+    centre = along[shown].mean()
+    top = (surface[shown].max() + length * 1.12) * _MM
+    shear = traction[:, plane.along_axis]
+    strongest = int(np.argmax(np.abs(shear)))
+    text = f"hand pressure (peak {peak / 1e3:.3g} kPa along the cut)"
+    if abs(shear[strongest]) > 1e-6 * peak:
+        direction = "→" if shear[strongest] > 0 else "←"
+        text += f", shear {abs(shear[strongest]) / 1e3:.2g} kPa {direction}"
+    ax.text(centre * _MM, top, text, ha="center", va="bottom", fontsize=9, color="#B2182B")
+
+
+def plot_strain_cut(
+    result: RunResult,
+    path: Path,
+    *,
+    frame: int | None = None,
+    measure: str | None = None,
+    loads: SkinLoads | None = None,
+) -> Path:
+    """Strain on the vertical cut through the load centre, on the deformed shape.
+
+    Parameters
+    ----------
+    result
+        The run.
+    path
+        PNG to write.
+    frame
+        Load frame (default: the one with the largest strain).
+    measure
+        Cell scalar to show (default: the run's effective strain measure).
+    loads
+        Skin loads (rebuilt from the result when not given).
+    """
+    measure = measure or effective_measure(result)
+    frame = peak_frame(result, measure) if frame is None else frame
+    loads = loads or skin_loads(result)
+    plane = choose_cut(result, frame, loads)
+    grid = volume_grid(result.mesh)
+    displacement = result.mechanics.displacement[frame]
+    height = float(np.ptp(result.mesh.points[:, 2]))
+    scale = deformation_scale(displacement, height)
+    section = cut_section(grid, plane, displacement, scale)
+    curves = interface_curves(grid, plane, result.mesh.interfaces, displacement, scale)
+    factor, unit = display_unit(measure, result.mechanics.units.get(measure, "1"))
+    values = factor * result.mechanics.cell_scalars[measure][frame]
+    shown = section.cell_values(values)
+    top = float(np.percentile(shown, 99.5)) if shown.size else 1.0
+    bottom = min(0.0, float(shown.min())) if shown.size else 0.0
+    norm = Normalize(vmin=bottom, vmax=max(top, bottom + 1e-12))
+
+    figure = Figure(figsize=(10.5, 6.2), layout="constrained")
+    ax = figure.add_subplot()
+    collection = draw_section(ax, section, values, cmap="viridis", norm=norm)
+    _draw_interfaces(ax, curves, colour="white")
+    _draw_load_arrows(ax, loads, plane, frame, curves[-1], height)
+    _label_layers(ax, result, float(curves[0][0, 0] * _MM) + 1.0)
+    ax.set_aspect("equal")
+    ax.set_xlim(curves[0][0, 0] * _MM, curves[0][-1, 0] * _MM)
+    ax.set_ylim(-0.02 * height * _MM, 1.38 * height * _MM)
+    ax.set_xlabel(f"{plane.along_name} [mm] (along the cut)")
+    ax.set_ylabel("height above the bone z [mm]")
+    deformation = "true scale" if scale == 1.0 else f"displacement drawn ×{scale:g}"
+    ax.set_title(
+        f"{measure_label(measure).capitalize()} on a {plane.description}\n"
+        f"{_frame_title(result, frame)}; deformed shape, {deformation}",
+        fontsize=11,
+    )
+    extend = "max" if shown.size and shown.max() > top else "neither"
+    bar = figure.colorbar(
+        collection, ax=ax, orientation="horizontal", shrink=0.7, pad=0.02, extend=extend
+    )
+    bar.set_label(f"{measure_label(measure)} [{unit}]")
+    return save_figure(figure, path)
+
+
+def _weighted_box(values: FloatArray, weights: FloatArray, label: str) -> dict[str, object]:
+    p5, q1, median, q3, p95 = weighted_percentiles(values, weights, [5, 25, 50, 75, 95])
+    mean = float(np.sum(values * weights) / np.sum(weights))
+    return {
+        "label": label,
+        "whislo": p5,
+        "q1": q1,
+        "med": median,
+        "q3": q3,
+        "whishi": p95,
+        "mean": mean,
+        "fliers": [float(values.max())],
+    }
+
+
+def plot_strain_distributions(
+    result: RunResult,
+    path: Path,
+    *,
+    measures: Sequence[str] = ("max_principal_strain", "max_shear_strain"),
+) -> Path:
+    """Volume-weighted distributions per layer of the peak strains over the loading cycle.
+
+    Each cell contributes its largest value over all load frames, weighted by its volume:
+    boxes span the 25th–75th percentiles with the median, whiskers the 5th–95th, a
+    diamond marks the mean and a dot the maximum.
+
+    Parameters
+    ----------
+    result
+        The run.
+    path
+        PNG to write.
+    measures
+        Cell scalars, one panel each.
+    """
+    mech = result.mechanics
+    layers = result.mesh.layer_names
+    colours = layer_colours(layers)
+    volume = result.mesh.cell_volume
+    shown = [m for m in measures if m in mech.cell_scalars]
+    figure = Figure(figsize=(5.0 * len(shown), 5.0), layout="constrained")
+    axes = figure.subplots(1, len(shown), squeeze=False)[0]
+    floor = 1e-4  # % — smaller strains are drawn at the bottom edge of the log axis
+    for ax, measure in zip(axes, shown, strict=True):
+        factor, unit = display_unit(measure, mech.units.get(measure, "1"))
+        peak = factor * np.max(np.abs(mech.cell_scalars[measure]), axis=0)
+        stats = []
+        for index, name in enumerate(layers):
+            members = result.mesh.cell_layer == index
+            stats.append(_weighted_box(np.maximum(peak[members], floor), volume[members], name))
+        boxes = ax.bxp(
+            stats,
+            showmeans=True,
+            showfliers=True,
+            patch_artist=True,
+            widths=0.6,
+            medianprops={"color": "black", "lw": 1.6},
+            meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black"},
+            flierprops={"marker": "o", "markerfacecolor": "black", "markersize": 5},
+        )
+        for patch, name in zip(boxes["boxes"], layers, strict=True):
+            patch.set_facecolor(colours[name])
+            patch.set_alpha(0.8)
+        ax.set_yscale("log")
+        ax.set_ylabel(f"largest value in the cycle, per cell [{unit}]")
+        ax.set_title(measure_label(measure).capitalize(), fontsize=11)
+        ax.grid(True, axis="y", which="major", alpha=0.3)
+        ax.set_xlabel("layer (top to bottom)")
+    figure.suptitle(
+        "How much each layer is strained (volume-weighted over the whole layer)\n"
+        "box: 25–75 %, line: median, whiskers: 5–95 %, ◇ mean, ● maximum",
+        fontsize=11,
+    )
+    return save_figure(figure, path)
+
+
+def shade_sessions(ax: Axes, intervals: FloatArray, course: float, *, label: bool) -> bool:
+    """Grey bands at the massage sessions (x axis in days).
+
+    Bands narrower than 0.4 % of the course are widened to that so they stay visible.
+
+    Returns
+    -------
+    bool
+        True when the bands were widened.
+    """
+    minimum = 0.004 * course
+    widened = False
+    for index, (start, end) in enumerate(np.asarray(intervals, dtype=float).reshape(-1, 2)):
+        width = end - start
+        if width < minimum:
+            widened = True
+            middle = 0.5 * (start + end)
+            start, end = middle - minimum / 2, middle + minimum / 2
+        ax.axvspan(
+            start / _DAY,
+            end / _DAY,
+            color="0.6",
+            alpha=0.35,
+            lw=0,
+            label="massage session" if label and index == 0 else None,
+        )
+    return widened
+
+
+def _species_series(biology: BiologyOutput, layer: str, name: str) -> FloatArray:
+    data = biology.layers[layer]
+    if name == "m2_fraction":
+        return m2_fraction(data["m1"][:, 0], data["m2"][:, 0])[:, None].repeat(3, axis=1)
+    return np.asarray(data[name])
+
+
+def plot_time_courses(
+    result: RunResult, path: Path, *, species: Sequence[str] | None = None
+) -> Path:
+    """Per-layer time courses of the key species over the course, sessions shaded.
+
+    Lines are volume-weighted layer means, bands the 10th–90th percentiles.
+
+    Parameters
+    ----------
+    result
+        The run (must have biology).
+    path
+        PNG to write.
+    species
+        Species to draw (default: :data:`KEY_SPECIES` present in the model, and the M2
+        share when M1 and M2 are modelled).
+    """
+    biology = result.biology
+    if biology is None:
+        raise ValueError("this result has no biology")
+    if species is None:
+        names = [s for s in KEY_SPECIES if s in biology.species] or list(biology.species[:8])
+        if "m1" in biology.species and "m2" in biology.species:
+            names.append("m2_fraction")
+    else:
+        names = list(species)
+    columns = 3
+    rows = -(-len(names) // columns)
+    figure = Figure(figsize=(4.3 * columns, 2.9 * rows + 0.9), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    colours = layer_colours(result.mesh.layer_names)
+    days = biology.time / _DAY
+    course = float(biology.time[-1]) if biology.time.size else 1.0
+    widened = False
+    for index, name in enumerate(names):
+        ax = axes.flat[index]
+        widened |= shade_sessions(ax, biology.session_intervals, course, label=index == 0)
+        for layer in result.mesh.layer_names:
+            if layer not in biology.layers:
+                continue
+            series = _species_series(biology, layer, name)
+            colour = colours[layer]
+            ax.fill_between(days, series[:, 1], series[:, 2], color=colour, alpha=0.18, lw=0)
+            ax.plot(days, series[:, 0], color=colour, lw=1.6, label=layer)
+        ax.set_title(species_label(name), fontsize=11)
+        ax.set_ylabel(species_axis_label(name, biology.units.get(name, "1")), fontsize=9)
+        ax.grid(True, alpha=0.3)
+        if index >= len(names) - columns:
+            ax.set_xlabel("time [days]")
+            ax.xaxis.set_tick_params(labelbottom=True)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    note = " (drawn wider than they are, to stay visible)" if widened else ""
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=10)
+    figure.suptitle(
+        f"Cell response per layer over the course ({biology.initial_state.replace('_', ' ')} "
+        f"start): lines = layer mean, bands = 10–90 % of the layer; grey = sessions{note}",
+        fontsize=11,
+    )
+    return save_figure(figure, path)
+
+
+def plot_final_maps(result: RunResult, path: Path, *, loads: SkinLoads | None = None) -> Path:
+    """Maps on the vertical cut at the final time: TGF-β1 change, M2 share, IL-6.
+
+    Parameters
+    ----------
+    result
+        The run (must have biology with stored fields).
+    path
+        PNG to write.
+    loads
+        Skin loads, to place the cut as in :func:`plot_strain_cut`.
+    """
+    biology = result.biology
+    if biology is None or biology.field_times.size == 0:
+        raise ValueError("this result has no biology fields")
+    loads = loads or skin_loads(result)
+    plane = choose_cut(result, peak_frame(result), loads)
+    grid = volume_grid(result.mesh)
+    section = cut_section(grid, plane)
+    curves = interface_curves(grid, plane, result.mesh.interfaces)
+    panels = _final_panels(biology)
+    figure = Figure(figsize=(10.5, 3.0 * len(panels) + 0.6), layout="constrained")
+    axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
+    for ax, (title, unit, values, diverging) in zip(axes, panels, strict=True):
+        shown = section.cell_values(values)
+        if diverging:
+            reach = float(np.percentile(np.abs(shown), 99.5)) if shown.size else 1.0
+            reach = max(reach, 1e-9)
+            norm: Normalize = TwoSlopeNorm(vcenter=0.0, vmin=-reach, vmax=reach)
+            cmap = "RdBu_r"
+        else:
+            low, high = (float(shown.min()), float(shown.max())) if shown.size else (0, 1)
+            norm = Normalize(vmin=low, vmax=high if high > low else low + 1e-9)
+            cmap = "viridis"
+        collection = draw_section(ax, section, values, cmap=cmap, norm=norm)
+        _draw_interfaces(ax, curves, colour="black" if diverging else "white")
+        _label_layers(ax, result, float(curves[0][0, 0] * _MM) + 1.0)
+        ax.set_aspect("equal")
+        ax.set_xlim(curves[0][0, 0] * _MM, curves[0][-1, 0] * _MM)
+        ax.set_ylim(curves[0][0, 1] * _MM, curves[-1][0, 1] * _MM)
+        ax.set_ylabel("z [mm]")
+        ax.set_title(title, fontsize=11)
+        bar = figure.colorbar(collection, ax=ax, shrink=0.9, pad=0.01)
+        bar.set_label(unit)
+    axes[-1].set_xlabel(f"{plane.along_name} [mm] (along the cut)")
+    day = biology.field_times[-1] / _DAY
+    figure.suptitle(
+        f"Cells at the end of the course (day {day:g}), {plane.description} through the "
+        "treated area",
+        fontsize=12,
+    )
+    return save_figure(figure, path)
+
+
+def _final_panels(biology: BiologyOutput) -> list[tuple[str, str, FloatArray, bool]]:
+    fields = biology.fields
+    panels: list[tuple[str, str, FloatArray, bool]] = []
+    for name in ("tgfb1_active", "tgfb1_latent"):
+        if name in fields:
+            start = initial_value(biology, name)
+            if start != 0.0:
+                change = 100.0 * (fields[name][-1] - start) / start
+                title = f"Change of {species_label(name)} from the start of the course"
+                panels.append((title, "change [%]", change, True))
+                break
+    if "m1" in fields and "m2" in fields:
+        share = m2_fraction(fields["m1"][-1], fields["m2"][-1])
+        title = "Share of repair-type macrophages M2/(M1+M2)"
+        panels.append((title, "M2/(M1+M2) [–]", share, False))
+    if "il6" in fields:
+        unit = species_axis_label("il6", biology.units.get("il6", "1"))
+        panels.append(("IL-6 (an inflammatory messenger)", unit, fields["il6"][-1], False))
+    if not panels:
+        name = biology.species[0]
+        unit = species_axis_label(name, biology.units.get(name, "1"))
+        panels.append((species_label(name), unit, fields[name][-1], False))
+    return panels
+
+
+def plot_layer_curves(
+    path: Path,
+    x: FloatArray,
+    curves: Sequence[tuple[str, Sequence[tuple[str, FloatArray]]]],
+    *,
+    xlabel: str,
+    colours: dict[str, str],
+    title: str,
+    xlog: bool = False,
+    zero_line: bool = False,
+) -> Path:
+    """Panels of one curve per layer against a common x (e.g. a dose–response).
+
+    Parameters
+    ----------
+    path
+        PNG to write.
+    x
+        Common abscissa ``(n,)``.
+    curves
+        Per panel: ``(y label, [(layer, y (n,)), …])``.
+    xlabel, title
+        Axis label of x and figure title.
+    colours
+        Layer → colour.
+    xlog
+        Logarithmic x axis.
+    zero_line
+        Draw y = 0.
+    """
+    figure = Figure(figsize=(5.2 * len(curves), 4.6), layout="constrained")
+    axes = figure.subplots(1, len(curves), squeeze=False)[0]
+    for ax, (ylabel, series) in zip(axes, curves, strict=True):
+        for layer, values in series:
+            ax.plot(x, values, marker="o", lw=1.8, color=colours.get(layer), label=layer)
+        if zero_line:
+            ax.axhline(0.0, color="0.3", lw=0.8)
+        if xlog:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize=9)
+    figure.suptitle(title, fontsize=12)
+    return save_figure(figure, path)

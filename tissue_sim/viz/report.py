@@ -1,0 +1,258 @@
+"""One self-contained HTML page per run: scenario, key numbers, pictures, sources, provenance.
+
+The pictures are embedded as base64 ``data:`` URIs, so the page can be mailed or moved on
+its own. The file is written atomically (a temporary name, renamed when complete).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tissue_sim.io import RunResult, atomic_path
+from tissue_sim.viz._style import measure_label, species_label
+from tissue_sim.viz.fields import effective_measure
+from tissue_sim.viz.figures import caption_for
+from tissue_sim.viz.summary import LayerNumbers, describe_scenario, key_numbers, resolved_config
+
+__all__ = ["render_report", "write_report"]
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto;
+       max-width: 1150px; padding: 1.5em 2em; color: #222; line-height: 1.45; }
+h1 { margin-bottom: 0.1em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2em;
+     margin-top: 1.8em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.93em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1.4em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 0.93em; color: #444; margin-top: 0.3em; }
+.note { color: #555; font-size: 0.92em; } pre { background: #f7f7f7; padding: 0.8em;
+        overflow-x: auto; font-size: 0.85em; }
+"""
+
+
+def _escape(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _number(value: float | None, digits: int = 3, scale: float = 1.0, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    shown = value * scale
+    return f"{shown:+.{digits}g}" if signed else f"{shown:.{digits}g}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
+    head = "".join(f"<th>{_escape(cell)}</th>" for cell in header)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="num">{_escape(cell)}</td>'
+            if index in numeric
+            else f"<td>{_escape(cell)}</td>"
+            for index, cell in enumerate(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _key_numbers_section(result: RunResult, numbers: list[LayerNumbers]) -> str:
+    measure = effective_measure(result)
+    header = [
+        "layer",
+        "thickness [mm]",
+        f"peak strain, 90th percentile [%] ({measure_label(measure)})",
+        "peak strain, maximum [%]",
+    ]
+    has_biology = result.biology is not None
+    if has_biology:
+        header += [
+            "active TGF-β1 change, start → end [%]",
+            "latent TGF-β1 change [%]",
+            "M2/(M1+M2) start → end [–]",
+            "IL-6 at the end [× healthy]",
+            "IL-6 peak [× healthy]",
+        ]
+    rows = []
+    for item in numbers:
+        row = [
+            item.layer,
+            _number(item.thickness, 3, 1e3),
+            _number(item.strain_p90, 3, 100.0),
+            _number(item.strain_max, 3, 100.0),
+        ]
+        if has_biology:
+            share = "–"
+            if item.m2_fraction_start is not None and item.m2_fraction_end is not None:
+                share = f"{item.m2_fraction_start:.3f} → {item.m2_fraction_end:.3f}"
+            row += [
+                _number(item.tgfb1_change, 3, signed=True),
+                _number(item.tgfb1_latent_change, 3, signed=True),
+                share,
+                _number(item.il6_end),
+                _number(item.il6_peak),
+            ]
+        rows.append(row)
+    table = _table(header, rows, set(range(1, len(header))))
+    strongest = max(numbers, key=lambda item: item.strain_p90)
+    notes = [
+        f"The {strongest.layer} is strained most: 90 % of its volume stays below "
+        f"{strongest.strain_p90 * 100:.3g} % at the moment of largest strain, and its most "
+        f"strained point reaches {strongest.strain_max * 100:.3g} %."
+    ]
+    changes = [item for item in numbers if item.tgfb1_change is not None]
+    if changes:
+        lowest = min(changes, key=lambda item: item.tgfb1_change or 0.0)
+        highest = max(changes, key=lambda item: item.tgfb1_change or 0.0)
+        notes.append(
+            f"Active TGF-β1 changed most in the {highest.layer} "
+            f"({highest.tgfb1_change:+.3g} %) and least in the {lowest.layer} "
+            f"({lowest.tgfb1_change:+.3g} %) over the course (layer means)."
+        )
+    notes.append(
+        "Strains are small-strain (engineering) values; cell quantities are normalised to "
+        "healthy tissue (healthy = 1), TGF-β1 to the healthy latent pool."
+    )
+    paragraphs = "".join(f"<p class='note'>{_escape(note)}</p>" for note in notes)
+    return f"<h2>Key numbers per layer</h2>{table}{paragraphs}"
+
+
+def _figures_section(figures: Sequence[Path]) -> str:
+    parts = ["<h2>Pictures</h2>"]
+    for path in figures:
+        path = Path(path)
+        if not path.is_file():
+            continue
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        caption = caption_for(path)
+        parts.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="{_escape(caption)}">'
+            f"<figcaption><b>{_escape(path.name)}</b> — {_escape(caption)}</figcaption></figure>"
+        )
+    if len(parts) == 1:
+        parts.append("<p class='note'>No pictures were written for this run.</p>")
+    return "".join(parts)
+
+
+def _tissue_parameter_rows(result: RunResult, config: dict[str, Any]) -> list[list[str]]:
+    layers = {
+        layer.get("name"): layer
+        for layer in (config.get("tissue", {}) or {}).get("layers", []) or []
+        if isinstance(layer, dict)
+    }
+    units = {"thickness": "m", "youngs_modulus": "Pa", "poisson_ratio": "1", "fibre_angle": "rad"}
+    rows = []
+    for key, source in sorted(result.sources.items()):
+        parts = key.split(".")
+        value = ""
+        unit = ""
+        if len(parts) == 3 and parts[0] == "layers" and parts[1] in layers:
+            raw = layers[parts[1]].get(parts[2])
+            value = "" if raw is None else f"{float(raw):.4g}"
+            unit = units.get(parts[2], "")
+        rows.append([key, value, unit, source])
+    return rows
+
+
+def _parameters_section(result: RunResult, config: dict[str, Any]) -> str:
+    parts = ["<h2>Parameters and their sources</h2>", "<h3>Tissue</h3>"]
+    tissue_rows = _tissue_parameter_rows(result, config)
+    if tissue_rows:
+        parts.append(_table(["key", "value (SI)", "unit", "source"], tissue_rows, {1}))
+    else:
+        parts.append("<p class='note'>No tissue sources were recorded.</p>")
+    if result.biology is not None:
+        parts.append("<h3>Cell models</h3>")
+        rows = [
+            [name, f"{value:.4g}", unit, source]
+            for name, (value, unit, source) in sorted(result.biology.parameters.items())
+        ]
+        parts.append(_table(["model.parameter", "value (SI)", "unit", "source"], rows, {1}))
+        species = ", ".join(f"{species_label(name)} ({name})" for name in result.biology.species)
+        parts.append(f"<p class='note'>Species: {_escape(species)}.</p>")
+    return "".join(parts)
+
+
+def _provenance_section(result: RunResult) -> str:
+    provenance = dict(result.provenance)
+    versions = provenance.pop("versions", {}) or {}
+    rows = [["config hash (SHA-256)", result.config_hash]]
+    rows += [[str(key), str(value)] for key, value in provenance.items() if key != "config_hash"]
+    rows += [[f"version of {name}", str(version)] for name, version in sorted(versions.items())]
+    rows += [
+        [f"wall time: {stage}", f"{seconds:.2f} s"] for stage, seconds in result.timings.items()
+    ]
+    solver = result.mechanics.solver
+    if solver:
+        rows.append(["mechanics solver", ", ".join(f"{k} = {v}" for k, v in solver.items())])
+    config_text = _escape(result.config)
+    source_text = _escape(result.config_source)
+    return (
+        "<h2>Provenance</h2>"
+        + _table(["item", "value"], rows, set())
+        + "<details><summary>The scenario as written (after --set overrides)</summary>"
+        + f"<pre>{source_text}</pre></details>"
+        + "<details><summary>The resolved scenario (SI units, every default)</summary>"
+        + f"<pre>{config_text}</pre></details>"
+    )
+
+
+def render_report(result: RunResult, *, figures: Sequence[Path] = ()) -> str:
+    """The report page as an HTML string (see :func:`write_report`)."""
+    config = resolved_config(result)
+    title = f"tissue_sim report: {result.name}"
+    description = str(config.get("description") or "").strip()
+    scenario = "".join(f"<li>{_escape(sentence)}</li>" for sentence in describe_scenario(result))
+    numbers = key_numbers(result)
+    body = [
+        f"<h1>{_escape(title)}</h1>",
+        f"<p>{_escape(description)}</p>" if description else "",
+        "<h2>The scenario in plain words</h2>",
+        f"<ul>{scenario}</ul>",
+        _key_numbers_section(result, numbers),
+        _figures_section(figures),
+        _parameters_section(result, config),
+        _provenance_section(result),
+        "<p class='note'>Written by tissue_sim. The models are simplified: normalised cell "
+        "quantities, no transport between points; see the parameter sources above for "
+        "which values are measured and which are assumptions.</p>",
+    ]
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{''.join(body)}</body></html>\n"
+    )
+
+
+def write_report(result: RunResult, path: Path, *, figures: list[Path]) -> Path:
+    """Write the run's report as one self-contained HTML page.
+
+    The page holds the scenario in plain words (tissue, layers and thicknesses,
+    technique(s), pressure, schedule), key numbers per layer (peak strain, change of
+    TGF-β1, M2/(M1+M2), IL-6), the pictures (embedded), the parameters with their
+    sources, and the provenance (config hash, versions, timings, the scenario itself).
+
+    Parameters
+    ----------
+    result
+        The run.
+    path
+        HTML file to write (atomically; folders are created).
+    figures
+        PNG files to embed, in order (missing files are skipped).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    text = render_report(result, figures=figures)
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return path

@@ -17,8 +17,10 @@ reached from the converged state of the previous frame along the straight path
   :math:`\tfrac12\|R_{free}\|^2` (for which the exact Newton direction is always a
   descent direction) is used instead;
 * convergence: :math:`\|R_{free}\| \le \max(\text{rtol}\cdot f_{ref}, \text{atol})`
-  with :math:`f_{ref} = \max(\|f(s)\|, \|f_{int}\|)` (the internal force includes the
-  reactions) and the prescribed values reached exactly;
+  with :math:`f_{ref}` the largest of :math:`\|f(s)\|`, :math:`\|f_{int}\|` (which
+  includes the reactions) and every such norm met earlier in the solve (so that
+  unloading to zero load has a meaningful scale), and the prescribed values reached
+  exactly;
 * every increment after the first of a frame starts from the secant extrapolation of
   the previous one (a predictor along the load path);
 * an increment that fails (no convergence within ``max_iterations``, a stalled line
@@ -296,12 +298,12 @@ def _conditions(
 
 
 def _residual_norms(
-    evaluation: Evaluation, load: FloatArray, free: BoolArray
+    evaluation: Evaluation, load: FloatArray, free: BoolArray, force_scale: float = 0.0
 ) -> tuple[FloatArray, float, float]:
     internal = evaluation.internal_force.reshape(-1)
     residual = internal - load
     norm = float(np.linalg.norm(residual[free]))
-    reference = max(float(np.linalg.norm(load)), float(np.linalg.norm(internal)))
+    reference = max(float(np.linalg.norm(load)), float(np.linalg.norm(internal)), force_scale)
     return residual, norm, reference
 
 
@@ -339,8 +341,11 @@ def _line_search(
     target: FloatArray,
     boundary_moving: bool,
     settings: NewtonSettings,
+    rejected: list[str],
 ) -> tuple[float, Evaluation | None, str | None]:
     """Step length and the evaluation at the accepted point (or the reason of failure).
+
+    Inversions met by rejected trial steps are appended to ``rejected``.
 
     Energy line search: with dead loads the residual is the gradient of the potential,
     so ``g(s) = δu·R(u + s δu)`` (free dofs) is the slope of the potential along the
@@ -369,6 +374,8 @@ def _line_search(
             if boundary_moving:
                 return 0.0, None, failure
             reason = failure
+            if failure and failure.startswith("element inversion"):
+                rejected.append(failure)
             high, slope_high = step, math.inf
             step = 0.5 * (low + step)
             continue
@@ -416,6 +423,7 @@ def _newton(
     fixed: BoolArray,
     target: FloatArray,
     settings: NewtonSettings,
+    force_scale: float,
 ) -> _Outcome:
     u = u0.copy()
     free = ~fixed
@@ -424,7 +432,11 @@ def _newton(
     linear_iterations = 0
     reference = 0.0
 
+    rejected: list[str] = []
+
     def outcome(converged: bool, failure: str | None) -> _Outcome:
+        if failure is not None and rejected and not failure.startswith("element inversion"):
+            failure = f"{failure}; the line search rejected steps with {rejected[-1]}"
         return _Outcome(
             u, evaluation, converged, norms, reference, steps, linear_iterations, failure
         )
@@ -436,7 +448,7 @@ def _newton(
             return outcome(False, str(exc))
     target_scale = max(float(np.linalg.norm(target[fixed])), float(np.linalg.norm(u)), 1e-300)
     for iteration in range(settings.max_iterations + 1):
-        residual, norm, reference = _residual_norms(evaluation, load, free)
+        residual, norm, reference = _residual_norms(evaluation, load, free, force_scale)
         norms.append(norm)
         gap = np.where(fixed, target - u, 0.0)
         boundary_moving = float(np.linalg.norm(gap)) > 1e-14 * target_scale
@@ -468,10 +480,20 @@ def _newton(
             correction = np.asarray(solver.solve(rhs))
         except SolverError as exc:
             return outcome(False, f"linear solver: {exc}")
-        linear_iterations += int(sum(solver.statistics.iterations))
+        if solver.method == "amg":
+            linear_iterations += int(sum(solver.statistics.iterations))
         correction[fixed] = gap[fixed]
         step, trial, reason = _line_search(
-            problem, u, correction, residual, load, fixed, target, boundary_moving, settings
+            problem,
+            u,
+            correction,
+            residual,
+            load,
+            fixed,
+            target,
+            boundary_moving,
+            settings,
+            rejected,
         )
         if trial is None:
             return outcome(False, reason)
@@ -556,6 +578,7 @@ def solve_frames(
     previous_load = np.zeros(n_dofs)
     previous_values = u.copy()
     evaluation: Evaluation | None = None
+    force_scale = 0.0  # largest force norm met so far: the scale of the relative tolerance
     step = settings.initial_step
     displacements: list[FloatArray] = []
     reactions: list[FloatArray] = []
@@ -580,7 +603,10 @@ def solve_frames(
                 if candidate is not None:
                     start, start_evaluation = candidate
                     predicted = True
-            result = _newton(problem, start, start_evaluation, target_load, fixed, target, settings)
+            result = _newton(
+                problem, start, start_evaluation, target_load, fixed, target, settings, force_scale
+            )
+            force_scale = max(force_scale, result.reference_force)
             records.append(
                 IncrementStatistics(
                     frame=frame,

@@ -1,0 +1,213 @@
+"""Plots of a sweep summary (matplotlib, no display needed).
+
+* ``dose_response_<parameter>.png`` — every output against one parameter; for grid and
+  zip designs one line per combination of the other parameters (colours), for sampled
+  designs a scatter coloured by the next parameter.
+* ``heatmap.png`` — for two-parameter grids, every output over the grid.
+* ``sobol_indices.png`` — for Sobol designs, first-order and total indices with their
+  confidence intervals, one panel per output.
+
+Runs that did not finish are left out of the curves and shown grey in the heat map.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from tissue_sim.sweep.summary import SweepSummary
+
+__all__ = ["plot_summary"]
+
+_MAX_LEGEND = 8
+
+
+def plot_summary(summary: SweepSummary, folder: str | Path) -> list[Path]:
+    """Draw the plots of a summary into ``folder``; return the files written."""
+    from tissue_sim.sweep.summary import unit_label
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = [unit_label(o["name"], o["unit"]) for o in summary.outputs]
+    written = []
+    for index, axis in enumerate(summary.axes):
+        path = folder / f"dose_response_{axis['path']}.png"
+        _save(_dose_response(summary, index, labels), path)
+        written.append(path)
+    if summary.design == "grid" and len(summary.axes) == 2:
+        path = folder / "heatmap.png"
+        _save(_heat_map(summary, labels), path)
+        written.append(path)
+    if summary.sensitivity:
+        path = folder / "sobol_indices.png"
+        _save(_sobol(summary), path)
+        written.append(path)
+    return written
+
+
+def _save(figure: Figure, path: Path) -> None:
+    figure.savefig(path, dpi=110)
+
+
+def _panels(count: int, title: str) -> tuple[Figure, list[Axes]]:
+    columns = min(3, count)
+    rows = math.ceil(count / columns)
+    figure = Figure(figsize=(4.4 * columns, 3.4 * rows), layout="constrained")
+    grid = figure.subplots(rows, columns, squeeze=False)
+    panels = list(grid.ravel())
+    for extra in panels[count:]:
+        extra.set_visible(False)
+    figure.suptitle(title)
+    return figure, panels[:count]
+
+
+def _positions(column: Sequence[Any], numeric: bool) -> tuple[np.ndarray, list[str]]:
+    """x positions of a parameter column; categories get 0, 1, … in order of appearance."""
+    if numeric:
+        return np.asarray(column, dtype=float), []
+    categories = list(dict.fromkeys(str(value) for value in column))
+    return np.array([categories.index(str(value)) for value in column], dtype=float), categories
+
+
+def _format(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _dose_response(summary: SweepSummary, index: int, labels: list[str]) -> Figure:
+    axis = summary.axes[index]
+    column = [row[index] for row in summary.parameters]
+    x, categories = _positions(column, axis["kind"] != "category")
+    others = [i for i in range(len(summary.axes)) if i != index]
+    figure, panels = _panels(len(labels), f"{summary.name}: response to {axis['path']}")
+    sampled = summary.design in ("latin_hypercube", "sobol")
+    for output, panel in enumerate(panels):
+        y = summary.values[:, output]
+        if sampled:
+            _scatter(summary, panel, x, y, others, figure)
+        else:
+            _lines(summary, panel, x, y, others)
+        panel.set_xlabel(axis["label"])
+        panel.set_ylabel(labels[output])
+        if categories:
+            panel.set_xticks(range(len(categories)), categories, rotation=30, ha="right")
+        panel.grid(alpha=0.3)
+    return figure
+
+
+def _lines(
+    summary: SweepSummary, panel: Axes, x: np.ndarray, y: np.ndarray, others: list[int]
+) -> None:
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for row, values in enumerate(summary.parameters):
+        groups.setdefault(tuple(values[i] for i in others), []).append(row)
+    colours = colormaps["viridis"](np.linspace(0.0, 0.9, max(1, len(groups))))
+    for colour, (key, rows) in zip(colours, groups.items(), strict=False):
+        members = np.array(rows)
+        order = members[np.argsort(x[members], kind="stable")]
+        finite = np.isfinite(y[order])
+        label = ", ".join(
+            f"{summary.axes[i]['label']}={_format(v)}" for i, v in zip(others, key, strict=True)
+        )
+        panel.plot(x[order][finite], y[order][finite], "o-", color=colour, label=label or None)
+    if others and len(groups) <= _MAX_LEGEND:
+        panel.legend(fontsize="x-small")
+
+
+def _scatter(
+    summary: SweepSummary,
+    panel: Axes,
+    x: np.ndarray,
+    y: np.ndarray,
+    others: list[int],
+    figure: Figure,
+) -> None:
+    finite = np.isfinite(y)
+    numeric = [i for i in others if summary.axes[i]["kind"] != "category"]
+    if not numeric:
+        panel.scatter(x[finite], y[finite], s=14)
+        return
+    colour_axis = numeric[0]
+    colour = np.array([row[colour_axis] for row in summary.parameters], dtype=float)
+    points = panel.scatter(x[finite], y[finite], c=colour[finite], s=14, cmap="viridis")
+    figure.colorbar(points, ax=panel, label=summary.axes[colour_axis]["label"])
+
+
+def _heat_map(summary: SweepSummary, labels: list[str]) -> Figure:
+    first = list(dict.fromkeys(row[0] for row in summary.parameters))
+    second = list(dict.fromkeys(row[1] for row in summary.parameters))
+    figure, panels = _panels(len(labels), f"{summary.name}: outputs over the grid")
+    for output, panel in enumerate(panels):
+        grid = np.full((len(first), len(second)), np.nan)
+        for row, values in enumerate(summary.parameters):
+            grid[first.index(values[0]), second.index(values[1])] = summary.values[row, output]
+        panel.set_facecolor("0.85")  # cells of runs that did not finish
+        image = panel.pcolormesh(np.ma.masked_invalid(grid), cmap="viridis")
+        figure.colorbar(image, ax=panel, label=labels[output])
+        panel.set_xticks(np.arange(len(second)) + 0.5, [_format(v) for v in second])
+        panel.set_yticks(np.arange(len(first)) + 0.5, [_format(v) for v in first])
+        panel.set_xlabel(summary.axes[1]["label"])
+        panel.set_ylabel(summary.axes[0]["label"])
+        if grid.size <= 64:
+            _annotate(panel, grid)
+    return figure
+
+
+def _annotate(panel: Axes, grid: np.ndarray) -> None:
+    """Write each cell's value, dark on the bright end of the colour map."""
+    finite = grid[np.isfinite(grid)]
+    if finite.size == 0:
+        return
+    low, high = float(finite.min()), float(finite.max())
+    for (i, j), value in np.ndenumerate(grid):
+        if np.isfinite(value):
+            bright = high > low and (value - low) / (high - low) > 0.6
+            panel.text(
+                j + 0.5,
+                i + 0.5,
+                f"{value:.3g}",
+                ha="center",
+                va="center",
+                fontsize="x-small",
+                color="black" if bright else "white",
+            )
+
+
+def _sobol(summary: SweepSummary) -> Figure:
+    names = list(summary.sensitivity)
+    figure, panels = _panels(len(names), f"{summary.name}: Sobol indices")
+    positions = np.arange(len(summary.axes))
+    ticks = [axis["path"] for axis in summary.axes]
+    for name, panel in zip(names, panels, strict=True):
+        indices = summary.sensitivity[name]
+        panel.bar(
+            positions - 0.2,
+            indices.first_order,
+            0.4,
+            yerr=indices.first_order_conf,
+            capsize=3,
+            label="first order $S_i$",
+        )
+        panel.bar(
+            positions + 0.2,
+            indices.total,
+            0.4,
+            yerr=indices.total_conf,
+            capsize=3,
+            label="total $S_{Ti}$",
+        )
+        panel.axhline(0.0, color="0.3", linewidth=0.8)
+        panel.set_xticks(positions, ticks, rotation=30, ha="right", fontsize="small")
+        confidence = round(100 * indices.confidence)
+        panel.set_title(f"{name} ({indices.samples} samples, {confidence}% CI)", fontsize="small")
+        panel.set_ylabel("index [-]")
+        panel.legend(fontsize="x-small")
+    return figure

@@ -1,0 +1,498 @@
+"""Sweep files: YAML → validated, frozen dataclasses.
+
+A sweep file names a base scenario, the parameter axes (dotted scenario keys with values
+or ranges in units), a design and the named outputs to summarise::
+
+    name: pressure_x_adipose
+    base: ../baseline.yaml            # relative to this file
+    set:                              # fixed overrides applied to every run
+      mesh.size: coarse
+      schedule.days: 2
+    parameters:
+      loading.pressure: {values: ["5 kPa", "10 kPa", "20 kPa"]}
+      tissue.layers.adipose.thickness: {range: ["5 mm", "25 mm"], steps: 3}
+    design: grid                      # or {type: sobol, samples: 64, seed: 1}
+    outputs:
+      fascia_tgfb1: biology.layers.fascia.tgfb1_active.final.mean
+      adipose_shear: mechanics.layer_stats.adipose.max_shear_strain.max
+
+Only the sweep file's own structure is checked here; :func:`tissue_sim.sweep.plan_sweep`
+then builds and validates the scenario of every design point before anything runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tissue_sim.config.overrides import parse_override
+from tissue_sim.config.reader import MappingReader
+from tissue_sim.config.units import unit_registry
+from tissue_sim.config.yaml_io import read_yaml
+from tissue_sim.errors import InputError
+from tissue_sim.sweep.outputs import OutputPath, parse_output_path
+
+__all__ = [
+    "AXIS_KINDS",
+    "DESIGN_KINDS",
+    "Axis",
+    "DesignSpec",
+    "OutputSpec",
+    "SweepSpec",
+    "load_sweep",
+    "sweep_from_mapping",
+    "yaml_scalar",
+]
+
+#: Designs: ``grid`` (every combination), ``zip`` (the i-th value of every axis
+#: together), ``latin_hypercube`` and ``sobol`` (Saltelli's scheme for Sobol indices).
+DESIGN_KINDS = ("grid", "zip", "latin_hypercube", "sobol")
+
+#: Axis kinds: values with units, bare numbers, or categories (any other YAML scalar).
+AXIS_KINDS = ("quantity", "number", "category")
+
+_SAMPLED = ("latin_hypercube", "sobol")
+_NUMBER_AND_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept scenario key.
+
+    Attributes
+    ----------
+    path
+        Dotted scenario key, e.g. ``loading.pressure``.
+    kind
+        ``quantity`` (values with a unit), ``number`` (bare numbers) or ``category``.
+    unit
+        Display unit of the axis (the unit of its first value or lower bound; ``""`` for
+        numbers and categories). Summaries give the axis in this unit.
+    values
+        Explicit values as written (YAML scalars), or ``None`` for a range.
+    low, high
+        Range bounds in ``unit`` (``None`` for explicit values).
+    steps
+        Number of evenly spaced values of a range in a grid or zip design.
+    scale
+        ``linear`` or ``log`` spacing/sampling of a range.
+    integer
+        Round sampled values to whole numbers (e.g. ``schedule.days``).
+    """
+
+    path: str
+    kind: str
+    unit: str
+    values: tuple[Any, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    steps: int | None = None
+    scale: str = "linear"
+    integer: bool = False
+
+    @property
+    def label(self) -> str:
+        """Column label: the path with its unit, e.g. ``loading.pressure [kPa]``."""
+        return f"{self.path} [{self.unit}]" if self.unit else self.path
+
+    def override_value(self, magnitude: float) -> Any:
+        """The YAML value that sets this axis to ``magnitude`` (in :attr:`unit`)."""
+        if self.integer:
+            magnitude = float(round(magnitude))
+        if self.kind == "quantity":
+            number = int(magnitude) if self.integer else float(magnitude)
+            return f"{number!r} {self.unit}"
+        return int(magnitude) if self.integer else float(magnitude)
+
+    def display_value(self, value: Any) -> float | str:
+        """An explicit value in the axis unit (a float), or its text for a category."""
+        if self.kind == "category":
+            return str(value)
+        if self.kind == "number":
+            return float(value)
+        return _quantity_in(value, self.unit)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """A named scalar extracted from every run's result.
+
+    Attributes
+    ----------
+    name
+        Column name in the summary.
+    path
+        The parsed output path (see :mod:`tissue_sim.sweep.outputs`).
+    """
+
+    name: str
+    path: OutputPath
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """How the design points are chosen.
+
+    Attributes
+    ----------
+    kind
+        One of :data:`DESIGN_KINDS`.
+    samples
+        Latin hypercube: number of points. Sobol: number of base samples N (a power of
+        two); the design has N·(k + 2) points for k parameters.
+    seed
+        Seed of the sampler (sampled designs are reproducible).
+    confidence
+        Confidence level of the Sobol-index intervals.
+    resamples
+        Bootstrap resamples of the Sobol-index intervals.
+    """
+
+    kind: str = "grid"
+    samples: int | None = None
+    seed: int = 0
+    confidence: float = 0.95
+    resamples: int = 1000
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep file.
+
+    Attributes
+    ----------
+    name, description
+        Identification.
+    file
+        The sweep file (``None`` when built from a mapping).
+    base
+        Absolute path of the base scenario file.
+    fixed
+        ``key=value`` overrides applied to every run (the ``set:`` section).
+    axes
+        The swept parameters, in file order.
+    design
+        The design.
+    outputs
+        The named outputs, in file order.
+    """
+
+    name: str
+    description: str
+    file: str | None
+    base: Path
+    fixed: tuple[str, ...]
+    axes: tuple[Axis, ...]
+    design: DesignSpec
+    outputs: tuple[OutputSpec, ...]
+
+
+def yaml_scalar(value: Any) -> str:
+    """Text that YAML (as read by ``--set`` overrides) parses back to ``value`` exactly.
+
+    >>> yaml_scalar(1e-05), yaml_scalar("20 kPa"), yaml_scalar("true"), yaml_scalar(3)
+    ('1.0e-05', '20 kPa', '"true"', '3')
+    """
+    import json
+
+    import yaml
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write a non-finite value {value!r}")
+        text = repr(value)
+        if "e" in text:  # YAML 1.1 floats need a dot and a signed exponent: 1.0e-05
+            mantissa, exponent = text.split("e")
+            if "." not in mantissa:
+                mantissa += ".0"
+            if exponent[0] not in "+-":
+                exponent = "+" + exponent
+            text = f"{mantissa}e{exponent}"
+        return text
+    if isinstance(value, str):
+        try:
+            if yaml.safe_load(value) == value and "\n" not in value:
+                return value
+        except yaml.YAMLError:
+            pass
+        return json.dumps(value)
+    raise TypeError(f"not a YAML scalar: {value!r}")
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file.
+
+    Parameters
+    ----------
+    path
+        The sweep YAML file.
+
+    Returns
+    -------
+    SweepSpec
+        The validated sweep (the base scenario path made absolute).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path and what was expected.
+    """
+    data = read_yaml(path)
+    return sweep_from_mapping(data, file=str(path))
+
+
+def sweep_from_mapping(data: Mapping[str, Any], *, file: str | None = None) -> SweepSpec:
+    """Validate a sweep mapping (as read from YAML) into a :class:`SweepSpec`.
+
+    Relative ``base`` paths are resolved against the folder of ``file`` (or the current
+    folder when ``file`` is ``None``).
+    """
+    root = MappingReader(data, file=file)
+    name = root.string("name", Path(file).stem if file else "sweep")
+    description = root.string("description", "")
+    base = _read_base(root, file)
+    fixed = _read_fixed(root)
+    design = _read_design(root)
+    axes = _read_axes(root, design, fixed)
+    outputs = _read_outputs(root)
+    root.finish()
+    return SweepSpec(name, description, file, base, fixed, axes, design, outputs)
+
+
+def _read_base(root: MappingReader, file: str | None) -> Path:
+    text = root.string("base")
+    folder = Path(file).parent if file else Path.cwd()
+    base = (folder / text).resolve()
+    if not base.is_file():
+        raise root.error("base", f"base scenario file not found: {text!r} (looked for {base})")
+    return base
+
+
+def _read_fixed(root: MappingReader) -> tuple[str, ...]:
+    if not root.has("set"):
+        return ()
+    value = root.raw("set")
+    items: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(item, Mapping | list):
+                raise root.error(f"set.{key}", f"expected a YAML scalar, got {item!r}")
+            items.append(f"{key}={yaml_scalar(item)}")
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        items = list(value)
+    else:
+        raise root.error("set", f"expected a mapping of dotted keys to values, got {value!r}")
+    for index, text in enumerate(items):
+        try:
+            parse_override(text)
+        except InputError as error:
+            raise root.error(f"set[{index}]", error.message) from None
+    return tuple(items)
+
+
+def _read_design(root: MappingReader) -> DesignSpec:
+    value = root.raw("design", "grid")
+    if isinstance(value, str):
+        if value not in DESIGN_KINDS:
+            raise root.error("design", f"expected one of {', '.join(DESIGN_KINDS)}, got {value!r}")
+        if value in _SAMPLED:
+            raise root.error(
+                "design", f"a {value} design needs samples: write {{type: {value}, samples: N}}"
+            )
+        return DesignSpec(kind=value)
+    reader = root.sub("design")
+    kind = reader.choice("type", DESIGN_KINDS)
+    if kind not in _SAMPLED:
+        reader.finish()
+        return DesignSpec(kind=kind)
+    samples = reader.integer("samples", minimum=2)
+    if kind == "sobol" and samples & (samples - 1):
+        raise reader.error(
+            "samples",
+            f"a sobol design needs a power of two of base samples (e.g. "
+            f"{1 << max(1, samples.bit_length() - 1)} or {1 << samples.bit_length()}), "
+            f"got {samples}",
+        )
+    seed = reader.integer("seed", 0, minimum=0)
+    confidence, resamples = 0.95, 1000
+    if kind == "sobol":
+        confidence = reader.number("confidence", 0.95, positive=True, maximum=0.999)
+        resamples = reader.integer("resamples", 1000, minimum=10)
+    reader.finish()
+    return DesignSpec(kind, samples, seed, confidence, resamples)
+
+
+def _read_axes(root: MappingReader, design: DesignSpec, fixed: tuple[str, ...]) -> tuple[Axis, ...]:
+    parameters = root.sub("parameters", required=True)
+    names = parameters.key_names()
+    if not names:
+        raise parameters.error(None, "expected at least one parameter axis")
+    fixed_keys = {text.partition("=")[0].strip() for text in fixed}
+    axes = []
+    for path in names:
+        try:
+            parse_override(f"{path}=0")
+        except InputError:
+            raise parameters.error(
+                path, "expected a dotted scenario key such as loading.pressure"
+            ) from None
+        if path in fixed_keys:
+            raise parameters.error(path, "this key is also fixed under set:; keep one of the two")
+        value = parameters.raw(path)
+        if isinstance(value, list):  # shorthand: the list of values
+            value = {"values": value}
+        if not isinstance(value, Mapping):
+            raise parameters.error(
+                path, f"expected {{values: [...]}} or {{range: [low, high], ...}}, got {value!r}"
+            )
+        axes.append(
+            _read_axis(
+                MappingReader(value, file=root.file, path=f"parameters.{path}"), path, design
+            )
+        )
+    parameters.finish()
+    if design.kind == "zip":
+        lengths = {axis.path: _axis_length(axis) for axis in axes}
+        if len(set(lengths.values())) > 1:
+            listing = ", ".join(f"{path}: {count}" for path, count in lengths.items())
+            raise parameters.error(
+                None, f"a zip design needs the same number of values on every axis ({listing})"
+            )
+    return tuple(axes)
+
+
+def _axis_length(axis: Axis) -> int:
+    if axis.values is not None:
+        return len(axis.values)
+    assert axis.steps is not None
+    return axis.steps
+
+
+def _read_axis(reader: MappingReader, path: str, design: DesignSpec) -> Axis:
+    sampled = design.kind in _SAMPLED
+    if reader.has("values") == reader.has("range"):
+        raise reader.error(None, "give either values: [...] or range: [low, high]")
+    if reader.has("values"):
+        if sampled:
+            raise reader.error(
+                "values",
+                f"a {design.kind} design samples ranges: give range: [low, high] instead",
+            )
+        values = reader.sequence("values")
+        if not values:
+            raise reader.error("values", "expected at least one value")
+        kind, unit = _classify(reader, "values", values)
+        reader.finish()
+        return Axis(path, kind, unit, values=tuple(values))
+    bounds = reader.sequence("range")
+    if len(bounds) != 2:
+        raise reader.error("range", f"expected [low, high], got {bounds!r}")
+    kind, unit = _classify(reader, "range", bounds)
+    if kind == "category":
+        raise reader.error("range", f"expected numbers or quantities with units, got {bounds!r}")
+    low = float(bounds[0]) if kind == "number" else _quantity_in(bounds[0], unit)
+    high = float(bounds[1]) if kind == "number" else _quantity_in(bounds[1], unit)
+    if not low < high:
+        raise reader.error("range", f"expected low < high, got {bounds!r}")
+    scale = reader.choice("scale", ("linear", "log"), "linear")
+    if scale == "log" and low <= 0.0:
+        raise reader.error("scale", f"a log scale needs a positive range, got {bounds!r}")
+    integer = reader.boolean("integer", False)
+    steps = None
+    if not sampled:
+        steps = reader.integer("steps", minimum=2)
+    reader.finish()
+    return Axis(path, kind, unit, low=low, high=high, steps=steps, scale=scale, integer=integer)
+
+
+def _classify(reader: MappingReader, key: str, values: list[Any]) -> tuple[str, str]:
+    """Kind and display unit of a list of axis values; mixed kinds are an error."""
+    kinds = []
+    for index, value in enumerate(values):
+        if isinstance(value, Mapping | list) or value is None:
+            raise reader.error(f"{key}[{index}]", f"expected a YAML scalar, got {value!r}")
+        if isinstance(value, bool):
+            kinds.append("category")
+        elif isinstance(value, int | float):
+            if not math.isfinite(value):
+                raise reader.error(f"{key}[{index}]", f"expected a finite number, got {value!r}")
+            kinds.append("number")
+        elif isinstance(value, str) and _NUMBER_AND_UNIT.match(value):
+            kinds.append("quantity")
+        else:
+            kinds.append("category")
+    if len(set(kinds)) > 1:
+        raise reader.error(
+            key,
+            f"mixes {' and '.join(sorted(set(kinds)))} values ({values!r}); give every value "
+            "the same form, e.g. all with a unit",
+        )
+    kind = kinds[0]
+    if kind != "quantity":
+        return kind, ""
+    match = _NUMBER_AND_UNIT.match(values[0])
+    assert match is not None
+    unit = match.group(2)
+    for index, value in enumerate(values):
+        try:
+            _quantity_in(value, unit)
+        except ValueError as error:
+            raise reader.error(f"{key}[{index}]", str(error)) from None
+    return kind, unit
+
+
+def _quantity_in(text: Any, unit: str) -> float:
+    """Magnitude of the quantity ``text`` (e.g. ``"2 cm"``) in ``unit`` (e.g. ``"mm"``)."""
+    registry = unit_registry()
+    try:
+        quantity: Any = registry.Quantity(str(text).strip().replace("%", " percent"))
+        target = unit.replace("%", "percent") or "dimensionless"
+        if not isinstance(quantity, registry.Quantity):
+            quantity = registry.Quantity(float(quantity), "")
+        magnitude = float(quantity.to(target).magnitude)
+    except Exception as exc:  # pint raises several unrelated types on bad text
+        raise ValueError(
+            f"expected a quantity convertible to {unit or 'a bare number'!r}, got {text!r} "
+            f"({type(exc).__name__})"
+        ) from None
+    if not math.isfinite(magnitude):
+        raise ValueError(f"expected a finite value, got {text!r}")
+    return magnitude
+
+
+def _read_outputs(root: MappingReader) -> tuple[OutputSpec, ...]:
+    value = root.raw("outputs")
+    if isinstance(value, list):
+        pairs = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                raise root.error(f"outputs[{index}]", f"expected an output path, got {item!r}")
+            pairs.append((item, item, f"outputs[{index}]"))
+    elif isinstance(value, Mapping):
+        pairs = [(str(key), item, f"outputs.{key}") for key, item in value.items()]
+    else:
+        raise root.error("outputs", f"expected a mapping of names to output paths, got {value!r}")
+    if not pairs:
+        raise root.error("outputs", "expected at least one output")
+    outputs = []
+    for name, text, key in pairs:
+        if not _OUTPUT_NAME.match(name):
+            raise root.error(key, "expected an output name of letters, digits, _, . or -")
+        if not isinstance(text, str):
+            raise root.error(key, f"expected an output path, got {text!r}")
+        try:
+            outputs.append(OutputSpec(name, parse_output_path(text)))
+        except InputError as error:
+            raise root.error(key, error.message) from None
+    return tuple(outputs)

@@ -328,9 +328,13 @@ def _biology_field(result: RunResult, name: str, time: str | None) -> CellField:
     if name.endswith("_change") and name not in biology.species:
         species = name.removesuffix("_change")
         start = initial_value(biology, species)
-        values = 100.0 * (biology.fields[species][index] - start) / start
         label = f"change of {species_label(species)} from the start"
-        return CellField(name, label, "%", values, when, None, diverging=True)
+        change = biology.fields[species][index] - start
+        if start == 0.0:  # no relative change from zero: show the absolute change
+            unit = biology.units.get(species, "1")
+            shown_unit = "× healthy" if unit in ("1", "") else unit
+            return CellField(name, label, shown_unit, change, when, None, diverging=True)
+        return CellField(name, label, "%", 100.0 * change / start, when, None, diverging=True)
     unit = biology.units.get(name, "1")
     shown_unit = "× healthy" if unit in ("1", "") else unit
     return CellField(

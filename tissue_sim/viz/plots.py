@@ -8,10 +8,12 @@ days; normalised cell-model quantities are relative to healthy tissue (= 1).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyvista as pv
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize, TwoSlopeNorm
@@ -49,9 +51,12 @@ __all__ = [
     "KEY_SPECIES",
     "draw_section",
     "layer_thicknesses",
+    "plot_depth_profiles",
     "plot_final_maps",
     "plot_layer_curves",
+    "plot_layer_series",
     "plot_strain_cut",
+    "plot_strain_cuts",
     "plot_strain_distributions",
     "plot_time_courses",
     "save_figure",
@@ -186,6 +191,100 @@ def _draw_load_arrows(
     ax.text(centre * _MM, top, text, ha="center", va="bottom", fontsize=9, color="#B2182B")
 
 
+@dataclass
+class _CutPanel:
+    frame: int
+    plane: CutPlane
+    section: Section
+    curves: list[FloatArray]
+    values: FloatArray
+    scale: float
+
+
+def _cut_panel(result: RunResult, frame: int, measure: str, loads: SkinLoads) -> _CutPanel:
+    plane = choose_cut(result, frame, loads)
+    grid = volume_grid(result.mesh)
+    displacement = result.mechanics.displacement[frame]
+    height = float(np.ptp(result.mesh.points[:, 2]))
+    scale = deformation_scale(displacement, height)
+    section = cut_section(grid, plane, displacement, scale)
+    curves = interface_curves(grid, plane, result.mesh.interfaces, displacement, scale)
+    factor, _ = display_unit(measure, result.mechanics.units.get(measure, "1"))
+    values = factor * result.mechanics.cell_scalars[measure][frame]
+    return _CutPanel(frame, plane, section, curves, values, scale)
+
+
+def plot_strain_cuts(
+    result: RunResult,
+    path: Path,
+    frames: Sequence[int],
+    *,
+    measure: str | None = None,
+    titles: Sequence[str] | None = None,
+    loads: SkinLoads | None = None,
+) -> Path:
+    """Strain on vertical cuts through the load centre of several frames, one colour scale.
+
+    Each panel shows the deformed shape (true scale unless the displacement is tiny;
+    the factor is stated), the layer interfaces moved with the tissue, the layer names
+    and thicknesses, and arrows of the hand's pressure on the skin along the cut.
+
+    Parameters
+    ----------
+    result
+        The run.
+    path
+        PNG to write.
+    frames
+        Load frames, one panel each (stacked).
+    measure
+        Cell scalar to show (default: the run's effective strain measure).
+    titles
+        Panel titles (default: the technique and frame).
+    loads
+        Skin loads (rebuilt from the result when not given).
+    """
+    measure = measure or effective_measure(result)
+    loads = loads or skin_loads(result)
+    panels = [_cut_panel(result, frame, measure, loads) for frame in frames]
+    shown = np.concatenate([panel.section.cell_values(panel.values) for panel in panels])
+    top = float(np.percentile(shown, 99.5)) if shown.size else 1.0
+    bottom = min(0.0, float(shown.min())) if shown.size else 0.0
+    norm = Normalize(vmin=bottom, vmax=max(top, bottom + 1e-12))
+    _, unit = display_unit(measure, result.mechanics.units.get(measure, "1"))
+    height = float(np.ptp(result.mesh.points[:, 2]))
+
+    figure = Figure(figsize=(10.5, 4.6 * len(panels) + 1.6), layout="constrained")
+    axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
+    collection = None
+    for index, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
+        collection = draw_section(ax, panel.section, panel.values, cmap="viridis", norm=norm)
+        _draw_interfaces(ax, panel.curves, colour="white")
+        _draw_load_arrows(ax, loads, panel.plane, panel.frame, panel.curves[-1], height)
+        _label_layers(ax, result, float(panel.curves[0][0, 0] * _MM) + 1.0)
+        ax.set_aspect("equal")
+        ax.set_xlim(panel.curves[0][0, 0] * _MM, panel.curves[0][-1, 0] * _MM)
+        ax.set_ylim(-0.02 * height * _MM, 1.38 * height * _MM)
+        ax.set_xlabel(f"{panel.plane.along_name} [mm] (along the cut)")
+        ax.set_ylabel("height above the bone z [mm]")
+        deformation = "true scale" if panel.scale == 1.0 else f"displacement drawn ×{panel.scale:g}"
+        heading = (
+            titles[index]
+            if titles
+            else f"{measure_label(measure).capitalize()} — {_frame_title(result, panel.frame)}"
+        )
+        ax.set_title(
+            f"{heading}\n{panel.plane.description}; deformed shape, {deformation}", fontsize=11
+        )
+    assert collection is not None
+    extend = "max" if shown.size and shown.max() > top else "neither"
+    bar = figure.colorbar(
+        collection, ax=list(axes), orientation="horizontal", shrink=0.7, pad=0.02, extend=extend
+    )
+    bar.set_label(f"{measure_label(measure)} [{unit}]")
+    return save_figure(figure, path)
+
+
 def plot_strain_cut(
     result: RunResult,
     path: Path,
@@ -211,43 +310,77 @@ def plot_strain_cut(
     """
     measure = measure or effective_measure(result)
     frame = peak_frame(result, measure) if frame is None else frame
-    loads = loads or skin_loads(result)
-    plane = choose_cut(result, frame, loads)
-    grid = volume_grid(result.mesh)
-    displacement = result.mechanics.displacement[frame]
-    height = float(np.ptp(result.mesh.points[:, 2]))
-    scale = deformation_scale(displacement, height)
-    section = cut_section(grid, plane, displacement, scale)
-    curves = interface_curves(grid, plane, result.mesh.interfaces, displacement, scale)
-    factor, unit = display_unit(measure, result.mechanics.units.get(measure, "1"))
-    values = factor * result.mechanics.cell_scalars[measure][frame]
-    shown = section.cell_values(values)
-    top = float(np.percentile(shown, 99.5)) if shown.size else 1.0
-    bottom = min(0.0, float(shown.min())) if shown.size else 0.0
-    norm = Normalize(vmin=bottom, vmax=max(top, bottom + 1e-12))
+    return plot_strain_cuts(result, path, [frame], measure=measure, loads=loads)
 
-    figure = Figure(figsize=(10.5, 6.2), layout="constrained")
-    ax = figure.add_subplot()
-    collection = draw_section(ax, section, values, cmap="viridis", norm=norm)
-    _draw_interfaces(ax, curves, colour="white")
-    _draw_load_arrows(ax, loads, plane, frame, curves[-1], height)
-    _label_layers(ax, result, float(curves[0][0, 0] * _MM) + 1.0)
-    ax.set_aspect("equal")
-    ax.set_xlim(curves[0][0, 0] * _MM, curves[0][-1, 0] * _MM)
-    ax.set_ylim(-0.02 * height * _MM, 1.38 * height * _MM)
-    ax.set_xlabel(f"{plane.along_name} [mm] (along the cut)")
-    ax.set_ylabel("height above the bone z [mm]")
-    deformation = "true scale" if scale == 1.0 else f"displacement drawn ×{scale:g}"
-    ax.set_title(
-        f"{measure_label(measure).capitalize()} on a {plane.description}\n"
-        f"{_frame_title(result, frame)}; deformed shape, {deformation}",
-        fontsize=11,
+
+def plot_depth_profiles(
+    result: RunResult,
+    path: Path,
+    frames: Sequence[int],
+    labels: Sequence[str],
+    *,
+    measures: Sequence[str] = ("max_principal_strain", "max_shear_strain"),
+    loads: SkinLoads | None = None,
+) -> Path:
+    """Strain against depth below the skin, under the centre of the load.
+
+    One panel per measure, one line per frame; the layers are shaded and named.
+
+    Parameters
+    ----------
+    result
+        The run.
+    path
+        PNG to write.
+    frames, labels
+        Load frames and their legend labels.
+    measures
+        Cell scalars, one panel each (log scale, %).
+    loads
+        Skin loads (rebuilt from the result when not given).
+    """
+    loads = loads or skin_loads(result)
+    grid = volume_grid(result.mesh)
+    top = float(result.mesh.points[:, 2].max())
+    bottom = float(result.mesh.points[:, 2].min())
+    span = top - bottom
+    line_colours = ("#1B4F72", "#C0392B", "#117A65", "#7D3C98")
+    figure = Figure(figsize=(5.4 * len(measures), 6.0), layout="constrained")
+    axes = figure.subplots(1, len(measures), squeeze=False, sharey=True)[0]
+    heights = np.asarray(result.mesh.interfaces, dtype=float)[::-1]
+    colours = layer_colours(result.mesh.layer_names)
+    for ax, measure in zip(axes, measures, strict=True):
+        factor, unit = display_unit(measure, result.mechanics.units.get(measure, "1"))
+        for index, name in enumerate(result.mesh.layer_names):
+            upper, lower = (top - heights[index]) * _MM, (top - heights[index + 1]) * _MM
+            ax.axhspan(upper, lower, color=colours[name], alpha=0.18, lw=0)
+        for number, (frame, label) in enumerate(zip(frames, labels, strict=True)):
+            centre = choose_cut(result, frame, loads).centre
+            line = pv.Line(
+                (centre[0], centre[1], bottom + 1e-5 * span),
+                (centre[0], centre[1], top - 1e-5 * span),
+                resolution=400,
+            )
+            grid.cell_data["profile"] = result.mechanics.cell_scalars[measure][frame]
+            sampled = line.sample(grid)
+            depth = (top - np.asarray(sampled.points[:, 2])) * _MM
+            values = np.maximum(factor * np.asarray(sampled.point_data["profile"]), 1e-4)
+            ax.plot(values, depth, color=line_colours[number % 4], lw=2.0, label=label)
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{measure_label(measure)} [{unit}] (log scale)")
+        ax.set_title(measure_label(measure).capitalize(), fontsize=11)
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylim(span * _MM, 0.0)
+    axes[0].set_ylabel("depth below the skin [mm]")
+    for index, name in enumerate(result.mesh.layer_names):
+        middle = (top - 0.5 * (heights[index] + heights[index + 1])) * _MM
+        axes[-1].text(
+            1.02, middle, name, transform=axes[-1].get_yaxis_transform(), va="center", fontsize=10
+        )
+    axes[0].legend(fontsize=9, loc="lower left")
+    figure.suptitle(
+        "How deep the load travels: strain straight under the centre of the hand", fontsize=12
     )
-    extend = "max" if shown.size and shown.max() > top else "neither"
-    bar = figure.colorbar(
-        collection, ax=ax, orientation="horizontal", shrink=0.7, pad=0.02, extend=extend
-    )
-    bar.set_label(f"{measure_label(measure)} [{unit}]")
     return save_figure(figure, path)
 
 
@@ -365,7 +498,14 @@ def _species_series(biology: BiologyOutput, layer: str, name: str) -> FloatArray
 
 
 def plot_time_courses(
-    result: RunResult, path: Path, *, species: Sequence[str] | None = None
+    result: RunResult,
+    path: Path,
+    *,
+    species: Sequence[str] | None = None,
+    columns: int = 3,
+    reference: Mapping[str, FloatArray] | None = None,
+    reference_label: str = "reference",
+    title: str | None = None,
 ) -> Path:
     """Per-layer time courses of the key species over the course, sessions shaded.
 
@@ -380,6 +520,15 @@ def plot_time_courses(
     species
         Species to draw (default: :data:`KEY_SPECIES` present in the model, and the M2
         share when M1 and M2 are modelled).
+    columns
+        Panels per row.
+    reference
+        Optional species → values at ``result.biology.time`` drawn as a dashed black line
+        in every panel (e.g. the same course without massage).
+    reference_label
+        Legend label of the reference line.
+    title
+        Figure title (default: a description of the lines and bands).
     """
     biology = result.biology
     if biology is None:
@@ -390,9 +539,9 @@ def plot_time_courses(
             names.append("m2_fraction")
     else:
         names = list(species)
-    columns = 3
+    columns = max(1, min(columns, len(names)))
     rows = -(-len(names) // columns)
-    figure = Figure(figsize=(4.3 * columns, 2.9 * rows + 0.9), layout="constrained")
+    figure = Figure(figsize=(4.4 * columns, 3.0 * rows + 1.0), layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
     colours = layer_colours(result.mesh.layer_names)
     days = biology.time / _DAY
@@ -408,6 +557,8 @@ def plot_time_courses(
             colour = colours[layer]
             ax.fill_between(days, series[:, 1], series[:, 2], color=colour, alpha=0.18, lw=0)
             ax.plot(days, series[:, 0], color=colour, lw=1.6, label=layer)
+        if reference is not None and name in reference:
+            ax.plot(days, reference[name], color="black", lw=1.4, ls="--", label=reference_label)
         ax.set_title(species_label(name), fontsize=11)
         ax.set_ylabel(species_axis_label(name, biology.units.get(name, "1")), fontsize=9)
         ax.grid(True, alpha=0.3)
@@ -419,11 +570,72 @@ def plot_time_courses(
     handles, labels = axes.flat[0].get_legend_handles_labels()
     note = " (drawn wider than they are, to stay visible)" if widened else ""
     figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=10)
+    start = biology.initial_state.replace("_", " ")
     figure.suptitle(
-        f"Cell response per layer over the course ({biology.initial_state.replace('_', ' ')} "
-        f"start): lines = layer mean, bands = 10–90 % of the layer; grey = sessions{note}",
+        title
+        or f"Cell response per layer over the course ({start} start)\n"
+        f"lines = layer mean, bands = 10–90 % of the layer; grey = sessions{note}",
         fontsize=11,
     )
+    return save_figure(figure, path)
+
+
+def plot_layer_series(
+    path: Path,
+    time: FloatArray,
+    panels: Sequence[tuple[str, str, Mapping[str, FloatArray]]],
+    *,
+    colours: Mapping[str, str],
+    session_intervals: FloatArray,
+    title: str,
+    columns: int = 3,
+    zero_line: bool = True,
+) -> Path:
+    """Panels of per-layer time series over a course (x in days), sessions shaded.
+
+    Parameters
+    ----------
+    path
+        PNG to write.
+    time
+        Times ``(T,)`` [s].
+    panels
+        Per panel: ``(title, y label, {layer: values (T,)})``.
+    colours
+        Layer → colour.
+    session_intervals
+        ``(N, 2)`` session start and end times [s].
+    title
+        Figure title.
+    columns
+        Panels per row.
+    zero_line
+        Draw y = 0.
+    """
+    columns = max(1, min(columns, len(panels)))
+    rows = -(-len(panels) // columns)
+    figure = Figure(figsize=(4.4 * columns, 3.0 * rows + 1.0), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    days = np.asarray(time, dtype=float) / _DAY
+    course = float(time[-1]) if len(time) else 1.0
+    for index, (heading, ylabel, series) in enumerate(panels):
+        ax = axes.flat[index]
+        shade_sessions(ax, session_intervals, course, label=index == 0)
+        for layer, values in series.items():
+            ax.plot(days, values, color=colours.get(layer), lw=1.6, label=layer)
+        if zero_line:
+            ax.axhline(0.0, color="0.3", lw=0.8)
+        ax.set_title(heading, fontsize=11)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.grid(True, alpha=0.3)
+        if index >= len(panels) - columns:
+            ax.set_xlabel("time [days]")
+            ax.xaxis.set_tick_params(labelbottom=True)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=10)
+    figure.suptitle(title, fontsize=11)
     return save_figure(figure, path)
 
 
@@ -514,8 +726,13 @@ def plot_layer_curves(
     xlabel: str,
     colours: dict[str, str],
     title: str,
+    columns: int | None = None,
     xlog: bool = False,
+    ylog: Sequence[bool] | None = None,
     zero_line: bool = False,
+    references: Sequence[float | None] | None = None,
+    reference_label: str = "reference",
+    panel_titles: Sequence[str] | None = None,
 ) -> Path:
     """Panels of one curve per layer against a common x (e.g. a dose–response).
 
@@ -531,23 +748,47 @@ def plot_layer_curves(
         Axis label of x and figure title.
     colours
         Layer → colour.
+    columns
+        Panels per row (default: all in one row).
     xlog
         Logarithmic x axis.
+    ylog
+        Per panel: logarithmic y axis.
     zero_line
-        Draw y = 0.
+        Draw y = 0 on linear panels.
+    references, reference_label
+        Per panel: a value drawn as a dashed black line (``None``: none), and its label.
+    panel_titles
+        Title of each panel.
     """
-    figure = Figure(figsize=(5.2 * len(curves), 4.6), layout="constrained")
-    axes = figure.subplots(1, len(curves), squeeze=False)[0]
-    for ax, (ylabel, series) in zip(axes, curves, strict=True):
+    columns = columns or len(curves)
+    rows = -(-len(curves) // columns)
+    figure = Figure(figsize=(5.2 * columns, 4.3 * rows + 0.8), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for index, (ylabel, series) in enumerate(curves):
+        ax = axes.flat[index]
         for layer, values in series:
             ax.plot(x, values, marker="o", lw=1.8, color=colours.get(layer), label=layer)
-        if zero_line:
+        reference = references[index] if references is not None else None
+        if reference is not None:
+            ax.axhline(reference, color="black", lw=1.3, ls="--", label=reference_label)
+            ax.legend(fontsize=9)
+        logarithmic = bool(ylog[index]) if ylog is not None else False
+        if logarithmic:
+            ax.set_yscale("log")
+        elif zero_line:
             ax.axhline(0.0, color="0.3", lw=0.8)
         if xlog:
             ax.set_xscale("log")
+            ax.set_xticks(x, [f"{value:g}" for value in x])
+            ax.minorticks_off()
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
+        if panel_titles is not None:
+            ax.set_title(panel_titles[index], fontsize=11)
         ax.grid(True, alpha=0.3)
-    axes[0].legend(fontsize=9)
+    for ax in axes.flat[len(curves) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=9)
     figure.suptitle(title, fontsize=12)
     return save_figure(figure, path)

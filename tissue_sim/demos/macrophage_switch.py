@@ -1,0 +1,139 @@
+"""Demo: the macrophage switch (M1 → M2) over a course of massage sessions.
+
+The day after damaging exercise, many macrophages are of the inflammatory M1 type.
+Daily kneading is compared with the same days without massage: the models let
+mechanical loading speed the M1 → M2 repolarisation (the direction reported by
+Waters-Banker et al. 2014) and the clearance of macrophages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tissue_sim.demos._common import demo_scenario, untreated_course
+from tissue_sim.demos.registry import Demo, DemoOutcome, Progress
+
+__all__ = ["run"]
+
+FloatArray = NDArray[np.float64]
+
+_DAY = 86400.0
+
+
+def _at(time: FloatArray, values: FloatArray, when: float) -> float:
+    """Value at time ``when`` [s] (linear interpolation)."""
+    return float(np.interp(when, time, values))
+
+
+def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
+    """Run the demonstration (see the module docstring); pictures go into ``output``."""
+    from tissue_sim.pipeline import run as run_scenario
+    from tissue_sim.viz import plot_layer_series, plot_time_courses
+    from tissue_sim.viz._style import layer_colours
+    from tissue_sim.viz.fields import m2_fraction
+
+    scenario = demo_scenario(demo.config)
+    progress("the course with daily kneading")
+    result = run_scenario(scenario)
+    biology = result.biology
+    assert biology is not None
+    progress("the same days without massage")
+    control = untreated_course(scenario, biology.time)
+    control["m2_fraction"] = m2_fraction(control["m1"], control["m2"])
+
+    time = biology.time
+    layers = result.mesh.layer_names
+    share = {
+        layer: m2_fraction(biology.layers[layer]["m1"][:, 0], biology.layers[layer]["m2"][:, 0])
+        for layer in layers
+    }
+    m1_change = {
+        layer: 100.0 * (biology.layers[layer]["m1"][:, 0] - control["m1"]) / control["m1"]
+        for layer in layers
+    }
+    share_gain = {layer: 100.0 * (share[layer] - control["m2_fraction"]) for layer in layers}
+
+    progress("drawing the time courses")
+    species = [s for s in ("m1", "m2", "m2_fraction", "tnfa", "il10", "il6") if s in control]
+    figures = [
+        plot_time_courses(
+            result,
+            output / "macrophage_switch.png",
+            species=species,
+            columns=3,
+            reference=control,
+            reference_label="no massage",
+            title=(
+                "Macrophages and their messengers after damaging exercise, per layer: daily "
+                "kneading (coloured) and no massage (dashed)\ngrey = sessions"
+            ),
+        ),
+        plot_layer_series(
+            output / "massage_effect.png",
+            time,
+            [
+                ("M1 macrophages: massage vs none", "difference [%]", m1_change),
+                (
+                    "M2 share M2/(M1+M2): massage vs none",
+                    "difference [percentage points]",
+                    share_gain,
+                ),
+            ],
+            colours=layer_colours(layers),
+            session_intervals=biology.session_intervals,
+            title="What the massage adds, per layer (0 = same as without massage)",
+            columns=2,
+        ),
+    ]
+
+    measure = result.stimulus.effective_measure if result.stimulus else "max_principal_strain"
+    strain = {
+        layer: float(np.max(result.mechanics.layer_stats[layer][measure][:, 4])) for layer in layers
+    }
+    one_day = _DAY
+    m1_day = {layer: _at(time, m1_change[layer], one_day) for layer in layers}
+    gain_day = {layer: _at(time, share_gain[layer], one_day) for layer in layers}
+    largest = min(layers, key=lambda layer: m1_day[layer])
+    smallest = max(layers, key=lambda layer: m1_day[layer])
+    sessions = biology.session_intervals
+    minutes = float(np.mean(sessions[:, 1] - sessions[:, 0])) / 60 if sessions.size else 0.0
+    first_session = float(sessions[0, 0]) / 3600 if sessions.size else 0.0
+    start = float(control["m2_fraction"][0])
+    day_share = _at(time, control["m2_fraction"], one_day)
+    end_share = float(control["m2_fraction"][-1])
+    days = float(time[-1]) / _DAY
+    narrative = [
+        f"After damaging exercise the tissue holds many inflammatory (M1) macrophages: only "
+        f"{start:.0%} of the polarised macrophages are of the repair (M2) type. Kneading "
+        f"for {minutes:.3g} min a day (the first session {first_session:.3g} h in) is "
+        f"compared with the same {days:g} days without massage.",
+        f"Without massage, inflammation resolves on its own: the M2 share grows to "
+        f"{day_share:.0%} after one day and {end_share:.0%} after {days:g} days "
+        "(macrophage_switch.png, dashed lines). Massage speeds the switch: after one day "
+        "there are fewer M1 macrophages than without massage ("
+        + ", ".join(f"{layer} {m1_day[layer]:+.2g} %" for layer in layers)
+        + ") and the M2 share is higher by "
+        + ", ".join(f"{layer} {gain_day[layer]:+.2g}" for layer in layers)
+        + " percentage points (massage_effect.png).",
+        f"The effect is largest in the {largest} and smallest in the {smallest}. In these "
+        "models loading speeds the M1 → M2 switch and the clearance of macrophages through "
+        "a mechanical drive that is half-effective at 3 % strain, so layers that are "
+        "strained more switch sooner (90 % of each layer below: "
+        + ", ".join(f"{layer} {100 * strain[layer]:.2g} %" for layer in layers)
+        + "). As the switch proceeds TNF-α falls and IL-10 rises: M1 cells make TNF-α, "
+        "M2 cells make IL-10.",
+        "Limits: the direction of the effect comes from an animal study (Waters-Banker et "
+        "al. 2014); its size is an assumption of the model, and quantities are relative to "
+        "healthy tissue.",
+    ]
+    numbers = {
+        "m1_change_day_one_percent": m1_day,
+        "m2_share_gain_day_one_points": gain_day,
+        "m2_share_without_massage": {"start": start, "day_one": day_share, "end": end_share},
+        "m2_share_end": {layer: float(share[layer][-1]) for layer in layers},
+        "strain_p90": strain,
+    }
+    return DemoOutcome(narrative, figures, numbers)

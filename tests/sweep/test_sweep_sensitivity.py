@@ -1,0 +1,88 @@
+"""Sobol indices: Saltelli/Jansen estimators on the Ishigami function (analytic values)."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import sweep_mapping
+
+from tissue_sim.sweep import build_design, saltelli_blocks, sobol_indices, sweep_from_mapping
+
+A, B = 7.0, 0.1
+
+
+def ishigami(x: np.ndarray) -> np.ndarray:
+    """Ishigami & Homma (1990): sin x1 + a sin² x2 + b x3⁴ sin x1, x_i ~ U(-π, π)."""
+    return np.sin(x[:, 0]) + A * np.sin(x[:, 1]) ** 2 + B * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def ishigami_indices() -> tuple[np.ndarray, np.ndarray]:
+    """Analytic first-order and total indices (Sobol' & Levitan 1999)."""
+    pi = np.pi
+    v1 = 0.5 * (1 + B * pi**4 / 5) ** 2
+    v2 = A**2 / 8
+    v13 = B**2 * pi**8 * (1 / 18 - 1 / 50)
+    variance = v1 + v2 + v13
+    return np.array([v1, v2, 0.0]) / variance, np.array([v1 + v13, v2, v13]) / variance
+
+
+def test_analytic_reference_values() -> None:
+    first, total = ishigami_indices()
+    np.testing.assert_allclose(first, [0.3139, 0.4424, 0.0], atol=1e-4)
+    np.testing.assert_allclose(total, [0.5576, 0.4424, 0.2437], atol=1e-4)
+
+
+def test_ishigami_indices_from_a_sobol_sweep_design() -> None:
+    spec = sweep_from_mapping(
+        sweep_mapping(
+            parameters={f"x.x{i}": {"range": [-np.pi, np.pi]} for i in (1, 2, 3)},
+            design={"type": "sobol", "samples": 8192, "seed": 11},
+        )
+    )
+    design = build_design(spec)
+    x = np.array([point.display for point in design.points], dtype=float)
+    f_a, f_b, f_ab = saltelli_blocks(design.points, ishigami(x), 3)
+    assert f_a.shape == (8192,) and f_ab.shape == (8192, 3)
+    indices = sobol_indices(f_a, f_b, f_ab, resamples=200, seed=0)
+    first, total = ishigami_indices()
+    np.testing.assert_allclose(indices.first_order, first, atol=0.02)
+    np.testing.assert_allclose(indices.total, total, atol=0.02)
+    for conf in (indices.first_order_conf, indices.total_conf):
+        assert np.all(conf > 0.0) and np.all(conf < 0.05)
+    # the intervals cover the analytic values
+    assert np.all(np.abs(indices.first_order - first) <= indices.first_order_conf)
+    assert np.all(np.abs(indices.total - total) <= indices.total_conf)
+    assert indices.samples == 8192 and indices.confidence == 0.95
+
+
+def test_intervals_shrink_with_more_samples() -> None:
+    rng = np.random.default_rng(0)
+    widths = []
+    for n in (256, 4096):
+        a, b = rng.uniform(-np.pi, np.pi, (2, n, 3))
+        ab = np.repeat(a[:, None, :], 3, axis=1)
+        for i in range(3):
+            ab[:, i, i] = b[:, i]
+        f_ab = ishigami(ab.reshape(-1, 3)).reshape(n, 3)
+        indices = sobol_indices(ishigami(a), ishigami(b), f_ab, resamples=300, seed=1)
+        widths.append(indices.total_conf.mean())
+    assert widths[1] < widths[0] / 2.5  # ~ 1/sqrt(N): factor 4 expected
+
+
+def test_groups_with_a_failed_run_are_left_out_and_constant_outputs_give_nan() -> None:
+    spec = sweep_from_mapping(
+        sweep_mapping(
+            parameters={f"x.x{i}": {"range": [0.0, 1.0]} for i in (1, 2)},
+            design={"type": "sobol", "samples": 8, "seed": 0},
+        )
+    )
+    design = build_design(spec)
+    values = np.arange(len(design.points), dtype=float)
+    values[5] = np.nan  # a failed run in base sample 1
+    f_a, f_b, f_ab = saltelli_blocks(design.points, values, 2)
+    # groups of k + 2 = 4 points (A, B, AB_1, AB_2) per base sample; sample 1 is dropped
+    kept = np.array([0, 2, 3, 4, 5, 6, 7])
+    np.testing.assert_array_equal(f_a, 4 * kept)
+    np.testing.assert_array_equal(f_b, 4 * kept + 1)
+    np.testing.assert_array_equal(f_ab, 4 * kept[:, None] + [2, 3])
+    constant = sobol_indices(np.ones(7), np.ones(7), np.ones((7, 2)), resamples=20)
+    assert np.all(np.isnan(constant.first_order)) and np.all(np.isnan(constant.total))

@@ -342,13 +342,14 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
             model=scenario.mechanics.model,
         )
     with timer.stage("stimulus"):
-        stimulus = _stimulus(scenario, mesh, solutions, volume)
+        per_step = _step_features(scenario, mesh, solutions)
+        stimulus = _stimulus(scenario, mesh, per_step, volume)
     if progress is not None:
         progress("stimulus", 1.0)
     biology = None
     if prepared.cell_model is not None:
         with timer.stage("biology"):
-            biology = _biology(scenario, prepared.cell_model, mesh, solutions, volume, progress)
+            biology = _biology(scenario, prepared.cell_model, mesh, per_step, volume, progress)
     vertex_cells = mesh.linear_cells()
     if mesh.vertices_per_cell == 8:
         vertex_cells = vertex_cells[:, _HEX_VTK_ORDER]
@@ -390,9 +391,10 @@ def _solver_summary(solutions: list[FrameSolution], mesh: Mesh) -> dict[str, obj
     }
 
 
-def _stimulus(
-    scenario: Scenario, mesh: Mesh, solutions: list[FrameSolution], volume: FloatArray
-) -> StimulusOutput:
+def _step_features(
+    scenario: Scenario, mesh: Mesh, solutions: list[FrameSolution]
+) -> list[dict[str, FloatArray]]:
+    """Dose features per cell for each technique step (one dict of ``(m,)`` arrays each)."""
     fibres = _fibre_directions(scenario, mesh)
     per_step = []
     for step, solution in zip(scenario.loading.steps, solutions, strict=True):
@@ -408,6 +410,12 @@ def _stimulus(
                 fibre_directions=fibres,
             )
         )
+    return per_step
+
+
+def _stimulus(
+    scenario: Scenario, mesh: Mesh, per_step: list[dict[str, FloatArray]], volume: FloatArray
+) -> StimulusOutput:
     names = tuple(per_step[0])
     if len(per_step) == 1:
         features = dict(per_step[0])
@@ -435,28 +443,13 @@ def _biology(
     scenario: Scenario,
     model: CellModel,
     mesh: Mesh,
-    solutions: list[FrameSolution],
+    stimuli: list[dict[str, FloatArray]],
     volume: FloatArray,
     progress: ProgressCallback | None,
 ) -> BiologyOutput:
     """Integrate the cell models at every cell over the course, each technique's dose
     features switched on during its part of every session."""
     course = course_duration(scenario.schedule)
-    fibres = _fibre_directions(scenario, mesh)
-    stimuli = []
-    for step, solution in zip(scenario.loading.steps, solutions, strict=True):
-        frames = step.frames()
-        stimuli.append(
-            compute_features(
-                solution.cell_strain,
-                frames.frame_times,
-                cycle_period=frames.cycle_period,
-                threshold=scenario.stimulus.threshold,
-                session_duration=step.duration,
-                effective_measure=scenario.stimulus.effective_measure,
-                fibre_directions=fibres,
-            )
-        )
     intervals = list(step_intervals(scenario.loading, scenario.schedule))
     if scenario.biology.output_times is None:
         days = round(course / 86400.0)

@@ -173,19 +173,16 @@ class MappingReader:
         maximum_exclusive: bool = False,
     ) -> float:
         """Read a plain (dimensionless) number."""
-        value = self.raw(key, default)
-        magnitude = parse_quantity(value, "dimensionless", file=self.file, key=self.key_path(key))
-        self._check_range(
+        return self.quantity(
             key,
-            magnitude,
-            value,
+            "dimensionless",
+            default,
             positive=positive,
             non_negative=non_negative,
             minimum=minimum,
             maximum=maximum,
             maximum_exclusive=maximum_exclusive,
         )
-        return magnitude
 
     def integer(self, key: str, default: Any = MISSING, *, minimum: int | None = None) -> int:
         """Read an integer (a float with an integral value is accepted)."""

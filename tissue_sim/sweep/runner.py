@@ -249,7 +249,7 @@ def plan_sweep(spec: SweepSpec, *, progress: bool = False) -> SweepPlan:
 
 
 def run_sweep(
-    spec: SweepSpec,
+    sweep: SweepSpec | SweepPlan,
     directory: str | Path,
     *,
     workers: int | None = None,
@@ -266,8 +266,8 @@ def run_sweep(
 
     Parameters
     ----------
-    spec
-        The sweep.
+    sweep
+        The sweep, or its plan from :func:`plan_sweep` (then it is not planned again).
     directory
         The sweep folder (created if needed).
     workers
@@ -289,7 +289,8 @@ def run_sweep(
     from tissue_sim.sweep._worker import RunTask, run_task
 
     runner = make_executor(executor, workers=workers, address=address)
-    plan = plan_sweep(spec, progress=not quiet)
+    plan = sweep if isinstance(sweep, SweepPlan) else plan_sweep(sweep, progress=not quiet)
+    spec = plan.spec
     directory = Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     write_manifest(directory, plan.manifest())

@@ -122,8 +122,9 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
         f"Pushing the skin sideways with a light touch ({grip / 1e3:.3g} kPa of pressure, "
         f"{shear_force:.2g} N sideways) shears the tissue {verdict} pressing: shear strain "
         f"(90th percentile) pushing vs pressing: {compared}. The stiff skin takes up the "
-        "sideways pull like a sheet and spreads it (cuts_shear.png); depth_profiles.png "
-        "shows, straight under the hand, how each kind of load fades with depth.",
+        "sideways pull like a sheet and spreads it (cuts_shear.png; block_3d.png shows the "
+        "block cut open under the pushing hand); depth_profiles.png shows, straight under "
+        "the hand, how each kind of load fades with depth.",
         "Limits: small-strain linear elasticity, layers glued together, a fixed base (bone) "
         "and sides that cannot move outwards; real tissue stiffens as it is stretched, so "
         "the largest strains here are upper estimates.",

@@ -90,6 +90,100 @@ def save_figure(figure: Figure, path: Path) -> Path:
     return path
 
 
+def _grid_figure(
+    rows: int,
+    columns: int,
+    *,
+    panel_size: tuple[float, float],
+    top: float,
+    bottom: float,
+    left: float = 0.85,
+    right: float = 0.3,
+    gap: tuple[float, float] = (0.75, 0.6),
+) -> Figure:
+    """A figure of ``rows`` × ``columns`` equal panels with fixed margins [inches].
+
+    Regular grids of plots do not need matplotlib's layout engines, which double the
+    drawing time; the margins leave room for titles, labels and a bottom legend.
+    """
+    width = left + right + columns * panel_size[0] + (columns - 1) * gap[0]
+    height = top + bottom + rows * panel_size[1] + (rows - 1) * gap[1]
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(
+        left=left / width,
+        right=1.0 - right / width,
+        bottom=bottom / height,
+        top=1.0 - top / height,
+        wspace=gap[0] / panel_size[0],
+        hspace=gap[1] / panel_size[1],
+    )
+    return figure
+
+
+def _stacked_maps(
+    aspects: Sequence[float],
+    *,
+    width: float = 8.8,
+    title_space: float = 0.55,
+    top: float = 0.1,
+    bottom: float = 0.55,
+    left: float = 0.9,
+    right: float = 0.3,
+    gap: float = 0.75,
+    bar: str = "bottom",
+) -> tuple[Figure, list[Axes], list[Axes]]:
+    """Map panels stacked vertically at equal scale, each with room for a 2-line title.
+
+    Parameters
+    ----------
+    aspects
+        Height / width of each panel's data range (equal axes).
+    width
+        Width of the panels [inches].
+    title_space, top, bottom, left, right, gap
+        Space above each panel, above the figure, below it (x label), left, right and
+        between panels [inches].
+    bar
+        ``bottom``: one horizontal colour bar under all panels; ``right``: one vertical
+        colour bar beside each panel.
+
+    Returns
+    -------
+    figure, axes, colour-bar axes
+    """
+    heights = [width * aspect for aspect in aspects]
+    bar_space = 0.95 if bar == "bottom" else 0.0
+    side = 1.25 if bar == "right" else 0.0
+    total_width = left + width + side + right
+    total_height = (
+        top
+        + sum(heights)
+        + title_space * len(heights)
+        + gap * (len(heights) - 1)
+        + bottom
+        + bar_space
+    )
+    figure = Figure(figsize=(total_width, total_height))
+
+    def box(x: float, y: float, w: float, h: float) -> Axes:  # inches → figure fractions
+        return figure.add_axes(
+            (x / total_width, y / total_height, w / total_width, h / total_height)
+        )
+
+    axes: list[Axes] = []
+    bars: list[Axes] = []
+    y = total_height - top
+    for height in heights:
+        y -= title_space + height
+        axes.append(box(left, y, width, height))
+        if bar == "right":
+            bars.append(box(left + width + 0.15, y, 0.18, height))
+        y -= gap
+    if bar == "bottom":
+        bars.append(box(left + 0.15 * width, 0.45, 0.7 * width, 0.2))
+    return figure, axes, bars
+
+
 def layer_thicknesses(result: RunResult) -> dict[str, float]:
     """Layer name → thickness [m], top first, from the interface heights."""
     heights = np.asarray(result.mesh.interfaces, dtype=float)
@@ -254,15 +348,14 @@ def plot_strain_cuts(
     _, unit = display_unit(measure, result.mechanics.units.get(measure, "1"))
     height = float(np.ptp(result.mesh.points[:, 2]))
 
-    figure = Figure(figsize=(10.5, 4.6 * len(panels) + 1.6), layout="constrained")
-    axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
+    span = float(np.ptp(result.mesh.points[:, panels[0].plane.along_axis]))
+    figure, axes, bars = _stacked_maps([1.4 * height / span] * len(panels), bottom=0.3)
     collection = None
     for index, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
         collection = draw_section(ax, panel.section, panel.values, cmap="viridis", norm=norm)
         _draw_interfaces(ax, panel.curves, colour="white")
         _draw_load_arrows(ax, loads, panel.plane, panel.frame, panel.curves[-1], height)
         _label_layers(ax, result, float(panel.curves[0][0, 0] * _MM) + 1.0)
-        ax.set_aspect("equal")
         ax.set_xlim(panel.curves[0][0, 0] * _MM, panel.curves[0][-1, 0] * _MM)
         ax.set_ylim(-0.02 * height * _MM, 1.38 * height * _MM)
         ax.set_xlabel(f"{panel.plane.along_name} [mm] (along the cut)")
@@ -278,9 +371,7 @@ def plot_strain_cuts(
         )
     assert collection is not None
     extend = "max" if shown.size and shown.max() > top else "neither"
-    bar = figure.colorbar(
-        collection, ax=list(axes), orientation="horizontal", shrink=0.7, pad=0.02, extend=extend
-    )
+    bar = figure.colorbar(collection, cax=bars[0], orientation="horizontal", extend=extend)
     bar.set_label(f"{measure_label(measure)} [{unit}]")
     return save_figure(figure, path)
 
@@ -425,7 +516,7 @@ def plot_strain_distributions(
     colours = layer_colours(layers)
     volume = result.mesh.cell_volume
     shown = [m for m in measures if m in mech.cell_scalars]
-    figure = Figure(figsize=(5.0 * len(shown), 5.0), layout="constrained")
+    figure = _grid_figure(1, len(shown), panel_size=(4.4, 3.9), top=0.85, bottom=0.6)
     axes = figure.subplots(1, len(shown), squeeze=False)[0]
     floor = 1e-4  # % — smaller strains are drawn at the bottom edge of the log axis
     for ax, measure in zip(axes, shown, strict=True):
@@ -541,7 +632,7 @@ def plot_time_courses(
         names = list(species)
     columns = max(1, min(columns, len(names)))
     rows = -(-len(names) // columns)
-    figure = Figure(figsize=(4.4 * columns, 3.0 * rows + 1.0), layout="constrained")
+    figure = _grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
     axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
     colours = layer_colours(result.mesh.layer_names)
     days = biology.time / _DAY
@@ -569,7 +660,7 @@ def plot_time_courses(
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     note = " (drawn wider than they are, to stay visible)" if widened else ""
-    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=10)
+    figure.legend(handles, labels, loc="lower center", ncols=len(labels), fontsize=10)
     start = biology.initial_state.replace("_", " ")
     figure.suptitle(
         title
@@ -614,7 +705,7 @@ def plot_layer_series(
     """
     columns = max(1, min(columns, len(panels)))
     rows = -(-len(panels) // columns)
-    figure = Figure(figsize=(4.4 * columns, 3.0 * rows + 1.0), layout="constrained")
+    figure = _grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
     axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
     days = np.asarray(time, dtype=float) / _DAY
     course = float(time[-1]) if len(time) else 1.0
@@ -634,7 +725,7 @@ def plot_layer_series(
     for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=10)
+    figure.legend(handles, labels, loc="lower center", ncols=len(labels), fontsize=10)
     figure.suptitle(title, fontsize=11)
     return save_figure(figure, path)
 
@@ -660,9 +751,12 @@ def plot_final_maps(result: RunResult, path: Path, *, loads: SkinLoads | None = 
     section = cut_section(grid, plane)
     curves = interface_curves(grid, plane, result.mesh.interfaces)
     panels = _final_panels(biology)
-    figure = Figure(figsize=(10.5, 3.0 * len(panels) + 0.6), layout="constrained")
-    axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
-    for ax, (title, unit, values, diverging) in zip(axes, panels, strict=True):
+    width = float(np.ptp(result.mesh.points[:, plane.along_axis]))
+    height = float(np.ptp(result.mesh.points[:, 2]))
+    figure, axes, bars = _stacked_maps(
+        [height / width] * len(panels), title_space=0.4, top=0.55, gap=0.2, bar="right"
+    )
+    for ax, cax, (title, unit, values, diverging) in zip(axes, bars, panels, strict=True):
         shown = section.cell_values(values)
         if diverging:
             reach = float(np.percentile(np.abs(shown), 99.5)) if shown.size else 1.0
@@ -676,12 +770,13 @@ def plot_final_maps(result: RunResult, path: Path, *, loads: SkinLoads | None = 
         collection = draw_section(ax, section, values, cmap=cmap, norm=norm)
         _draw_interfaces(ax, curves, colour="black" if diverging else "white")
         _label_layers(ax, result, float(curves[0][0, 0] * _MM) + 1.0)
-        ax.set_aspect("equal")
         ax.set_xlim(curves[0][0, 0] * _MM, curves[0][-1, 0] * _MM)
         ax.set_ylim(curves[0][0, 1] * _MM, curves[-1][0, 1] * _MM)
         ax.set_ylabel("z [mm]")
         ax.set_title(title, fontsize=11)
-        bar = figure.colorbar(collection, ax=ax, shrink=0.9, pad=0.01)
+        if ax is not axes[-1]:
+            ax.xaxis.set_tick_params(labelbottom=False)
+        bar = figure.colorbar(collection, cax=cax)
         bar.set_label(unit)
     axes[-1].set_xlabel(f"{plane.along_name} [mm] (along the cut)")
     day = biology.field_times[-1] / _DAY
@@ -689,6 +784,8 @@ def plot_final_maps(result: RunResult, path: Path, *, loads: SkinLoads | None = 
         f"Cells at the end of the course (day {day:g}), {plane.description} through the "
         "treated area",
         fontsize=12,
+        y=1.0 - 0.12 / figure.get_figheight(),
+        va="top",
     )
     return save_figure(figure, path)
 
@@ -763,7 +860,7 @@ def plot_layer_curves(
     """
     columns = columns or len(curves)
     rows = -(-len(curves) // columns)
-    figure = Figure(figsize=(5.2 * columns, 4.3 * rows + 0.8), layout="constrained")
+    figure = _grid_figure(rows, columns, panel_size=(4.4, 3.3), top=0.7, bottom=0.65)
     axes = figure.subplots(rows, columns, squeeze=False)
     for index, (ylabel, series) in enumerate(curves):
         ax = axes.flat[index]

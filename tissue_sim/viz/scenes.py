@@ -46,6 +46,11 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+if not display_available():
+    # off-screen rendering through EGL: no X server needed (and no warning about one)
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
 def _clip_behind(grid: pv.UnstructuredGrid, plane: CutPlane) -> pv.UnstructuredGrid:
     """The part of the block behind the cut (the cut face looks at the camera)."""
     normal = [0.0, 0.0, 0.0]

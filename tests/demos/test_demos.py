@@ -1,0 +1,138 @@
+"""Every demonstration runs, explains itself, writes its pictures and shows what it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tissue_sim.cli import main
+from tissue_sim.demos import DEMOS, DemoOutcome, list_demos, run_demo
+from tissue_sim.demos._common import demos_directory
+
+LAYERS = ["skin", "adipose", "fascia", "muscle"]
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DemoOutcome]:
+    """Every demonstration, run once."""
+    folder = tmp_path_factory.mktemp("demos")
+    return {name: run_demo(name, folder / name) for name in DEMOS}
+
+
+def test_there_are_at_least_three_demos_each_with_a_scenario_file() -> None:
+    demos = list_demos()
+    assert [demo.name for demo in demos][:3] == [
+        "pressure_and_shear",
+        "tgfb1_dose_response",
+        "macrophage_switch",
+    ]
+    for demo in demos:
+        assert (demos_directory() / demo.config).is_file()
+        assert demo.title and demo.summary
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_demo_writes_pictures_and_a_narrative(name: str, outcomes: dict[str, DemoOutcome]) -> None:
+    outcome = outcomes[name]
+    assert len(outcome.narrative) >= 3
+    assert all(len(paragraph) > 80 for paragraph in outcome.narrative)
+    assert any("Limits" in paragraph for paragraph in outcome.narrative)
+    assert outcome.figures
+    for path in outcome.figures:
+        with Image.open(path) as picture:
+            pixels = np.asarray(picture.convert("RGB"), dtype=float)
+        assert picture.format == "PNG" and pixels.std() > 20.0, path.name
+    if len(outcome.figures) > 1:  # the narrative says which picture shows what
+        text = " ".join(outcome.narrative)
+        for path in outcome.figures:
+            assert path.name in text, path.name
+
+
+def test_pressure_and_shear_soft_layers_strain_most(outcomes: dict[str, DemoOutcome]) -> None:
+    numbers = outcomes["pressure_and_shear"].numbers
+    stretch = numbers["stretch_p90_pressing"]
+    assert list(stretch) == LAYERS
+    # the soft adipose and muscle take the load, the stiff fascia barely stretches
+    assert stretch["adipose"] > stretch["muscle"] > stretch["skin"] > stretch["fascia"]
+    # force = pressure × patch area (ellipse 2 cm × 1.5 cm semi-axes)
+    assert numbers["force"] == pytest.approx(5e3 * np.pi * 0.02 * 0.015, rel=1e-6)
+    assert numbers["shear_force"] == pytest.approx(2.5e3 * np.pi * 0.02 * 0.015, rel=1e-6)
+    for layer in LAYERS:
+        assert numbers["shear_p90_pushing"][layer] > 0.0
+
+
+def test_tgfb1_dose_response_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    numbers = outcomes["tgfb1_dose_response"].numbers
+    pressures = np.array(numbers["pressures_kpa"])
+    assert pressures.size >= 4 and np.all(np.diff(pressures) > 0)
+    for layer in LAYERS:
+        strain = np.array(numbers["strain_p90"][layer])
+        # linear mechanics: strain proportional to pressure
+        assert np.allclose(strain / pressures, strain[0] / pressures[0], rtol=1e-6)
+    change = {layer: np.array(values) for layer, values in numbers["active_change_percent"].items()}
+    # stiff layers (small strains): the harder the press, the lower TGF-β1
+    for layer in ("skin", "fascia"):
+        assert np.all(np.diff(change[layer]) < 0), layer
+        assert change[layer][-1] < 0
+    # soft adipose: large, fast strains switch on the injury sensor and TGF-β1 turns up
+    sensor = np.array(numbers["sensor_mean"]["adipose"])
+    assert sensor[-1] > 1.5 * numbers["sensor_without_massage"]
+    assert change["adipose"][-1] > change["adipose"][0]
+    assert change["adipose"][-1] > 0
+
+
+def test_macrophage_switch_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    numbers = outcomes["macrophage_switch"].numbers
+    m1 = numbers["m1_change_day_one_percent"]
+    gain = numbers["m2_share_gain_day_one_points"]
+    strain = numbers["strain_p90"]
+    # massage lowers M1 and raises the M2 share in every layer (never the other way)
+    for layer in LAYERS:
+        assert m1[layer] <= 1e-6 and gain[layer] >= -1e-6, layer
+    # the more a layer is strained, the larger the effect (adipose > skin > fascia)
+    assert gain["adipose"] > gain["skin"] > gain["fascia"]
+    assert strain["adipose"] > strain["skin"] > strain["fascia"]
+    share = numbers["m2_share_without_massage"]
+    assert share["start"] < share["day_one"] < share["end"]  # inflammation resolves anyway
+
+
+def test_demo_without_a_name_lists_them(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for name in DEMOS:
+        assert name in out
+
+
+def test_unknown_demo_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "no_such_demo"]) == 2
+    error = capsys.readouterr().err
+    assert "no demonstration 'no_such_demo'" in error and "pressure_and_shear" in error
+
+
+def test_demo_command_prints_narrative_and_pictures(
+    outcomes: dict[str, DemoOutcome],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command prints the title, the narrative and the pictures (run reused)."""
+    from tissue_sim.demos.registry import Demo
+
+    calls: list[Path] = []
+
+    def reuse(self: Demo, output: Path, progress: object = None) -> DemoOutcome:
+        calls.append(Path(output))
+        return outcomes[self.name]
+
+    monkeypatch.setattr(Demo, "run", reuse)
+    assert main(["demo", "macrophage_switch", "-o", str(tmp_path / "out"), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert calls == [tmp_path / "out"]
+    assert DEMOS["macrophage_switch"].title in captured.out
+    assert "Limits:" in captured.out
+    for path in outcomes["macrophage_switch"].figures:
+        assert str(path) in captured.out
+    assert captured.err == ""  # --quiet: no progress lines

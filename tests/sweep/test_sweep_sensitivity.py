@@ -54,6 +54,21 @@ def test_ishigami_indices_from_a_sobol_sweep_design() -> None:
     assert indices.samples == 8192 and indices.confidence == 0.95
 
 
+def test_indices_do_not_depend_on_the_output_mean() -> None:
+    rng = np.random.default_rng(2)
+    n = 512
+    a, b = rng.uniform(-np.pi, np.pi, (2, n, 3))
+    ab = np.repeat(a[:, None, :], 3, axis=1)
+    for i in range(3):
+        ab[:, i, i] = b[:, i]
+    f_a, f_b, f_ab = ishigami(a), ishigami(b), ishigami(ab.reshape(-1, 3)).reshape(n, 3)
+    plain = sobol_indices(f_a, f_b, f_ab, resamples=100)
+    shifted = sobol_indices(f_a + 1e4, f_b + 1e4, f_ab + 1e4, resamples=100)
+    np.testing.assert_allclose(shifted.first_order, plain.first_order, atol=1e-9)
+    np.testing.assert_allclose(shifted.first_order_conf, plain.first_order_conf, atol=1e-9)
+    np.testing.assert_allclose(shifted.total, plain.total, atol=1e-9)
+
+
 def test_intervals_shrink_with_more_samples() -> None:
     rng = np.random.default_rng(0)
     widths = []

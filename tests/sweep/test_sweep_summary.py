@@ -1,0 +1,114 @@
+"""Summaries of a Sobol design from runs on disk: indices, failed groups, files, plots.
+
+The runs are stand-ins: each ``result.h5`` holds only the dataset the output reads, filled
+with a known function of the parameters, so the summary's sensitivity analysis can be
+checked without running the pipeline.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from conftest import sweep_mapping
+
+from tissue_sim.sweep import plan_sweep, summarise, sweep_from_mapping
+from tissue_sim.sweep.store import (
+    record_failure,
+    record_success,
+    run_directory,
+    write_manifest,
+)
+
+OUTPUT = "mechanics.layer_stats.adipose.max_shear_strain.max"
+
+
+def _model(pressure_kpa: float, thickness_mm: float) -> float:
+    """y = p + t²/20: additive, analytic Sobol indices for uniform inputs."""
+    return pressure_kpa + thickness_mm**2 / 20.0
+
+
+def _indices() -> tuple[np.ndarray, np.ndarray]:
+    # p ~ U(1, 21): var 400/12; t ~ U(0, 20): var of t²/20 = (E t⁴ − (E t²)²) / 400
+    var_p = 20.0**2 / 12.0
+    var_t = (20.0**4 / 5.0 - (20.0**2 / 3.0) ** 2) / 400.0
+    shares = np.array([var_p, var_t]) / (var_p + var_t)
+    return shares, shares  # additive: first order = total
+
+
+@pytest.fixture(scope="module")
+def sobol_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = sweep_from_mapping(
+        sweep_mapping(
+            name="sobol_stand_in",
+            parameters={
+                "loading.pressure": {"range": ["1 kPa", "21 kPa"]},
+                "tissue.layers.adipose.thickness": {"range": ["0 mm", "20 mm"]},
+            },
+            design={"type": "sobol", "samples": 64, "seed": 3, "resamples": 200},
+            outputs={"shear": OUTPUT},
+        )
+    )
+    plan = plan_sweep(spec)
+    folder = tmp_path_factory.mktemp("sobol")
+    write_manifest(folder, plan.manifest())
+    for run in plan.runs:
+        run_dir = run_directory(folder, run.config_hash)
+        if run.point.index == 7:  # one failed run: its base sample is left out
+            record_failure(run_dir, "SolverError: did not converge")
+            continue
+        run_dir.mkdir(parents=True, exist_ok=True)
+        value = _model(*run.point.display)
+        table = np.zeros((3, 5))
+        table[1, 1] = value  # column max, peak over the frames
+        with h5py.File(run_dir / "result.h5", "w") as f:
+            f.create_dataset("mechanics/layer_stats/adipose/max_shear_strain", data=table)
+        record_success(run_dir, 1.5)
+    return folder
+
+
+def test_sobol_indices_are_computed_written_and_plotted(sobol_folder: Path) -> None:
+    summary = summarise(sobol_folder)
+    assert (summary.ok, summary.failed, summary.pending) == (255, 1, 0)
+    indices = summary.sensitivity["shear"]
+    assert indices.samples == 63
+    first, total = _indices()
+    # 63 base samples: a coarse estimate, but within its 95 % intervals
+    np.testing.assert_allclose(indices.first_order, first, atol=0.1)
+    np.testing.assert_allclose(indices.total, total, atol=0.1)
+    assert np.all(np.abs(indices.first_order - first) <= indices.first_order_conf)
+    assert np.all(np.abs(indices.total - total) <= indices.total_conf)
+    with open(sobol_folder / "sensitivity.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["parameter"] for row in rows] == [
+        "loading.pressure",
+        "tissue.layers.adipose.thickness",
+    ]
+    assert float(rows[0]["S1"]) == indices.first_order[0]
+    assert float(rows[1]["ST_conf"]) == indices.total_conf[1]
+    with h5py.File(sobol_folder / "summary.h5") as f:
+        group = f["sensitivity/shear"]
+        np.testing.assert_array_equal(group["ST"][()], indices.total)
+        assert group.attrs["samples"] == 63
+        assert f["status"].asstr()[7] == "failed"
+        assert "did not converge" in f["error"].asstr()[7]
+        np.testing.assert_array_equal(f["wall_time"][()][:2], [1.5, 1.5])
+    plots = sorted(path.name for path in (sobol_folder / "plots").iterdir())
+    assert plots == [
+        "dose_response_loading.pressure.png",
+        "dose_response_tissue.layers.adipose.thickness.png",
+        "sobol_indices.png",
+    ]
+
+
+def test_summary_rows_follow_the_design_order(sobol_folder: Path) -> None:
+    summary = summarise(sobol_folder, plots=False)
+    blocks = [point.block for point in summary.points[:8]]
+    assert blocks == ["A", "B", "AB", "AB", "A", "B", "AB", "AB"]
+    expected = [_model(*row) for row in summary.parameters]
+    ok = np.array([status == "ok" for status in summary.status])
+    np.testing.assert_allclose(summary.values[ok, 0], np.array(expected)[ok], rtol=1e-12)
+    assert np.isnan(summary.values[7, 0])

@@ -209,5 +209,10 @@ def _sobol(summary: SweepSummary) -> Figure:
         confidence = round(100 * indices.confidence)
         panel.set_title(f"{name} ({indices.samples} samples, {confidence}% CI)", fontsize="small")
         panel.set_ylabel("index [-]")
-        panel.legend(fontsize="x-small")
+        tops = np.concatenate(
+            [indices.first_order + indices.first_order_conf, indices.total + indices.total_conf]
+        )
+        finite = tops[np.isfinite(tops)]
+        panel.set_ylim(top=1.3 * max(1.0, float(finite.max()) if finite.size else 1.0))
+        panel.legend(fontsize="x-small", loc="upper right", ncols=2)
     return figure

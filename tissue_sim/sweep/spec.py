@@ -22,12 +22,15 @@ then builds and validates the scenario of every design point before anything run
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from tissue_sim.config.overrides import parse_override
 from tissue_sim.config.reader import MappingReader
@@ -198,10 +201,6 @@ def yaml_scalar(value: Any) -> str:
     >>> yaml_scalar(1e-05), yaml_scalar("20 kPa"), yaml_scalar("true"), yaml_scalar(3)
     ('1.0e-05', '20 kPa', '"true"', '3')
     """
-    import json
-
-    import yaml
-
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -124,9 +124,14 @@ class SweepSummary:
     def describe(self) -> str:
         """A short report for the terminal."""
         lines = [f"{self.name}: {self.ok} run(s) ok, {self.failed} failed, {self.pending} not run"]
-        for index, (status, error) in enumerate(zip(self.status, self.errors, strict=True)):
-            if status == "failed":
-                lines.append(f"  point {index} failed: {error}")
+        failures = [
+            f"  point {index} failed: {error}"
+            for index, (status, error) in enumerate(zip(self.status, self.errors, strict=True))
+            if status == "failed"
+        ]
+        lines.extend(failures[:10])
+        if len(failures) > 10:
+            lines.append(f"  … and {len(failures) - 10} more (see summary.csv)")
         written = ", ".join(str(path.relative_to(self.directory)) for path in self.files)
         lines.append(f"wrote {written} in {self.directory}")
         return "\n".join(lines)

@@ -12,8 +12,13 @@ from tissue_sim.pipeline import run
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
-#: The baseline scenario, small enough for tests (coarse mesh, 2 days).
-BASELINE_OVERRIDES = ("mesh.size=coarse", "schedule.days=2", "biology.rtol=1e-4")
+#: The baseline scenario, small enough for tests (coarse mesh, 8 frames, 2 days).
+BASELINE_OVERRIDES = (
+    "mesh.size=coarse",
+    "schedule.days=2",
+    "biology.rtol=1e-4",
+    "loading.frames=8",
+)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ PARAMS_JSON``.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,7 +61,11 @@ def pipeline_case(params: Mapping[str, Any]) -> Prepared:
         facts["pictures"] = len(list((folder / "figures").glob("*.png")))
         return facts
 
-    return Prepared(run=run, info={"scale": SCALE, "config": params["config"]})
+    def remove_output() -> dict[str, Any]:
+        shutil.rmtree(folder, ignore_errors=True)
+        return {}
+
+    return Prepared(run=run, check=remove_output, info={"scale": SCALE, "config": params["config"]})
 
 
 CASES = {"pipeline": pipeline_case}

@@ -162,3 +162,18 @@ def test_report_opens_in_headless_chromium(report: Path, tmp_path: Path) -> None
     # the coloured rows form at least one block per picture on the page
     blocks = 1 + int(np.sum(np.diff(coloured_rows) > 60))
     assert blocks >= min(count, 4)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ([("skin", -49.3), ("adipose", 73.8), ("fascia", -50.7)], "fell most in the fascia"),
+        ([("skin", -49.3), ("adipose", 73.8), ("fascia", -50.7)], "rose most in the adipose"),
+        ([("skin", -1.0), ("fascia", -3.0)], "fell in every layer: most in the fascia"),
+        ([("skin", 1.0), ("fascia", 3.0)], "rose in every layer: most in the fascia"),
+    ],
+)
+def test_tgfb1_sentence_says_which_way(changes: list[tuple[str, float]], expected: str) -> None:
+    from tissue_sim.viz.report import _tgfb1_sentence
+
+    assert expected in _tgfb1_sentence(changes)

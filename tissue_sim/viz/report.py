@@ -104,21 +104,35 @@ def _key_numbers_section(result: RunResult, numbers: list[LayerNumbers]) -> str:
         f"{strongest.strain_p90 * 100:.3g} % at the moment of largest strain, and its most "
         f"strained point reaches {strongest.strain_max * 100:.3g} %."
     ]
-    changes = [item for item in numbers if item.tgfb1_change is not None]
+    changes = [(item.layer, item.tgfb1_change) for item in numbers if item.tgfb1_change is not None]
     if changes:
-        lowest = min(changes, key=lambda item: item.tgfb1_change or 0.0)
-        highest = max(changes, key=lambda item: item.tgfb1_change or 0.0)
-        notes.append(
-            f"Active TGF-β1 changed most in the {highest.layer} "
-            f"({highest.tgfb1_change:+.3g} %) and least in the {lowest.layer} "
-            f"({lowest.tgfb1_change:+.3g} %) over the course (layer means)."
-        )
+        notes.append(_tgfb1_sentence(changes))
     notes.append(
         "Strains are small-strain (engineering) values; cell quantities are normalised to "
         "healthy tissue (healthy = 1), TGF-β1 to the healthy latent pool."
     )
     paragraphs = "".join(f"<p class='note'>{_escape(note)}</p>" for note in notes)
     return f"<h2>Key numbers per layer</h2>{table}{paragraphs}"
+
+
+def _tgfb1_sentence(changes: list[tuple[str, float]]) -> str:
+    """Where active TGF-β1 rose and fell most over the course (layer means, %)."""
+    low_layer, low = min(changes, key=lambda pair: pair[1])
+    high_layer, high = max(changes, key=lambda pair: pair[1])
+    if low < 0.0 < high:
+        return (
+            f"Over the course, active TGF-β1 (layer mean) fell most in the {low_layer} "
+            f"({low:+.3g} %) and rose most in the {high_layer} ({high:+.3g} %)."
+        )
+    if high <= 0.0:
+        return (
+            f"Over the course, active TGF-β1 (layer mean) fell in every layer: most in the "
+            f"{low_layer} ({low:+.3g} %), least in the {high_layer} ({high:+.3g} %)."
+        )
+    return (
+        f"Over the course, active TGF-β1 (layer mean) rose in every layer: most in the "
+        f"{high_layer} ({high:+.3g} %), least in the {low_layer} ({low:+.3g} %)."
+    )
 
 
 def _figures_section(figures: Sequence[Path]) -> str:

@@ -21,6 +21,9 @@ reached from the converged state of the previous frame along the straight path
   includes the reactions) and every such norm met earlier in the solve (so that
   unloading to zero load has a meaningful scale), and the prescribed values reached
   exactly;
+* inexact Newton: each linear system is solved only as accurately as the nonlinear
+  residual warrants (Eisenstat–Walker forcing terms), so iterative solves far from
+  the solution are cheap;
 * every increment after the first of a frame starts from the secant extrapolation of
   the previous one (a predictor along the load path);
 * an increment that fails (no convergence within ``max_iterations``, a stalled line
@@ -60,6 +63,7 @@ __all__ = [
     "FrameStatistics",
     "IncrementStatistics",
     "NewtonSettings",
+    "forcing_term",
     "solve_frames",
 ]
 
@@ -111,7 +115,13 @@ class NewtonSettings:
     linear_solver
         ``"auto"``, ``"direct"`` or ``"amg"`` (see :func:`~tissue_sim.fem.solvers.make_solver`).
     linear_rtol
-        Relative tolerance of the iterative linear solver.
+        Smallest relative tolerance of the iterative linear solver.
+    inexact
+        Inexact Newton: solve each Newton system only as accurately as the current
+        nonlinear residual warrants (Eisenstat–Walker forcing terms, see
+        :func:`forcing_term`); ignored by the direct solver.
+    max_forcing
+        Loosest relative tolerance of an inexact linear solve.
     """
 
     rtol: float = 1e-8
@@ -131,6 +141,8 @@ class NewtonSettings:
     predictor: bool = True
     linear_solver: str = "auto"
     linear_rtol: float = 1e-8
+    inexact: bool = True
+    max_forcing: float = 0.1
 
     def __post_init__(self) -> None:
         if not (self.rtol >= 0.0 and self.atol >= 0.0 and self.rtol + self.atol > 0.0):
@@ -149,6 +161,8 @@ class NewtonSettings:
             raise ValueError("line_search_tolerance must lie in (0, 1)")
         if not 0.0 < self.sufficient_decrease < 0.5:
             raise ValueError("sufficient_decrease must lie in (0, 0.5)")
+        if not 0.0 < self.linear_rtol <= self.max_forcing < 1.0:
+            raise ValueError("need 0 < linear_rtol ≤ max_forcing < 1")
         if self.linear_solver not in ("auto", "direct", "amg"):
             raise ValueError("linear_solver must be auto, direct or amg")
 
@@ -415,6 +429,49 @@ def _line_search(
     return 0.0, None, reason or "the line search found no decrease of the residual"
 
 
+def forcing_term(
+    settings: NewtonSettings,
+    norms: Sequence[float],
+    previous: float,
+    target: float,
+    *,
+    first: bool,
+) -> float:
+    r"""Relative tolerance of the next linear solve (Eisenstat & Walker 1996, choice 2).
+
+    :math:`\eta_k = 0.9\,(\|R_k\|/\|R_{k-1}\|)^2`, kept ≥ :math:`0.9\,\eta_{k-1}^2` when
+    that exceeds 0.1, capped at ``max_forcing`` (also the value of the first iteration)
+    and floored at ``linear_rtol`` and at :math:`\tfrac12\,\text{target}/\|R_k\|` (no
+    need to solve below the nonlinear tolerance). The outer iteration stays
+    superlinear; far from the solution the linear solves are cheap.
+
+    Parameters
+    ----------
+    settings
+        Solver settings (``inexact``, ``max_forcing``, ``linear_rtol``).
+    norms
+        Residual norms of the increment so far, the current one last [N].
+    previous
+        Forcing term of the previous iteration.
+    target
+        Absolute residual the Newton iteration must reach [N].
+    first
+        Whether this is the first iteration of the increment.
+    """
+    if not settings.inexact:
+        return settings.linear_rtol
+    if first or len(norms) < 2 or norms[-2] <= 0.0:
+        eta = settings.max_forcing
+    else:
+        eta = 0.9 * (norms[-1] / norms[-2]) ** 2
+        safeguard = 0.9 * previous**2
+        if safeguard > 0.1:
+            eta = max(eta, safeguard)
+    if norms[-1] > 0.0:
+        eta = max(eta, 0.5 * target / norms[-1])
+    return float(min(max(eta, settings.linear_rtol), settings.max_forcing))
+
+
 def _newton(
     problem: HyperelasticProblem,
     u0: FloatArray,
@@ -447,6 +504,7 @@ def _newton(
         except InvertedElementError as exc:
             return outcome(False, str(exc))
     target_scale = max(float(np.linalg.norm(target[fixed])), float(np.linalg.norm(u)), 1e-300)
+    forcing = settings.max_forcing
     for iteration in range(settings.max_iterations + 1):
         residual, norm, reference = _residual_norms(evaluation, load, free, force_scale)
         norms.append(norm)
@@ -470,11 +528,14 @@ def _newton(
             evaluation = problem.evaluate(u.reshape(-1, 3), tangent=True)
         assert evaluation.tangent is not None
         matrix, rhs = apply_dirichlet(evaluation.tangent, -residual, DirichletCondition(fixed, gap))
+        forcing = forcing_term(
+            settings, norms, forcing, settings.rtol * reference, first=iteration == 0
+        )
         try:
             solver = make_solver(
                 matrix,
                 method=settings.linear_solver,
-                rtol=settings.linear_rtol,
+                rtol=forcing,
                 points=problem.mesh.points,
             )
             correction = np.asarray(solver.solve(rhs))

@@ -269,7 +269,7 @@ def prepare(scenario: Scenario) -> PreparedRun:
     except InputError as error:
         if error.file and error.file != file and error.line:
             raise  # a problem inside a model file: it names that file and line
-        key = "biology.parameters" if "parameter" in error.message else "biology.models"
+        key = error.key if error.key and error.key.startswith("biology.") else "biology.models"
         raise InputError(error.message, file=file, key=key) from None
     presets = list_presets(list(biology.models))
     if biology.initial_state not in presets:

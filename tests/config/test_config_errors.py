@@ -100,3 +100,32 @@ def test_every_preset_number_has_a_source(preset: str) -> None:
         for key in ("thickness", "youngs_modulus", "poisson_ratio"):
             source = scenario.tissue.sources[f"layers.{layer}.{key}"]
             assert len(source) > 10
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "expected"),
+    [
+        (["biology.initial_state=chronic"], "biology.initial_state", "no initial-state preset"),
+        (
+            ["biology.parameters.tgfb1_fibrosis.K_therapeutic=3 kPa"],
+            "biology.parameters.tgfb1_fibrosis.K_therapeutic",
+            "expected a value in 1",
+        ),
+        (
+            ["biology.parameters.tgfb1_fibrosis.K_x=1"],
+            "biology.parameters.tgfb1_fibrosis.K_x",
+            "unknown cell-model parameter",
+        ),
+        (["biology.models=[tgfb1]"], "biology.models", "tgfb1"),
+    ],
+)
+def test_biology_mistakes_are_reported_before_running(
+    tmp_path: Path, overrides: list[str], key: str, expected: str
+) -> None:
+    from tissue_sim.pipeline import prepare
+
+    path = _write(tmp_path, BASE)
+    with pytest.raises(InputError) as info:
+        prepare(load_config(path, overrides))
+    message = str(info.value)
+    assert str(path) in message and key in message and expected in message

@@ -89,6 +89,9 @@ PRESSURE_SPACES = {"Q1": "P0", "Q2": "P1disc", "P1": "vertex", "P2": "vertex"}
 #: the top (skin) surface, applied as a dead load in the reference configuration.
 LoadSpec = FloatArray | Callable[[FloatArray], FloatArray]
 
+#: θ, U(θ), U'(θ), U''(θ) at the vertex pressure nodes.
+_NodalState = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+
 #: Bytes of work arrays per (cell × quadrature point × node) in the tangent kernel.
 _BYTES_PER_ENTRY = 8 * 40
 
@@ -350,59 +353,24 @@ class HyperelasticProblem:
         pattern = self.assembler.pattern if tangent else None
         data = pattern.zeros() if pattern is not None else None
         total_energy = 0.0
-        vertex = self._vertex
-        nodal_first = nodal_second = None
+        nodal = self._vertex_state(u)
         coupling: list[tuple[IntArray, IntArray, FloatArray]] = []
-        if vertex is not None:
-            moments = np.zeros(vertex.size)
-            for chunk in self._iter_chunks():
-                state = self._point_state(chunk, u)
-                moments += vertex.moments(chunk.cells, chunk.geometry.weights, state.jacobian)
-            theta_nodes = moments / vertex.mass
-            if not np.all(theta_nodes > 0.0):
-                self._raise_vertex_inversion(theta_nodes)
-            nodal_energy, nodal_first, nodal_second = self._volumetric(vertex.layer, theta_nodes)
-            total_energy += float(np.dot(vertex.mass, nodal_energy))
+        if nodal is not None:
+            assert self._vertex is not None
+            total_energy += float(np.dot(self._vertex.mass, nodal[1]))
         for chunk in self._iter_chunks():
-            geometry = chunk.geometry
-            weights, gradients = geometry.weights, geometry.gradients
+            weights, gradients = chunk.geometry.weights, chunk.geometry.gradients
             state = self._point_state(chunk, u)
-            f = state.deformation_gradient
-            stress, stiffness, density = self._isochoric(chunk, f, tangent=tangent, energy=energy)
+            stress, stiffness, density = self._isochoric(
+                chunk, state.deformation_gradient, tangent=tangent, energy=energy
+            )
             cofactor = state.cofactor
-            volumetric_blocks = None
-            if self.pressure_space == "point":
-                layers = self.mesh.cell_layer[chunk.cells][:, None]
-                point_energy, pressure, second = self._volumetric(
-                    np.broadcast_to(layers, state.jacobian.shape), state.jacobian
-                )
-                if stiffness is not None:
-                    stiffness += second[..., None, None, None, None] * outer(cofactor, cofactor)
-            elif vertex is not None:
-                assert nodal_first is not None
-                pressure = vertex.interpolate(chunk.cells, nodal_first)
-                point_energy = None
-            else:
-                basis = self._pressure_basis
-                assert basis is not None
-                mass_inverse = self._chunk_mass_inverse(chunk)
-                theta = element_projection(weights, basis, mass_inverse, state.jacobian)
-                self._check_positive(chunk, theta, "projected volume ratio")
-                layers = self.mesh.cell_layer[chunk.cells][:, None]
-                point_energy, first, second = self._volumetric(
-                    np.broadcast_to(layers, theta.shape), theta
-                )
-                pressure = element_projection(weights, basis, mass_inverse, first)
-                if tangent:
-                    divergence = np.einsum("eqiJ,eqaJ->eqai", cofactor, gradients)
-                    volumetric_blocks = element_volumetric_stiffness(
-                        weights, basis, mass_inverse, second, divergence
-                    )
+            pressure, point_energy, volumetric_blocks = self._chunk_volumetric(
+                chunk, state, stiffness, nodal, tangent=tangent
+            )
             if energy:
                 assert density is not None
-                total_energy += float(np.sum(weights * density))
-                if point_energy is not None:
-                    total_energy += float(np.sum(weights * point_energy))
+                total_energy += float(np.sum(weights * (density + point_energy)))
             total_stress = stress + pressure[..., None, None] * cofactor
             element_force = np.einsum("eq,eqiJ,eqaJ->eai", weights, total_stress, gradients)
             nodes = self.mesh.cells[chunk.cells].reshape(-1)
@@ -410,33 +378,87 @@ class HyperelasticProblem:
                 force[:, component] += np.bincount(
                     nodes, weights=element_force[..., component].reshape(-1), minlength=n
                 )
-            if stiffness is not None and pattern is not None and data is not None:
-                stiffness += pressure[..., None, None, None, None] * jacobian_second_derivative(
-                    state.inverse_transpose, state.jacobian
-                )
-                blocks = _element_stiffness(weights, gradients, stiffness)
-                if volumetric_blocks is not None:
-                    blocks = blocks + volumetric_blocks
-                pattern.add_cell_blocks(data, chunk.cells, blocks)
-                if vertex is not None:
-                    divergence = np.einsum("eqiJ,eqaJ->eqai", cofactor, gradients)
-                    coupling.append(
-                        vertex.coupling_entries(
-                            chunk.cells, self.mesh.cells[chunk.cells], weights, divergence
-                        )
+            if stiffness is None or pattern is None or data is None:
+                continue
+            stiffness += pressure[..., None, None, None, None] * jacobian_second_derivative(
+                state.inverse_transpose, state.jacobian
+            )
+            blocks = _element_stiffness(weights, gradients, stiffness)
+            if volumetric_blocks is not None:
+                blocks = blocks + volumetric_blocks
+            pattern.add_cell_blocks(data, chunk.cells, blocks)
+            if self._vertex is not None:
+                divergence = np.einsum("eqiJ,eqaJ->eqai", cofactor, gradients)
+                coupling.append(
+                    self._vertex.coupling_entries(
+                        chunk.cells, self.mesh.cells[chunk.cells], weights, divergence
                     )
+                )
         matrix = None
         if pattern is not None and data is not None:
             matrix = pattern.matrix(data)
-            if vertex is not None and coupling:
-                assert nodal_second is not None
+            if self._vertex is not None and nodal is not None and coupling:
                 rows, columns, values = (
                     np.concatenate(parts) for parts in zip(*coupling, strict=True)
                 )
-                volumetric = vertex.stiffness(rows, columns, values, nodal_second, self.num_dofs)
+                volumetric = self._vertex.stiffness(rows, columns, values, nodal[3], self.num_dofs)
                 matrix = sp.bsr_matrix(matrix.tocsr() + volumetric, blocksize=(3, 3))
                 matrix.sort_indices()
         return Evaluation(force, matrix, total_energy if energy else None)
+
+    def _vertex_state(self, u: FloatArray) -> _NodalState | None:
+        """θ, U, U', U'' at the vertex pressure nodes (tetrahedra; ``None`` otherwise)."""
+        vertex = self._vertex
+        if vertex is None:
+            return None
+        moments = np.zeros(vertex.size)
+        for chunk in self._iter_chunks():
+            state = self._point_state(chunk, u)
+            moments += vertex.moments(chunk.cells, chunk.geometry.weights, state.jacobian)
+        theta_nodes = moments / vertex.mass
+        if not np.all(theta_nodes > 0.0):
+            self._raise_vertex_inversion(theta_nodes)
+        return (theta_nodes, *self._volumetric(vertex.layer, theta_nodes))
+
+    def _chunk_volumetric(
+        self,
+        chunk: CellChunk,
+        state: _PointState,
+        stiffness: FloatArray | None,
+        nodal: _NodalState | None,
+        *,
+        tangent: bool,
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """Pressure p̃, volumetric energy density and condensed blocks of a chunk.
+
+        For the displacement formulation the volumetric tangent is added to
+        ``stiffness`` in place; for tetrahedra the energy density is returned as zeros
+        (the nodal energy is added once, and the stiffness is assembled globally).
+        """
+        weights = chunk.geometry.weights
+        layers = np.broadcast_to(self.mesh.cell_layer[chunk.cells][:, None], weights.shape)
+        if self.pressure_space == "point":
+            cofactor = state.cofactor
+            point_energy, pressure, second = self._volumetric(layers, state.jacobian)
+            if stiffness is not None:
+                stiffness += second[..., None, None, None, None] * outer(cofactor, cofactor)
+            return pressure, point_energy, None
+        if self._vertex is not None:
+            assert nodal is not None
+            pressure = self._vertex.interpolate(chunk.cells, nodal[2])
+            return pressure, np.zeros_like(pressure), None
+        basis = self._pressure_basis
+        assert basis is not None
+        mass_inverse = self._chunk_mass_inverse(chunk)
+        theta = element_projection(weights, basis, mass_inverse, state.jacobian)
+        self._check_positive(chunk, theta, "projected volume ratio")
+        point_energy, first, second = self._volumetric(layers, theta)
+        pressure = element_projection(weights, basis, mass_inverse, first)
+        blocks = None
+        if tangent:
+            divergence = np.einsum("eqiJ,eqaJ->eqai", state.cofactor, chunk.geometry.gradients)
+            blocks = element_volumetric_stiffness(weights, basis, mass_inverse, second, divergence)
+        return pressure, point_energy, blocks
 
     def _raise_vertex_inversion(self, theta_nodes: FloatArray) -> None:
         assert self._vertex is not None
@@ -557,14 +579,7 @@ class HyperelasticProblem:
         ratio = np.empty(m)
         energy = np.empty(m)
         vertex = self._vertex
-        nodal = None
-        if vertex is not None:
-            moments = np.zeros(vertex.size)
-            for chunk in self._iter_chunks():
-                state = self._point_state(chunk, u)
-                moments += vertex.moments(chunk.cells, chunk.geometry.weights, state.jacobian)
-            theta_nodes = moments / vertex.mass
-            nodal = (theta_nodes, *self._volumetric(vertex.layer, theta_nodes))
+        nodal = self._vertex_state(u)
         for chunk in self._iter_chunks():
             weights = chunk.geometry.weights
             state = self._point_state(chunk, u)
@@ -575,9 +590,9 @@ class HyperelasticProblem:
                 point_energy, pressure, _ = self._volumetric(layers, theta)
             elif vertex is not None:
                 assert nodal is not None
-                theta = vertex.interpolate(chunk.cells, nodal[0])
-                point_energy = vertex.interpolate(chunk.cells, nodal[1])
-                pressure = vertex.interpolate(chunk.cells, nodal[2])
+                theta, point_energy, pressure = (
+                    vertex.interpolate(chunk.cells, values) for values in nodal[:3]
+                )
             else:
                 assert self._pressure_basis is not None
                 mass_inverse = self._chunk_mass_inverse(chunk)

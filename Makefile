@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONFIG ?= configs/baseline.yaml
 OUT ?= results/baseline
 
-.PHONY: install install-test install-bench demo test lint typecheck unit bench clean
+.PHONY: install install-test install-bench demo demos test lint typecheck unit bench clean
 
 install: $(VENV)/.installed
 
@@ -19,6 +19,8 @@ install-test: $(VENV)/.installed-test
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@# headless Chromium opens report.html in tests/viz (Debian package; skipped with a reason if absent)
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the report browser test will be skipped"
 	touch $@
 
 install-bench: $(VENV)/.installed-bench
@@ -29,6 +31,10 @@ $(VENV)/.installed-bench: $(VENV)/.installed pyproject.toml
 
 demo: install
 	$(BIN)/tissue-sim run $(CONFIG) -o $(OUT)
+
+demos: install
+	for name in pressure_and_shear tgfb1_dose_response macrophage_switch; do \
+		$(BIN)/tissue-sim demo $$name -o results/demos/$$name || exit 1; done
 
 lint: install-test
 	$(BIN)/ruff check tissue_sim tests benchmarks

@@ -184,6 +184,8 @@ def test_input_checks() -> None:
         {"linear_solver": "cholesky"},
         {"stall_iterations": 0},
         {"stagnation_window": -1},
+        {"direct_dof_limit": -1},
+        {"max_forcing": 1.0},
     ):
         with pytest.raises(ValueError):
             NewtonSettings(**bad)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from tissue_sim.mechanics.hyperelastic import (
     NeoHookean,
     NewtonSettings,
     Ogden,
+    forcing_term,
     solve_frames,
 )
 
@@ -204,3 +205,17 @@ def test_amg_linear_solver_gives_the_same_answer() -> None:
     np.testing.assert_allclose(iterative.displacements, direct.displacements, atol=1e-7 * scale)
     assert sum(inc.linear_iterations for inc in iterative.statistics[0].increments) > 0
     assert all(inc.linear_iterations == 0 for inc in direct.statistics[0].increments)
+
+
+def test_forcing_terms_of_the_inexact_newton_iteration() -> None:
+    settings = NewtonSettings(linear_rtol=1e-8, max_forcing=0.1)
+    assert forcing_term(settings, [1.0], 0.1, 1e-12, first=True) == 0.1
+    # η = 0.9 (r_k / r_{k-1})², here 0.9 · 0.01² = 9e-5
+    assert forcing_term(settings, [1.0, 0.01], 0.1, 1e-12, first=False) == pytest.approx(9e-5)
+    # safeguard: a previous η of 0.5 keeps η ≥ 0.9 · 0.25 (then capped at max_forcing)
+    assert forcing_term(settings, [1.0, 0.01], 0.5, 1e-12, first=False) == 0.1
+    # never below the nonlinear target (½ target / r_k) nor below linear_rtol
+    assert forcing_term(settings, [1.0, 1e-3], 0.1, 1e-6, first=False) == pytest.approx(5e-4)
+    assert forcing_term(settings, [1.0, 1e-6], 0.1, 1e-20, first=False) == 1e-8
+    exact = NewtonSettings(inexact=False, linear_rtol=1e-9)
+    assert forcing_term(exact, [1.0, 0.5], 0.1, 1e-12, first=False) == 1e-9

@@ -30,6 +30,7 @@ from tissue_sim.mechanics.hyperelastic.newton import (
     FrameStatistics,
     IncrementStatistics,
     NewtonSettings,
+    forcing_term,
     solve_frames,
 )
 from tissue_sim.mechanics.hyperelastic.preset import HYPERELASTIC_LAWS, read_hyperelastic_material
@@ -62,6 +63,7 @@ __all__ = [
     "Ogden",
     "directional_stretch",
     "fibre_directions_from_angles",
+    "forcing_term",
     "green_lagrange_strain",
     "hencky_principal_strains",
     "principal_stretches",

@@ -47,6 +47,7 @@ import psutil
 
 __all__ = [
     "GIB",
+    "RECORD_FILE",
     "SCALE",
     "Prepared",
     "WorkerResult",
@@ -344,9 +345,36 @@ _RECORDED: dict[str, dict[str, dict[str, Any]]] = {}
 _DERIVED: list[Callable[[dict[str, dict[str, dict[str, Any]]]], list[str]]] = []
 
 
+#: Every recorded row is also appended here at once (JSON lines), so that the numbers of a
+#: long run survive an interruption; ``TISSUE_SIM_BENCH_RECORD`` overrides the path.
+RECORD_FILE = Path(
+    os.environ.get(
+        "TISSUE_SIM_BENCH_RECORD",
+        Path(__file__).resolve().parent.parent / ".benchmarks" / "tissue_sim_records.jsonl",
+    )
+)
+
+
 def record(section: str, name: str, **values: Any) -> None:
-    """Keep one row of numbers for the end-of-run summary (``section`` → rows)."""
+    """Keep one row of numbers for the end-of-run summary (``section`` → rows).
+
+    The row is also appended to :data:`RECORD_FILE` with the time, scale and load.
+    """
     _RECORDED.setdefault(section, {})[name] = values
+    entry = {
+        "time": f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}",
+        "scale": SCALE,
+        "load_average": os.getloadavg(),
+        "section": section,
+        "case": name,
+        "values": values,
+    }
+    try:
+        RECORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+        with RECORD_FILE.open("a") as stream:
+            stream.write(json.dumps(entry, default=str, ensure_ascii=False) + "\n")
+    except OSError:
+        pass
 
 
 def recorded() -> dict[str, dict[str, dict[str, Any]]]:

@@ -8,7 +8,9 @@ load vectors, AMG set-up (once), the CG solves and the per-frame cell fields.
 
 Issue target (reported in the end-of-run summary, never asserted): the stroke costs
 ≤ 3× the single solve; peak memory reported. ``TISSUE_SIM_BENCH_SCALE=small`` runs
-~30k DOFs and a 4-frame stroke (the fewest that resolve it).
+~30k DOFs and a 4-frame stroke (the fewest that resolve it);
+``TISSUE_SIM_BENCH_FRAMES`` sets the frame count (a shorter stroke is extrapolated to 50
+frames in the summary, clearly labelled).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fem_cases import EFFLEURAGE_FRAMES, MAIN_SIZE
+from _fem_cases import EFFLEURAGE_FRAMES, ISSUE_FRAMES, MAIN_SIZE
 from _support import GIB, derived, measure_in_worker, record
 
 CASES = Path(__file__).with_name("_fem_cases.py")
@@ -69,9 +71,23 @@ def _stroke_ratio(rows: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     if stroke is None or single is None:
         return []
     ratio = stroke["time [s]"] / single["time [s]"]
-    return [
+    lines = [
         f"- effleurage ({stroke['CG solves']} loaded frames) / single load: {ratio:.1f}× "
-        f"(target ≤ 3×: {'met' if ratio <= 3 else 'MISSED'}); CG time alone "
-        f"{stroke['CG [s]'] / single['CG [s]']:.1f}×; peak RSS "
+        f"(target ≤ 3× for {ISSUE_FRAMES} frames: "
+        f"{('met' if ratio <= 3 else 'MISSED') if stroke['CG solves'] >= ISSUE_FRAMES else 'n/a'})"
+        f"; CG time alone {stroke['CG [s]'] / single['CG [s]']:.1f}×; peak RSS "
         f"{stroke['peak RSS [GiB]']:.2f} GiB vs {single['peak RSS [GiB]']:.2f} GiB"
     ]
+    solves = stroke["CG solves"]
+    if 0 < solves < ISSUE_FRAMES:
+        # per loaded frame: one CG solve + its load vector and cell fields; the rest is fixed
+        per_frame = (stroke["CG [s]"] + stroke["loads [s]"] + stroke["fields [s]"]) / solves
+        fixed = stroke["time [s]"] - per_frame * solves
+        estimate = fixed + per_frame * ISSUE_FRAMES
+        verdict = "met" if estimate <= 3 * single["time [s]"] else "MISSED"
+        lines.append(
+            f"- extrapolated to {ISSUE_FRAMES} loaded frames ({per_frame:.1f} s per frame "
+            f"+ {fixed:.1f} s fixed): {estimate:.0f} s = {estimate / single['time [s]']:.1f}× "
+            f"the single load (target ≤ 3×: {verdict})"
+        )
+    return lines

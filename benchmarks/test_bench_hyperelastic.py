@@ -47,8 +47,9 @@ THICKNESSES = (3e-3, 15e-3, 1.4e-3, 20e-3)
 WIDTH = 80e-3  # [m]
 PUNCH_RADIUS = 10e-3  # flat part [m]
 PUNCH_ROUNDING = 6e-3  # width of the cos² rounded edge [m]
-#: Punch depth [m]; the adipose layer under the punch then shortens by about 30 %.
-DEPTH = 4.3e-3
+#: Punch depth per scale [m]: the adipose layer under the punch then shortens by about
+#: 30 % at that resolution (the coarse mesh is stiffer in bending).
+DEPTHS = {"small": 4.3e-3, "full": 5.0e-3}
 
 
 def _materials() -> list[Any]:
@@ -101,7 +102,7 @@ def _indentation(params: Mapping[str, Any]) -> Prepared:
     radius = np.hypot(points[top, 0], points[top, 1])
     edge = np.clip((radius - PUNCH_RADIUS) / PUNCH_ROUNDING, 0.0, 1.0)
     fixed[top, 2] = True  # frictionless punch over the whole top: outside it w = 0
-    values[top, 2] = -DEPTH * np.cos(0.5 * np.pi * edge) ** 2
+    values[top, 2] = -DEPTHS[params["scale"]] * np.cos(0.5 * np.pi * edge) ** 2
     condition = DirichletCondition(fixed.reshape(-1), values.reshape(-1))
     settings = NewtonSettings(initial_step=0.25, linear_solver=params["solver"])
     timings = {"evaluate": 0.0, "evaluations": 0, "tangents": 0}
@@ -188,7 +189,7 @@ def test_hyperelastic_indentation(benchmark: Any) -> None:
         },
     )
     assert facts["increments"] >= 1
-    assert 0.25 < checks["adipose_compression"] < 0.35
+    assert 0.27 < checks["adipose_compression"] < 0.33
 
 
 if __name__ == "__main__":

@@ -243,9 +243,10 @@ class _Worker:
         line = self._process.stdout.readline()
         message = json.loads(line) if line else {"event": "exit"}
         if message["event"] != event:
-            self.close()
+            self._stop()
             self._stderr.seek(0)
             log = self._stderr.read()[-4000:]
+            self.close()
             raise RuntimeError(
                 f"benchmark worker {self.label} failed (expected {event!r}):\n"
                 f"{message.get('traceback', '')}\n--- worker stderr (tail) ---\n{log}"
@@ -273,8 +274,8 @@ class _Worker:
             checks=message["checks"],
         )
 
-    def close(self) -> None:
-        """Stop the worker if it still runs (our own child, by its pid)."""
+    def _stop(self) -> None:
+        """Let the worker exit (end of its input), killing it after 60 s (our own child)."""
         if self._process.poll() is None:
             if self._process.stdin is not None:
                 self._process.stdin.close()
@@ -283,6 +284,10 @@ class _Worker:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+
+    def close(self) -> None:
+        """Stop the worker if it still runs and release its log."""
+        self._stop()
         self._stderr.close()
 
 

@@ -24,8 +24,8 @@ import yaml
 from numpy.typing import NDArray
 
 from tissue_sim.biology import CellModel, list_presets, load_model, simulate
-from tissue_sim.config import Scenario
-from tissue_sim.errors import InputError, RunError
+from tissue_sim.config import MappingReader, Scenario
+from tissue_sim.errors import InputError
 from tissue_sim.fem.solvers import LinearSolver
 from tissue_sim.geometry.block import BlockSpec, mesh_block
 from tissue_sim.geometry.layer_statistics import layer_statistics
@@ -52,7 +52,14 @@ from tissue_sim.mechanics.frames import (
     FrameSolution,
     base_condition,
     skin_quadrature,
+    solve_hyperelastic_frames,
     solve_linear_frames,
+)
+from tissue_sim.mechanics.hyperelastic import (
+    HyperelasticMaterial,
+    HyperelasticProblem,
+    NewtonSettings,
+    read_hyperelastic_material,
 )
 from tissue_sim.mechanics.linear import LinearElasticProblem
 from tissue_sim.mechanics.materials import LinearElasticMaterial
@@ -209,20 +216,36 @@ def _fibre_directions(scenario: Scenario, mesh: Mesh) -> FloatArray | None:
 
 
 def _mechanics(
-    scenario: Scenario, mesh: Mesh, timer: StageTimer, progress: ProgressCallback | None
+    scenario: Scenario,
+    mesh: Mesh,
+    prepared: PreparedRun,
+    progress: ProgressCallback | None,
 ) -> tuple[list[FrameSolution], FloatArray]:
-    if scenario.mechanics.model != "linear":
-        raise RunError(
-            f"mechanics.model = {scenario.mechanics.model!r} is not available in this pipeline"
+    """Solve the load frames of every technique of the session (linear or finite strain)."""
+    condition = base_condition(mesh, scenario.mechanics.sides)
+    quadrature = skin_quadrature(mesh, _smallest_load_feature(scenario.loading.steps))
+    steps = scenario.loading.steps
+    solutions = []
+    if prepared.hyperelastic_materials is not None:
+        hyper = HyperelasticProblem(
+            mesh, prepared.hyperelastic_materials, formulation=scenario.mechanics.formulation
         )
+        settings = NewtonSettings(
+            linear_solver=scenario.mechanics.solver, linear_rtol=scenario.mechanics.rtol
+        )
+        for index, step in enumerate(steps):
+            solutions.append(
+                solve_hyperelastic_frames(
+                    hyper, condition, step.frames(), quadrature, settings=settings
+                )
+            )
+            if progress is not None:
+                progress("mechanics", (index + 1) / len(steps))
+        return solutions, hyper.cell_volumes()
     problem = LinearElasticProblem(
         mesh, _materials(scenario), formulation=scenario.mechanics.formulation
     )
-    condition = base_condition(mesh, scenario.mechanics.sides)
-    quadrature = skin_quadrature(mesh, _smallest_load_feature(scenario.loading.steps))
     solver: LinearSolver | None = None
-    solutions = []
-    steps = scenario.loading.steps
     for index, step in enumerate(steps):
         solution, solver = solve_linear_frames(
             problem,
@@ -242,10 +265,40 @@ def _mechanics(
 
 @dataclass
 class PreparedRun:
-    """What is checked and loaded before any computation: the composed cell model."""
+    """What is checked and loaded before any computation.
+
+    Attributes
+    ----------
+    scenario
+        The scenario.
+    cell_model
+        The composed cell model (``None`` when the biology is off).
+    hyperelastic_materials
+        One finite-strain law per layer (``None`` for linear mechanics).
+    """
 
     scenario: Scenario
     cell_model: CellModel | None
+    hyperelastic_materials: list[HyperelasticMaterial] | None = None
+
+
+def _hyperelastic_materials(scenario: Scenario) -> list[HyperelasticMaterial]:
+    """The finite-strain law of every layer, read from the (preset) ``hyperelastic`` blocks."""
+    materials = []
+    file = scenario.source_file
+    for layer in scenario.tissue.layers:
+        path = f"tissue.layers.{layer.name}.hyperelastic"
+        if layer.hyperelastic is None:
+            raise InputError(
+                "mechanics.model is hyperelastic but this layer has no hyperelastic material; "
+                "add a block (law: neo_hookean | ogden | hgo, see docs/hyperelasticity.md)",
+                file=file,
+                key=path,
+            )
+        materials.append(
+            read_hyperelastic_material(MappingReader(layer.hyperelastic, file=file, path=path))
+        )
+    return materials
 
 
 def prepare(scenario: Scenario) -> PreparedRun:
@@ -260,10 +313,13 @@ def prepare(scenario: Scenario) -> PreparedRun:
     InputError
         Naming the scenario file and the ``biology`` key at fault.
     """
+    file = scenario.source_file
+    materials = (
+        _hyperelastic_materials(scenario) if scenario.mechanics.model == "hyperelastic" else None
+    )
     biology = scenario.biology
     if not biology.enabled:
-        return PreparedRun(scenario, None)
-    file = scenario.source_file
+        return PreparedRun(scenario, None, materials)
     try:
         model = load_model(list(biology.models), dict(biology.parameters))
     except InputError as error:
@@ -285,7 +341,7 @@ def prepare(scenario: Scenario) -> PreparedRun:
             file=file,
             key="biology.output_times",
         )
-    return PreparedRun(scenario, model)
+    return PreparedRun(scenario, model, materials)
 
 
 def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunResult:
@@ -315,11 +371,13 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
     if progress is not None:
         progress("mesh", 1.0)
     with timer.stage("mechanics"):
-        solutions, volume = _mechanics(scenario, mesh, timer, progress)
+        solutions, volume = _mechanics(scenario, mesh, prepared, progress)
         strain = np.concatenate([s.cell_strain for s in solutions])
         stress = np.concatenate([s.cell_stress for s in solutions])
         energy = np.concatenate([s.cell_energy_density for s in solutions])
         scalars = _cell_scalars(strain, stress, energy)
+        for name in solutions[0].extra_scalars:
+            scalars[name] = np.concatenate([s.extra_scalars[name] for s in solutions])
         steps = scenario.loading.steps
         mechanics = MechanicsOutput(
             frame_time=np.concatenate([step.frames().frame_times for step in steps]),
@@ -337,7 +395,7 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
             applied_force=np.concatenate([s.applied_force for s in solutions]),
             base_reaction=np.concatenate([s.base_reaction for s in solutions]),
             layer_stats=_layer_stats(scalars, mesh, volume),
-            units=dict(CELL_SCALAR_UNITS),
+            units=dict(CELL_SCALAR_UNITS) | {name: "1" for name in solutions[0].extra_scalars},
             solver=_solver_summary(solutions, mesh),
             model=scenario.mechanics.model,
         )
@@ -386,8 +444,9 @@ def _solver_summary(solutions: list[FrameSolution], mesh: Mesh) -> dict[str, obj
         "unknowns": 3 * mesh.num_points,
         "setup_seconds": statistics.setup_seconds,
         "solve_seconds": statistics.solve_seconds,
-        "iterations": list(statistics.iterations),
+        "iterations": [it for s in solutions for it in s.statistics.iterations],
         "max_relative_residual": max(statistics.relative_residuals, default=0.0),
+        "newton": [frame for s in solutions for frame in (s.newton or [])],
     }
 
 
@@ -408,6 +467,7 @@ def _step_features(
                 session_duration=step.duration,
                 effective_measure=scenario.stimulus.effective_measure,
                 fibre_directions=fibres,
+                green_lagrange=scenario.mechanics.model == "hyperelastic",
             )
         )
     return per_step

@@ -16,7 +16,9 @@ layer). Every number is a *sourced value* ``{value: ..., source: "..."}`` citing
         fibre_angle: {value: "0 deg", source: "..."}  # optional in-plane fibre direction
       adipose: ...
 
-A scenario picks a preset and may override any layer value, or define its own layers::
+A scenario picks a preset and may override any layer value, or define its own layers. A
+``hyperelastic`` block that names its ``law`` replaces the preset's block; one without
+``law`` changes single values of it::
 
     tissue:
       preset: lumbar
@@ -147,10 +149,10 @@ def _read_layer(
         block = reader.raw("hyperelastic")
         if not isinstance(block, Mapping):
             raise reader.error("hyperelastic", "expected a mapping describing the material law")
-        if hyperelastic is None or ("law" in block and block["law"] != hyperelastic.get("law")):
-            hyperelastic = dict(block)
+        if hyperelastic is None or "law" in block:
+            hyperelastic = dict(block)  # a block naming its law is a whole definition
         else:
-            hyperelastic.update(block)
+            hyperelastic.update(block)  # otherwise it changes single values of the preset's
     for reader in (override_reader, preset_reader):
         if reader is not None:
             for key in LAYER_KEYS:

@@ -278,7 +278,9 @@ def assemble_and_solve(params: Mapping[str, Any]) -> Prepared:
 def technique_mechanics(params: Mapping[str, Any]) -> Prepared:
     """Mechanics of a whole technique with ``solve_linear_frames`` (one set-up solver).
 
-    params: ``size``, ``technique`` (``single_load`` or ``effleurage``), ``frames``.
+    params: ``size``, ``technique`` (``single_load`` or ``effleurage``), ``frames`` and
+    optionally ``method`` (``amg``, the default here, or ``direct``: one factorisation
+    reused by every frame, what ``auto`` picks up to ``DIRECT_DOF_LIMIT`` unknowns).
     Both run on the effleurage mesh with the scenario's element and formulation (Q1,
     mixed). Timed: assembly, load vectors, constraints, AMG set-up, the CG solves, cell
     strains/stresses of every frame and the base reactions — everything
@@ -307,7 +309,7 @@ def technique_mechanics(params: Mapping[str, Any]) -> Prepared:
             condition,
             frames,
             quadrature,
-            method="amg",
+            method=params.get("method", "amg"),
             rtol=RTOL,
             maxiter=scenario.mechanics.max_iterations,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyvista as pv
@@ -653,14 +654,9 @@ def plot_time_courses(
         ax.set_title(species_label(name), fontsize=11)
         ax.set_ylabel(species_axis_label(name, biology.units.get(name, "1")), fontsize=9)
         ax.grid(True, alpha=0.3)
-        if index >= len(names) - columns:
-            ax.set_xlabel("time [days]")
-            ax.xaxis.set_tick_params(labelbottom=True)
-    for ax in axes.flat[len(names) :]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+        _label_time_axis(ax, index, len(names), columns)
+    _hide_unused_and_share_legend(figure, axes, len(names))
     note = " (drawn wider than they are, to stay visible)" if widened else ""
-    figure.legend(handles, labels, loc="lower center", ncols=len(labels), fontsize=10)
     start = biology.initial_state.replace("_", " ")
     figure.suptitle(
         title
@@ -719,13 +715,8 @@ def plot_layer_series(
         ax.set_title(heading, fontsize=11)
         ax.set_ylabel(ylabel, fontsize=9)
         ax.grid(True, alpha=0.3)
-        if index >= len(panels) - columns:
-            ax.set_xlabel("time [days]")
-            ax.xaxis.set_tick_params(labelbottom=True)
-    for ax in axes.flat[len(panels) :]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncols=len(labels), fontsize=10)
+        _label_time_axis(ax, index, len(panels), columns)
+    _hide_unused_and_share_legend(figure, axes, len(panels))
     figure.suptitle(title, fontsize=11)
     return save_figure(figure, path)
 
@@ -889,3 +880,18 @@ def plot_layer_curves(
     axes.flat[0].legend(fontsize=9)
     figure.suptitle(title, fontsize=12)
     return save_figure(figure, path)
+
+
+def _label_time_axis(ax: Axes, index: int, count: int, columns: int) -> None:
+    """Label the time axis of the panels in the bottom row of a grid of ``count`` panels."""
+    if index >= count - columns:
+        ax.set_xlabel("time [days]")
+        ax.xaxis.set_tick_params(labelbottom=True)
+
+
+def _hide_unused_and_share_legend(figure: Figure, axes: NDArray[Any], used: int) -> None:
+    """Hide the grid's panels past ``used`` and put the first panel's legend below the grid."""
+    for ax in axes.flat[used:]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncols=len(labels), fontsize=10)

@@ -10,6 +10,7 @@ import pytest
 
 from tissue_sim.biology import (
     KNOWN_STIMULUS_FEATURES,
+    STANDARD_SPECIES,
     describe_model,
     list_models,
     list_presets,
@@ -50,21 +51,10 @@ def test_shipped_models_presets_and_species_names() -> None:
     ]
     assert list_presets() == ["healthy", "acute_exercise_damage", "chronic_overuse"]
     model = load_model(list_models())
-    required = {
-        "il6",
-        "il1b",
-        "il10",
-        "tnfa",
-        "tgfb1_latent",
-        "tgfb1_active",
-        "myofibroblast",
-        "collagen",
-        "m0",
-        "m1",
-        "m2",
-        "fak",
-    }
-    assert required <= set(model.species_names)
+    # the names issue 4 fixes for scenarios, sweeps and reports
+    issue_names = "il6 il1b il10 tnfa tgfb1_latent tgfb1_active myofibroblast collagen m0 m1 m2"
+    assert set(STANDARD_SPECIES) == {*issue_names.split(), "fak"}
+    assert set(STANDARD_SPECIES) <= set(model.species_names)
     assert set(model.inputs) <= set(KNOWN_STIMULUS_FEATURES)
     for info in model.parameters.values():
         assert (

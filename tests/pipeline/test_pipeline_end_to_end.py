@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tissue_sim import load_config
+from tissue_sim.biology import STANDARD_SPECIES
 from tissue_sim.pipeline import run, run_to_directory
 
 BASE = ["mesh.size=coarse", "schedule.days=3", "biology.initial_state=chronic_overuse"]
@@ -93,20 +94,7 @@ def test_baseline_writes_every_dataset_with_units(tmp_path: Path) -> None:
         assert inside.size >= 10  # finer within sessions
         assert bio["output_times"].shape == (2,)
         species = [s.decode() for s in bio.attrs["species"]]
-        for name in (
-            "il6",
-            "il1b",
-            "il10",
-            "tnfa",
-            "tgfb1_latent",
-            "tgfb1_active",
-            "myofibroblast",
-            "collagen",
-            "m0",
-            "m1",
-            "m2",
-            "fak",
-        ):
+        for name in STANDARD_SPECIES:
             assert name in species
             assert bio[f"fields/{name}"].shape == (2, f["mesh/cells"].shape[0])
             assert bio[f"layers/fascia/{name}"].shape == (times.size, 3)

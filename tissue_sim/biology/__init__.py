@@ -12,6 +12,7 @@ from __future__ import annotations
 from tissue_sim.biology.model import (
     KNOWN_STIMULUS_FEATURES,
     MODELS_DIRECTORY,
+    STANDARD_SPECIES,
     CellModel,
     ParameterInfo,
     Species,
@@ -30,6 +31,7 @@ from tissue_sim.biology.simulate import (
 __all__ = [
     "KNOWN_STIMULUS_FEATURES",
     "MODELS_DIRECTORY",
+    "STANDARD_SPECIES",
     "SUMMARY_STATISTICS",
     "BiologyResult",
     "CellModel",

@@ -33,6 +33,7 @@ from tissue_sim.errors import InputError, ModelFileError
 __all__ = [
     "KNOWN_STIMULUS_FEATURES",
     "MODELS_DIRECTORY",
+    "STANDARD_SPECIES",
     "CellModel",
     "ParameterInfo",
     "Species",
@@ -43,6 +44,23 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Species the shipped models provide under these names, so that scenarios, sweep output
+#: paths and reports can rely on them (the fibroblast, TGF-β1 and macrophage models).
+STANDARD_SPECIES: Final[tuple[str, ...]] = (
+    "il6",
+    "il1b",
+    "il10",
+    "tnfa",
+    "tgfb1_latent",
+    "tgfb1_active",
+    "myofibroblast",
+    "collagen",
+    "m0",
+    "m1",
+    "m2",
+    "fak",
+)
 
 #: Folder of the shipped model files.
 MODELS_DIRECTORY: Final[Path] = Path(__file__).resolve().parents[2] / "models" / "cells"

@@ -508,7 +508,8 @@ def _biology(
     progress: ProgressCallback | None,
 ) -> BiologyOutput:
     """Integrate the cell models at every cell over the course, each technique's dose
-    features switched on during its part of every session."""
+    features switched on during its part of every session, and the untreated control
+    (the same course without sessions) beside it."""
     course = course_duration(scenario.schedule)
     intervals = list(step_intervals(scenario.loading, scenario.schedule))
     if scenario.biology.output_times is None:
@@ -530,22 +531,38 @@ def _biology(
         groups=mesh.cell_layer,
         weights=volume,
         rtol=scenario.biology.rtol,
+        control=True,
     )
     if progress is not None:
         progress("biology", 1.0)
     names = result.species
     layer_of_group = {int(label): g for g, label in enumerate(result.group_labels)}
-    layers = {
-        mesh.layer_names[label]: {name: result.summaries[name][:, group, :] for name in names}
-        for label, group in layer_of_group.items()
-    }
+
+    def per_layer(summaries: dict[str, FloatArray]) -> dict[str, dict[str, FloatArray]]:
+        return {
+            mesh.layer_names[label]: {name: summaries[name][:, group, :] for name in names}
+            for label, group in layer_of_group.items()
+        }
+
+    layers = per_layer(result.summaries)
+    control = per_layer(result.control_summaries) if result.control_summaries else None
     fields = {name: result.fields[:, :, index] for index, name in enumerate(names)}
+    control_fields = (
+        {name: result.control_fields[:, :, index] for index, name in enumerate(names)}
+        if result.control_fields is not None
+        else {}
+    )
     parameters = {
         f"{info.model}.{info.name}": (float(info.value), info.unit, info.source)
         for info in model.parameters.values()
     }
     stats = {
         key: value for key, value in vars(result.stats).items() if isinstance(value, int | float)
+    }
+    stats |= {
+        "points": result.n_points,
+        "distinct_points": result.n_distinct,
+        "integrated_points": result.n_integrated,
     }
     return BiologyOutput(
         time=result.time,
@@ -560,6 +577,10 @@ def _biology(
         session_intervals=session_intervals(scenario.schedule),
         parameters=parameters,
         statistics=stats,
+        control=control,
+        control_fields=control_fields,
+        report_species=tuple(getattr(model, "report_species", ()) or ()),
+        species_labels=dict(getattr(model, "species_labels", {}) or {}),
     )
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 import pyvista as pv
 
 from tissue_sim import load_config
-from tissue_sim.io import atomic_path, read_result
+from tissue_sim.errors import InputError
+from tissue_sim.io import FORMAT_VERSION, atomic_path, read_result
 from tissue_sim.pipeline import run_to_directory
 
 
@@ -58,3 +61,54 @@ def test_atomic_path_leaves_the_old_file_on_failure(tmp_path: Path) -> None:
         raise RuntimeError("crash while writing")
     assert target.read_bytes() == b"finished result"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_control_and_effect_round_trip(written) -> None:
+    result, path = written
+    bio = result.biology
+    assert bio.control is not None and set(bio.control) == set(bio.layers)
+    back = read_result(path).biology
+    assert back.control is not None
+    for layer, species in bio.layers.items():
+        for name, values in species.items():
+            control = bio.control[layer][name]
+            assert control.shape == values.shape
+            assert np.array_equal(back.control[layer][name], control)
+            assert np.array_equal(back.effect_difference[layer][name], values - control)
+            ratio = back.effect_ratio[layer][name]
+            defined = control != 0.0
+            assert np.array_equal(ratio[defined], values[defined] / control[defined])
+            assert np.all(np.isnan(ratio[~defined]))
+    for name, values in bio.control_fields.items():
+        assert np.array_equal(back.control_fields[name], values)
+    assert back.statistics["distinct_points"] <= back.statistics["points"]
+    with h5py.File(path) as f:
+        assert f.attrs["format_version"] == FORMAT_VERSION == 2
+        layer, name = next(iter(bio.layers)), "tgfb1_active"
+        stored = f[f"biology/effect/difference/{layer}/{name}"][()]
+        assert np.array_equal(stored, bio.layers[layer][name] - bio.control[layer][name])
+        assert f[f"biology/control/layers/{layer}/{name}"].attrs["units"] == "1"
+
+
+def test_version_1_files_still_read_without_a_control(written, tmp_path: Path) -> None:
+    _, path = written
+    old = tmp_path / "version1.h5"
+    shutil.copy(path, old)
+    with h5py.File(old, "a") as f:
+        del f["biology/control"], f["biology/effect"]
+        del f["biology"].attrs["report_species"], f["biology"].attrs["species_labels"]
+        f.attrs["format_version"] = 1
+    back = read_result(old)
+    assert back.biology.control is None
+    assert back.biology.effect_difference == {} and back.biology.effect_ratio == {}
+    assert back.biology.report_species == ()
+
+
+def test_a_newer_format_is_refused_with_a_clear_message(written, tmp_path: Path) -> None:
+    _, path = written
+    newer = tmp_path / "newer.h5"
+    shutil.copy(path, newer)
+    with h5py.File(newer, "a") as f:
+        f.attrs["format_version"] = 99
+    with pytest.raises(InputError, match=r"format version 99 cannot be read .* versions 1, 2"):
+        read_result(newer)

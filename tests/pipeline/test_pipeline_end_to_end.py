@@ -5,7 +5,9 @@
   threshold of the fibroblast mechanosensor, K_injury = 8 %), more pressure → larger
   attenuation of tissue TGF-β1 than in an untreated course (Bove et al. 2016, FACTS §5:
   manual therapy lowers TGF-β1; the size is a model assumption, the direction is tested).
-* No load → no treatment effect: every layer follows the same untreated course.
+* No load → no treatment effect: every layer follows the same untreated course, and the
+  run's own control (the same course without sessions) is that course, exactly.
+* Every run carries its control: the control of a treated run is the zero-load run.
 """
 
 from __future__ import annotations
@@ -76,6 +78,31 @@ def test_no_load_no_treatment_effect(untreated, treated) -> None:
     # while a treated course differs from it
     treated_fascia = treated["8 kPa"].biology.layers["fascia"]["tgfb1_latent"][-1, 0]
     assert treated_fascia != pytest.approx(reference["tgfb1_latent"][-1, 0], rel=1e-6)
+    # zero load: the run is its own control, to the last bit (every cell unloaded)
+    bio = untreated.biology
+    assert bio.statistics["distinct_points"] == 1 == bio.statistics["integrated_points"]
+    for layer, species in bio.effect_difference.items():
+        for name, values in species.items():
+            assert np.all(values == 0.0), (layer, name)
+
+
+def test_every_run_carries_its_untreated_control(untreated, treated) -> None:
+    """The control of a treated run is the course without load: the zero-load run."""
+    for pressure, result in treated.items():
+        bio = result.biology
+        assert bio.control is not None
+        assert bio.statistics["integrated_points"] == bio.statistics["distinct_points"] + 1
+        for layer, species in bio.layers.items():
+            for name in species:
+                assert np.array_equal(
+                    bio.control[layer][name], untreated.biology.layers[layer][name]
+                ), (pressure, layer, name)
+        fascia = bio.effect_difference["fascia"]["tgfb1_latent"][-1, 0]
+        assert fascia == pytest.approx(
+            bio.layers["fascia"]["tgfb1_latent"][-1, 0]
+            - untreated.biology.layers["fascia"]["tgfb1_latent"][-1, 0],
+            rel=1e-12,
+        )
 
 
 def test_baseline_writes_every_dataset_with_units(tmp_path: Path) -> None:
@@ -100,9 +127,19 @@ def test_baseline_writes_every_dataset_with_units(tmp_path: Path) -> None:
             assert bio[f"layers/fascia/{name}"].shape == (times.size, 3)
         datasets: list[h5py.Dataset] = []
         f.visititems(lambda _, d: datasets.append(d) if isinstance(d, h5py.Dataset) else None)
+        for name in STANDARD_SPECIES:
+            assert bio[f"control/layers/fascia/{name}"].shape == (times.size, 3)
+            assert bio[f"effect/difference/fascia/{name}"].shape == (times.size, 3)
+            assert bio[f"control/fields/{name}"].shape == (2, f["mesh/cells"].shape[0])
         for dataset in datasets:
             assert "units" in dataset.attrs, dataset.name
-            if dataset.dtype.kind == "f":
-                assert np.all(np.isfinite(dataset[()])), dataset.name
+            if dataset.dtype.kind != "f":
+                continue
+            values = dataset[()]
+            if dataset.name.startswith("/biology/effect/ratio/"):  # NaN where untreated is 0
+                control = f[dataset.name.replace("effect/ratio", "control/layers")][()]
+                assert np.array_equal(np.isnan(values), control == 0.0), dataset.name
+            else:
+                assert np.all(np.isfinite(values)), dataset.name
     assert path.with_name("biology.xdmf").exists()
     assert result.timings["biology"] > 0

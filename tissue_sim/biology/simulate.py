@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from tissue_sim.biology._distinct import (
+    Distinct,
+    StandIns,
+    distinct_rows,
+    identity_rows,
+    point_keys,
+    stand_ins,
+)
 from tissue_sim.biology._integrator import ChunkIntegrator, Segment, SolverStats
 from tissue_sim.biology._sparse_lu import SparseLU
 from tissue_sim.biology._summaries import GroupSummarizer
@@ -56,6 +64,20 @@ class BiologyResult:
         Unit of each species.
     stats
         Integrator counters (steps, rejections, evaluations, factorisations).
+    control_summaries
+        With ``control=True``: the untreated course (no sessions), summarised like
+        ``summaries`` (same shapes); else ``None``.
+    control_fields
+        With ``control=True``: untreated states at ``field_times``, ``(K, P, S)``.
+    control_final_state
+        With ``control=True``: untreated state at ``t_end``, ``(P, S)``.
+    n_points
+        Number of points ``P``.
+    n_distinct
+        Distinct treated points (integrated once each).
+    n_integrated
+        Points actually integrated: the distinct treated points plus the untreated ones
+        that no treated point shares.
     """
 
     time: FloatArray
@@ -67,6 +89,12 @@ class BiologyResult:
     species: tuple[str, ...]
     units: tuple[str, ...]
     stats: SolverStats = field(default_factory=SolverStats)
+    control_summaries: dict[str, FloatArray] | None = None
+    control_fields: FloatArray | None = None
+    control_final_state: FloatArray | None = None
+    n_points: int = 0
+    n_distinct: int = 0
+    n_integrated: int = 0
 
 
 def session_segments(
@@ -132,6 +160,8 @@ def simulate(
     max_step: float = np.inf,
     chunk_size: int = 4096,
     threads: int | None = None,
+    control: bool = False,
+    deduplicate: bool = True,
 ) -> BiologyResult:
     """Integrate the cell model at every point over a treatment course.
 
@@ -170,6 +200,14 @@ def simulate(
         of one output time while the workers advance to the next. Default 1; 0 runs
         everything in the calling thread. More than one worker was slower in measurements
         (the per-point arrays are small, so the GIL dominates).
+    control
+        Also integrate the untreated course (no sessions: every input zero throughout)
+        from the same initial states, returned as ``control_summaries``,
+        ``control_fields`` and ``control_final_state``. The treated results do not
+        depend on this flag.
+    deduplicate
+        Integrate bit-for-bit identical points (same initial state, same features) once
+        (see the module docstring). ``False`` integrates every point.
 
     Returns
     -------
@@ -197,23 +235,27 @@ def simulate(
     segments = session_segments(session_intervals, t_end)
     times = _times(summary_times, t_end, default_hourly=True)
     stored_times = _times(field_times, t_end, default_hourly=False)
-    summarizer = GroupSummarizer(labels, point_weights, model.n_species)
+    atoms = _Atoms.build(model, y0, per_stimulus, segments, control, deduplicate)
+    treated_summary = _PointSummary(atoms.treated_of_point, labels, point_weights, model)
+    control_summary = (
+        _PointSummary(atoms.control_of_point, labels, point_weights, model)
+        if atoms.control_of_point is not None
+        else None
+    )
     lu = SparseLU(
         model.n_species,
         zip(model.system.jacobian_rows.tolist(), model.system.jacobian_cols.tolist(), strict=True),
     )
-    chunks = [
-        slice(start, min(start + chunk_size, n_points)) for start in range(0, n_points, chunk_size)
-    ]
+    chunks = atoms.chunks(chunk_size)
     integrators = [
         ChunkIntegrator(
             model.system,
             lu,
-            np.ascontiguousarray(y0[chunk].T),
+            np.ascontiguousarray(atoms.states[chunk].T),
             segments,
             [
                 {name: np.ascontiguousarray(values[chunk]) for name, values in features.items()}
-                for features in per_stimulus
+                for features in atoms.features
             ],
             rtol=rtol,
             atol=atol_vector,
@@ -222,15 +264,22 @@ def simulate(
         for chunk in chunks
     ]
     stops = np.union1d(np.union1d(times, stored_times), [float(t_end)])
-    summaries = np.empty((times.size, summarizer.n_groups, model.n_species, 3))
+    n_groups = treated_summary.n_groups
+    summaries = np.empty((times.size, n_groups, model.n_species, 3))
     fields = np.empty((stored_times.size, n_points, model.n_species))
-    buffers = [np.empty((n_points, model.n_species)) for _ in range(2)]
+    control_summaries = np.empty_like(summaries) if control_summary is not None else None
+    control_fields = np.empty_like(fields) if control_summary is not None else None
+    buffers = [np.empty((atoms.count, model.n_species)) for _ in range(2)]
 
     def record(stop: float, state: FloatArray) -> None:
         for index in np.flatnonzero(times == stop):
-            summaries[index] = summarizer.summarize(state)
+            summaries[index] = treated_summary.summarize(state)
+            if control_summary is not None and control_summaries is not None:
+                control_summaries[index] = control_summary.summarize(state)
         for index in np.flatnonzero(stored_times == stop):
-            fields[index] = state
+            fields[index] = state[atoms.treated_of_point]
+            if control_fields is not None and atoms.control_of_point is not None:
+                control_fields[index] = state[atoms.control_of_point]
 
     def advance(members: list[int], stop: float, state: FloatArray) -> None:
         for member in members:
@@ -261,20 +310,124 @@ def simulate(
     stats = SolverStats()
     for integrator in integrators:
         stats.add(integrator.stats)
+
+    def by_species(table: FloatArray) -> dict[str, FloatArray]:
+        return {
+            name: np.ascontiguousarray(table[:, :, index, :])
+            for index, name in enumerate(model.species_names)
+        }
+
     return BiologyResult(
         time=times,
-        summaries={
-            name: np.ascontiguousarray(summaries[:, :, index, :])
-            for index, name in enumerate(model.species_names)
-        },
-        group_labels=summarizer.labels.astype(np.int64),
+        summaries=by_species(summaries),
+        group_labels=treated_summary.labels.astype(np.int64),
         field_times=stored_times,
         fields=fields,
-        final_state=state.copy(),
+        final_state=state[atoms.treated_of_point],
         species=model.species_names,
         units=tuple(s.unit for s in model.species),
         stats=stats,
+        control_summaries=by_species(control_summaries) if control_summaries is not None else None,
+        control_fields=control_fields,
+        control_final_state=state[atoms.control_of_point]
+        if atoms.control_of_point is not None
+        else None,
+        n_points=n_points,
+        n_distinct=atoms.n_treated,
+        n_integrated=atoms.count,
     )
+
+
+@dataclass
+class _Atoms:
+    """The distinct points that are integrated, and the atom of every treated and untreated
+    point. Treated atoms come first (in key order), then the untreated atoms that no
+    treated atom shares, so the chunks of the treated atoms do not depend on ``control``."""
+
+    states: FloatArray
+    features: list[dict[str, FloatArray]]
+    treated_of_point: npt.NDArray[np.intp]
+    control_of_point: npt.NDArray[np.intp] | None
+    n_treated: int
+
+    @property
+    def count(self) -> int:
+        return int(self.states.shape[0])
+
+    @classmethod
+    def build(
+        cls,
+        model: CellModel,
+        y0: FloatArray,
+        per_stimulus: list[dict[str, FloatArray]],
+        segments: Sequence[Segment],
+        control: bool,
+        deduplicate: bool,
+    ) -> _Atoms:
+        used = sorted({s.stimulus_index for s in segments if s.stimulus_on})
+        columns = [per_stimulus[i][name] for i in used for name in model.inputs]
+        n_points = y0.shape[0]
+        keys = point_keys(y0, columns)
+        treated = distinct_rows(keys) if deduplicate else identity_rows(n_points)
+        states = y0[treated.first]
+        features = [{name: v[treated.first] for name, v in one.items()} for one in per_stimulus]
+        if not control:
+            return cls(states, features, treated.inverse, None, treated.count)
+        zero_keys = point_keys(y0, [np.zeros(n_points) for _ in columns])
+        untreated = distinct_rows(zero_keys) if deduplicate else identity_rows(n_points)
+        shared = _shared_atoms(keys[treated.first], zero_keys[untreated.first], deduplicate)
+        new = np.flatnonzero(shared < 0)
+        shared[new] = treated.count + np.arange(new.size)
+        extra = untreated.first[new]
+        states = np.concatenate([states, y0[extra]])
+        features = [
+            {name: np.concatenate([v, np.zeros(extra.size)]) for name, v in one.items()}
+            for one in features
+        ]
+        return cls(states, features, treated.inverse, shared[untreated.inverse], treated.count)
+
+    def chunks(self, size: int) -> list[slice]:
+        """Chunks of at most ``size`` atoms; treated and untreated-only atoms apart."""
+        parts = [(0, self.n_treated), (self.n_treated, self.count)]
+        return [
+            slice(start, min(start + size, end))
+            for begin, end in parts
+            for start in range(begin, end, size)
+        ]
+
+
+def _shared_atoms(
+    treated_keys: FloatArray, untreated_keys: FloatArray, deduplicate: bool
+) -> npt.NDArray[np.intp]:
+    """For each untreated key, the treated atom with the same key (or -1)."""
+    if not deduplicate:
+        return np.full(untreated_keys.shape[0], -1, dtype=np.intp)
+    both: Distinct = distinct_rows(np.concatenate([treated_keys, untreated_keys]))
+    lookup = np.full(both.count, -1, dtype=np.intp)
+    lookup[both.inverse[: treated_keys.shape[0]]] = np.arange(treated_keys.shape[0])
+    return lookup[both.inverse[treated_keys.shape[0] :]]
+
+
+class _PointSummary:
+    """Per-group summaries of the points from the states of their atoms (stand-ins)."""
+
+    def __init__(
+        self,
+        atom_of_point: npt.NDArray[np.intp],
+        labels: npt.NDArray[np.intp],
+        weights: FloatArray,
+        model: CellModel,
+    ) -> None:
+        self.stand_ins: StandIns = stand_ins(atom_of_point, labels, weights)
+        self.summarizer = GroupSummarizer(
+            self.stand_ins.group, self.stand_ins.weight, model.n_species
+        )
+        self.labels = self.summarizer.labels
+        self.n_groups = self.summarizer.n_groups
+
+    def summarize(self, atom_states: FloatArray) -> FloatArray:
+        """``(G, S, 3)`` summaries from the atom states ``(A, S)``."""
+        return self.summarizer.summarize(atom_states[self.stand_ins.atom])
 
 
 def _default_threads() -> int:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from tissue_sim.io.hdf5 import FORMAT_VERSION, atomic_path, read_result, write_result
+from tissue_sim.io.hdf5 import (
+    FORMAT_VERSION,
+    READABLE_FORMAT_VERSIONS,
+    atomic_path,
+    read_result,
+    write_result,
+)
 from tissue_sim.io.provenance import package_versions, provenance
 from tissue_sim.io.result import (
+    BIOLOGY_COLUMNS,
     STATISTICS_COLUMNS,
     BiologyOutput,
     MechanicsOutput,
@@ -15,7 +22,9 @@ from tissue_sim.io.result import (
 from tissue_sim.io.xdmf import write_xdmf
 
 __all__ = [
+    "BIOLOGY_COLUMNS",
     "FORMAT_VERSION",
+    "READABLE_FORMAT_VERSIONS",
     "STATISTICS_COLUMNS",
     "BiologyOutput",
     "MechanicsOutput",

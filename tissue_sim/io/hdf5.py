@@ -19,6 +19,7 @@ import h5py
 import numpy as np
 
 from tissue_sim.io.result import (
+    BIOLOGY_COLUMNS,
     STATISTICS_COLUMNS,
     BiologyOutput,
     MechanicsOutput,
@@ -27,10 +28,20 @@ from tissue_sim.io.result import (
     StimulusOutput,
 )
 
-__all__ = ["FORMAT_VERSION", "atomic_path", "read_result", "write_result"]
+__all__ = [
+    "FORMAT_VERSION",
+    "READABLE_FORMAT_VERSIONS",
+    "atomic_path",
+    "read_result",
+    "write_result",
+]
 
-#: Version of the file layout (bumped when datasets are renamed or removed).
-FORMAT_VERSION = 1
+#: Version of the file layout written (bumped when datasets are added, renamed or removed).
+#: 2: the untreated control (``/biology/control``) and the treatment effect
+#: (``/biology/effect``) beside the treated course.
+FORMAT_VERSION = 2
+#: Layout versions :func:`read_result` reads (version 1 has no control).
+READABLE_FORMAT_VERSIONS = (1, 2)
 
 
 @contextmanager
@@ -129,21 +140,28 @@ def _write_stimulus(group: h5py.Group, stim: StimulusOutput) -> None:
     _write_stats(group.create_group("layer_stats"), stim.layer_stats, stim.units)
 
 
+def _write_biology_layers(
+    group: h5py.Group, layers: dict[str, dict[str, Any]], units: dict[str, str]
+) -> None:
+    for layer, species in layers.items():
+        layer_group = group.create_group(layer)
+        for name, values in species.items():
+            _write(layer_group, name, values, units.get(name, "1"))
+            layer_group[name].attrs["columns"] = np.array(BIOLOGY_COLUMNS, dtype="S")
+
+
 def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
     group.attrs["species"] = np.array(bio.species, dtype="S")
     group.attrs["models"] = np.array(bio.models, dtype="S")
     group.attrs["initial_state"] = bio.initial_state
+    group.attrs["report_species"] = np.array(bio.report_species, dtype="S")
+    group.attrs["species_labels"] = json.dumps(bio.species_labels, sort_keys=True)
     group.attrs["statistics"] = json.dumps(bio.statistics, sort_keys=True, default=float)
     group.attrs["parameters"] = json.dumps(bio.parameters, sort_keys=True, default=float)
     _write(group, "time", bio.time, "s", "output times of the layer summaries")
     _write(group, "output_times", bio.field_times, "s", "times of /biology/fields")
     _write(group, "session_intervals", bio.session_intervals, "s", "session start and end")
-    layers = group.create_group("layers")
-    for layer, species in bio.layers.items():
-        layer_group = layers.create_group(layer)
-        for name, values in species.items():
-            _write(layer_group, name, values, bio.units.get(name, "1"))
-            layer_group[name].attrs["columns"] = np.array(["mean", "p10", "p90"], dtype="S")
+    _write_biology_layers(group.create_group("layers"), bio.layers, bio.units)
     fields = group.create_group("fields")
     for name, values in bio.fields.items():
         _write(fields, name, values, bio.units.get(name, "1"))
@@ -151,6 +169,24 @@ def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
     group["final_state"].attrs["species_units"] = np.array(
         [bio.units.get(s, "1") for s in bio.species], dtype="S"
     )
+    if bio.control is None:
+        return
+    control = group.create_group("control")
+    control.attrs["description"] = (
+        "the untreated control: the same course from the same initial state, no sessions"
+    )
+    _write_biology_layers(control.create_group("layers"), bio.control, bio.units)
+    control_fields = control.create_group("fields")
+    for name, values in bio.control_fields.items():
+        _write(control_fields, name, values, bio.units.get(name, "1"))
+    effect = group.create_group("effect")
+    effect.attrs["description"] = "treatment effect: treated statistic vs untreated statistic"
+    difference = effect.create_group("difference")
+    difference.attrs["description"] = "treated − untreated, column by column"
+    _write_biology_layers(difference, bio.effect_difference, bio.units)
+    ratio = effect.create_group("ratio")
+    ratio.attrs["description"] = "treated ÷ untreated, column by column (NaN where untreated 0)"
+    _write_biology_layers(ratio, bio.effect_ratio, {})
 
 
 def _strings(values: Any) -> tuple[str, ...]:
@@ -194,6 +230,15 @@ def read_result(path: str | Path) -> RunResult:
     with f:
         if "format_version" not in f.attrs or "mesh" not in f:
             raise InputError("not a tissue_sim result (no /mesh or format_version)", file=str(path))
+        version = int(f.attrs["format_version"])
+        if version not in READABLE_FORMAT_VERSIONS:
+            readable = ", ".join(str(v) for v in READABLE_FORMAT_VERSIONS)
+            raise InputError(
+                f"result format version {version} cannot be read by this tissue_sim "
+                f"(it reads versions {readable}); use the tissue_sim that wrote it "
+                f"({f.attrs.get('tissue_sim_version', 'unknown')}) or a newer one",
+                file=str(path),
+            )
         m = f["mesh"]
         mesh = MeshOutput(
             points=m["points"][()],
@@ -232,32 +277,7 @@ def read_result(path: str | Path) -> RunResult:
                 layer_stats=_read_stats(s["layer_stats"]),
                 effective_measure=str(s.attrs["effective_measure"]),
             )
-        biology = None
-        if "biology" in f:
-            b = f["biology"]
-            species = _strings(b.attrs["species"])
-            units_by_species = {
-                name: str(ds.attrs.get("units", "1")) for name, ds in b["fields"].items()
-            }
-            for layer_group in b["layers"].values():
-                for name, ds in layer_group.items():
-                    units_by_species.setdefault(name, str(ds.attrs.get("units", "1")))
-            biology = BiologyOutput(
-                time=b["time"][()],
-                species=species,
-                layers=_read_stats(b["layers"]),
-                field_times=b["output_times"][()],
-                fields={name: ds[()] for name, ds in b["fields"].items()},
-                final_state=b["final_state"][()],
-                units=units_by_species,
-                models=_strings(b.attrs["models"]),
-                initial_state=str(b.attrs["initial_state"]),
-                session_intervals=b["session_intervals"][()],
-                parameters={
-                    k: tuple(v) for k, v in json.loads(b.attrs.get("parameters", "{}")).items()
-                },
-                statistics=json.loads(b.attrs.get("statistics", "{}")),
-            )
+        biology = _read_biology(f["biology"]) if "biology" in f else None
         return RunResult(
             name=str(f.attrs["name"]),
             config=str(f.attrs["config"]),
@@ -271,3 +291,34 @@ def read_result(path: str | Path) -> RunResult:
             timings=json.loads(f.attrs.get("timings", "{}")),
             sources=json.loads(f.attrs.get("sources", "{}")),
         )
+
+
+def _read_biology(b: h5py.Group) -> BiologyOutput:
+    species = _strings(b.attrs["species"])
+    units_by_species = {name: str(ds.attrs.get("units", "1")) for name, ds in b["fields"].items()}
+    for layer_group in b["layers"].values():
+        for name, ds in layer_group.items():
+            units_by_species.setdefault(name, str(ds.attrs.get("units", "1")))
+    control = None
+    control_fields: dict[str, np.ndarray] = {}
+    if "control" in b:  # format version 2
+        control = _read_stats(b["control/layers"])
+        control_fields = {name: ds[()] for name, ds in b["control/fields"].items()}
+    return BiologyOutput(
+        time=b["time"][()],
+        species=species,
+        layers=_read_stats(b["layers"]),
+        field_times=b["output_times"][()],
+        fields={name: ds[()] for name, ds in b["fields"].items()},
+        final_state=b["final_state"][()],
+        units=units_by_species,
+        models=_strings(b.attrs["models"]),
+        initial_state=str(b.attrs["initial_state"]),
+        session_intervals=b["session_intervals"][()],
+        parameters={k: tuple(v) for k, v in json.loads(b.attrs.get("parameters", "{}")).items()},
+        statistics=json.loads(b.attrs.get("statistics", "{}")),
+        control=control,
+        control_fields=control_fields,
+        report_species=_strings(b.attrs.get("report_species", [])),
+        species_labels=json.loads(b.attrs.get("species_labels", "{}")),
+    )

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "BIOLOGY_COLUMNS",
     "STATISTICS_COLUMNS",
     "BiologyOutput",
     "MechanicsOutput",
@@ -26,6 +27,8 @@ FloatArray = NDArray[np.float64]
 
 #: Columns of every ``layer_stats`` dataset.
 STATISTICS_COLUMNS = ("mean", "max", "p10", "p50", "p90")
+#: Columns of every biology layer summary (treated, control and effect).
+BIOLOGY_COLUMNS = ("mean", "p10", "p90")
 
 
 @dataclass
@@ -132,7 +135,7 @@ class StimulusOutput:
 
 @dataclass
 class BiologyOutput:
-    """Cell response over the treatment course.
+    """Cell response over the treatment course, and the untreated control beside it.
 
     Attributes
     ----------
@@ -141,7 +144,8 @@ class BiologyOutput:
     species
         Species names; ``units`` gives their units.
     layers
-        ``layer → species → (T, 3)``: volume-weighted mean, 10th and 90th percentile.
+        ``layer → species → (T, 3)``: volume-weighted mean, 10th and 90th percentile
+        (columns :data:`BIOLOGY_COLUMNS`) of the treated course.
     field_times
         Times of the full fields ``(F,)`` [s].
     fields
@@ -159,7 +163,19 @@ class BiologyOutput:
     parameters
         Parameter name → (value, unit, source).
     statistics
-        Integrator statistics.
+        Integrator statistics (and ``points``, ``distinct_points``,
+        ``integrated_points``: what deduplication saved).
+    control
+        The untreated control: the same course from the same initial state without
+        sessions, ``layer → species → (T, 3)`` exactly like ``layers`` (``None`` for a
+        result written before controls existed).
+    control_fields
+        ``species → (F, m)``: the control per cell at ``field_times``.
+    report_species
+        Species the composed model asks reports to show first (may be empty: the
+        viewer then chooses).
+    species_labels
+        Species → plain-language label declared by the model (may be empty).
     """
 
     time: FloatArray
@@ -174,6 +190,49 @@ class BiologyOutput:
     session_intervals: FloatArray
     parameters: dict[str, tuple[float, str, str]] = field(default_factory=dict)
     statistics: dict[str, Any] = field(default_factory=dict)
+    control: dict[str, dict[str, FloatArray]] | None = None
+    control_fields: dict[str, FloatArray] = field(default_factory=dict)
+    report_species: tuple[str, ...] = ()
+    species_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def effect_difference(self) -> dict[str, dict[str, FloatArray]]:
+        """Treatment effect as a difference: ``layer → species → (T, 3)``.
+
+        Each column is the treated statistic minus the untreated one (the ``mean``
+        column is the treated layer mean minus the untreated layer mean). Empty without
+        a control.
+        """
+        return self._effect(np.subtract)
+
+    @property
+    def effect_ratio(self) -> dict[str, dict[str, FloatArray]]:
+        """Treatment effect as a ratio: ``layer → species → (T, 3)``.
+
+        Each column is the treated statistic divided by the untreated one (``mean``:
+        treated layer mean ÷ untreated layer mean; 1 = no effect); NaN where the
+        untreated value is 0. Empty without a control.
+        """
+
+        def divide(treated: FloatArray, untreated: FloatArray) -> FloatArray:
+            out = np.full(np.broadcast_shapes(treated.shape, untreated.shape), np.nan)
+            np.divide(treated, untreated, out=out, where=untreated != 0.0)
+            return out
+
+        return self._effect(divide)
+
+    def _effect(self, operation: Any) -> dict[str, dict[str, FloatArray]]:
+        if self.control is None:
+            return {}
+        return {
+            layer: {
+                name: np.asarray(operation(np.asarray(values), np.asarray(control[name])))
+                for name, values in species.items()
+                if name in control
+            }
+            for layer, species in self.layers.items()
+            if (control := self.control.get(layer)) is not None
+        }
 
 
 @dataclass

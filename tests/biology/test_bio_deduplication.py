@@ -1,0 +1,182 @@
+"""simulate(): identical points integrate once, and the untreated control beside the course.
+
+* Deduplicated results equal the integration of every point to round-off (all points in
+  one chunk, so both take the same steps): fields, final state, weighted means and the
+  interpolated percentiles, including runs of tied values that straddle a percentile.
+* The control is the same course without sessions (every input zero), one atom per
+  distinct initial state, and equals an explicit zero-stimulus run of every point.
+* Zero load: the treated course *is* the control (no treatment effect, exactly).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tissue_sim.biology import CellModel
+from tissue_sim.biology._distinct import distinct_rows, stand_ins
+from tissue_sim.biology._summaries import GroupSummarizer
+from tissue_sim.biology.simulate import simulate
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+SESSIONS = np.array([[2 * HOUR, 2.5 * HOUR], [DAY + 2 * HOUR, DAY + 2.5 * HOUR]])
+TIMES = np.array([0.0, 2.2 * HOUR, 2.5 * HOUR, 7 * HOUR, DAY + 2.4 * HOUR, 2 * DAY])
+
+
+def _duplicated_stimulus(n_points: int, seed: int = 3):
+    """Six distinct stimuli; most points carry the weakest one (as far from a hand)."""
+    rng = np.random.default_rng(seed)
+    distinct = {
+        "effective_strain_peak": np.array([0.001, 0.02, 0.05, 0.08, 0.11, 0.14]),
+        "effective_strain_mean": np.array([0.0005, 0.01, 0.02, 0.04, 0.05, 0.07]),
+        "strain_rate_peak": np.array([0.001, 0.02, 0.08, 0.2, 0.3, 0.45]),
+    }
+    which = np.where(rng.random(n_points) < 0.6, 0, rng.integers(1, 6, n_points))
+    stimulus = {name: values[which] for name, values in distinct.items()}
+    groups = rng.integers(0, 3, n_points)
+    weights = rng.uniform(0.2, 3.0, n_points)
+    weights[rng.random(n_points) < 0.05] = 0.0  # some points carry no volume
+    return stimulus, groups, weights
+
+
+def _run(model: CellModel, stimulus, groups, weights, **kwargs):
+    return simulate(
+        model,
+        stimulus,
+        SESSIONS,
+        2 * DAY,
+        initial_state="chronic_overuse",
+        summary_times=TIMES,
+        field_times=TIMES,
+        groups=groups,
+        weights=weights,
+        rtol=1e-6,
+        atol=1e-10,
+        chunk_size=10_000,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(composed_model: CellModel):
+    stimulus, groups, weights = _duplicated_stimulus(240)
+    return {
+        "inputs": (stimulus, groups, weights),
+        "distinct": _run(composed_model, stimulus, groups, weights, control=True),
+        "every": _run(composed_model, stimulus, groups, weights, control=True, deduplicate=False),
+        "no_control": _run(composed_model, stimulus, groups, weights),
+    }
+
+
+def test_identical_points_integrate_once(runs) -> None:
+    distinct, every = runs["distinct"], runs["every"]
+    assert distinct.n_points == every.n_points == 240
+    assert distinct.n_distinct == 6 and every.n_distinct == 240
+    # the control of the uniform initial state is one more atom
+    assert distinct.n_integrated == 7 and every.n_integrated == 480
+
+
+def test_deduplicated_results_equal_every_point_to_round_off(runs) -> None:
+    distinct, every = runs["distinct"], runs["every"]
+    assert np.allclose(distinct.fields, every.fields, rtol=1e-12, atol=1e-15)
+    assert np.allclose(distinct.final_state, every.final_state, rtol=1e-12, atol=1e-15)
+    assert distinct.group_labels.tolist() == every.group_labels.tolist() == [0, 1, 2]
+    for name in distinct.species:
+        assert np.allclose(
+            distinct.summaries[name], every.summaries[name], rtol=1e-12, atol=1e-15
+        ), name
+        assert distinct.control_summaries is not None and every.control_summaries is not None
+        assert np.allclose(
+            distinct.control_summaries[name],
+            every.control_summaries[name],
+            rtol=1e-12,
+            atol=1e-15,
+        ), name
+
+
+def test_lumping_duplicates_naively_would_move_the_percentiles(runs, composed_model) -> None:
+    """The test above can fail: one summed-weight point per (atom, layer) gives other
+    interpolated percentiles than the points themselves (the first/last stand-ins matter)."""
+    stimulus, groups, weights = runs["inputs"]
+    every = runs["every"]
+    keys = np.column_stack(list(stimulus.values()))
+    atom = distinct_rows(keys).inverse
+    pair = atom * 3 + groups
+    unique_pairs, index = np.unique(pair, return_inverse=True)
+    lumped_weight = np.bincount(index, weights=weights)
+    representative = np.array([np.flatnonzero(index == k)[0] for k in range(unique_pairs.size)])
+    naive = GroupSummarizer(groups[representative], lumped_weight, composed_model.n_species)
+    state = every.fields[-1]
+    lumped = naive.summarize(state[representative])
+    exact = stand_ins(atom, groups, weights)
+    careful = GroupSummarizer(exact.group, exact.weight, composed_model.n_species)
+    representative_state = state[np.array([np.flatnonzero(atom == a)[0] for a in exact.atom])]
+    stood_in = careful.summarize(representative_state)
+    reference = np.stack([every.summaries[name][-1] for name in every.species], axis=1)
+    assert np.allclose(stood_in, reference, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(lumped[:, :, 1:], reference[:, :, 1:], rtol=1e-6)
+
+
+def test_treated_course_does_not_depend_on_the_control_flag(runs) -> None:
+    with_control, without = runs["distinct"], runs["no_control"]
+    assert without.control_summaries is None and without.control_fields is None
+    assert np.array_equal(with_control.fields, without.fields)
+    for name in with_control.species:
+        assert np.array_equal(with_control.summaries[name], without.summaries[name])
+
+
+def test_control_is_the_course_without_load(runs, composed_model) -> None:
+    stimulus, groups, weights = runs["inputs"]
+    zero = {name: np.zeros_like(values) for name, values in stimulus.items()}
+    explicit = _run(composed_model, zero, groups, weights, deduplicate=False)
+    distinct = runs["distinct"]
+    assert distinct.control_fields is not None
+    assert np.allclose(distinct.control_fields, explicit.fields, rtol=1e-12, atol=1e-15)
+    for name in distinct.species:
+        control = distinct.control_summaries[name]
+        assert np.allclose(control, explicit.summaries[name], rtol=1e-12, atol=1e-15), name
+        # a uniform initial state: the untreated layer is uniform (p10 = mean = p90)
+        assert np.allclose(control[..., 1], control[..., 0], rtol=1e-12, atol=1e-15)
+        assert np.allclose(control[..., 2], control[..., 0], rtol=1e-12, atol=1e-15)
+    # the treatment moved the treated course away from it
+    tgfb1 = distinct.summaries["tgfb1_latent"][-1, :, 0]
+    assert not np.allclose(tgfb1, distinct.control_summaries["tgfb1_latent"][-1, :, 0], rtol=1e-4)
+
+
+def test_zero_load_is_exactly_the_control(composed_model) -> None:
+    stimulus, groups, weights = _duplicated_stimulus(60, seed=8)
+    zero = {name: np.zeros_like(values) for name, values in stimulus.items()}
+    result = _run(composed_model, zero, groups, weights, control=True)
+    assert result.n_distinct == 1 and result.n_integrated == 1
+    assert result.control_fields is not None
+    assert np.array_equal(result.fields, result.control_fields)
+    for name in result.species:
+        assert np.array_equal(result.summaries[name], result.control_summaries[name])
+
+
+def test_every_distinct_initial_state_gets_its_own_control(composed_model) -> None:
+    stimulus, groups, weights = _duplicated_stimulus(50, seed=4)
+    states = np.stack(
+        [composed_model.initial_state(name) for name in ("healthy", "chronic_overuse")]
+    )
+    initial = states[np.arange(50) % 2]
+    result = simulate(
+        composed_model,
+        stimulus,
+        SESSIONS,
+        2 * DAY,
+        initial_state=initial,
+        summary_times=TIMES,
+        field_times=TIMES,
+        groups=groups,
+        weights=weights,
+        control=True,
+    )
+    assert result.control_final_state is not None
+    control = result.control_final_state
+    for parity in (0, 1):
+        rows = control[np.arange(50) % 2 == parity]
+        assert np.all(rows == rows[0])
+    assert not np.allclose(control[0], control[1])
+    assert result.n_integrated == result.n_distinct + 2

@@ -16,6 +16,11 @@ from tissue_sim.stimulus import (
     FEATURE_NAMES,
     FEATURE_UNITS,
     compute_features,
+    feature_description,
+    feature_unit,
+    is_feature,
+    level_feature_name,
+    parse_level_feature,
     require_feature,
 )
 
@@ -257,13 +262,262 @@ def test_invalid_arguments_raise(kwargs: dict[str, object], message: str) -> Non
     with pytest.raises(ValueError, match=message):
         compute_features(np.zeros((3, 4, 3, 3)), times, **arguments)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="shape"):
-        compute_features(np.zeros((3, 4, 3)), np.array([0.0, 1.0, 2.0]), cycle_period=3.0,
-                         threshold=0.0, session_duration=1.0)  # fmt: skip
+        compute_features(
+            np.zeros((3, 4, 3)),
+            np.array([0.0, 1.0, 2.0]),
+            cycle_period=3.0,
+            threshold=0.0,
+            session_duration=1.0,
+        )
 
 
 def test_require_feature() -> None:
     assert require_feature("strain_rate_peak") == "strain_rate_peak"
     with pytest.raises(InputError, match="did you mean 'strain_rate_peak'") as info:
-        require_feature("strain_rate_max", file="fibroblast.yaml", key="inputs.rate")
+        require_feature("strain_rate_pk", file="fibroblast.yaml", key="inputs.rate")
     assert info.value.key == "inputs.rate"
     assert info.value.file == "fibroblast.yaml"
+
+
+# -- dose features that know time (issue 10; FACTS §9: a 1-s pass is not a 15-min hold) --------
+
+
+def _stroke(peak: float = 0.3) -> tuple[np.ndarray, np.ndarray, float]:
+    """A moving stroke at one point: 0 → peak in 0.5 s, back to 0 at 1 s, unloaded until 4/3 s."""
+    return np.array([0.0, 0.5, 1.0]), np.array([0.0, peak, 0.0]), 4.0 / 3.0
+
+
+LEVELS = (
+    "time_above_10pct",
+    "session_time_above_10pct",
+    "longest_time_above_10pct",
+    "strain_time_above_10pct",
+)
+
+
+def test_a_stroke_and_a_static_hold_at_the_same_peak_are_different_doses() -> None:
+    times, strain, period = _stroke()
+    stroke = _scalar(
+        _features(strain, times, cycle_period=period, session_duration=900.0, level_features=LEVELS)
+    )
+    # above 10 % while the triangle exceeds a third of its height: 2/3 of the 1-s pass
+    assert stroke["time_above_10pct"] == pytest.approx(2.0 / 3.0)
+    assert stroke["longest_time_above_10pct"] == pytest.approx(2.0 / 3.0)
+    assert stroke["cycles_per_session"] == 675
+    assert stroke["session_time_above_10pct"] == pytest.approx(675 * 2.0 / 3.0)
+    # triangle of height 0.2 over a base of 2/3 s
+    assert stroke["strain_time_above_10pct"] == pytest.approx(0.5 * 0.2 * 2.0 / 3.0)
+    assert stroke["strain_time_integral"] == pytest.approx(0.5 * 0.3 * 1.0)
+    assert stroke["session_strain_time_integral"] == pytest.approx(675 * 0.15)
+    assert stroke["strain_rate_mean"] == pytest.approx(0.6 / period)
+    assert stroke["strain_rate_peak"] == pytest.approx(0.6)
+    hold = _scalar(
+        _features(
+            np.array([0.3]),
+            np.array([0.0]),
+            cycle_period=60.0,
+            session_duration=900.0,
+            level_features=LEVELS,
+        )
+    )
+    assert hold["effective_strain_peak"] == stroke["effective_strain_peak"]
+    assert hold["time_above_10pct"] == pytest.approx(60.0)
+    assert hold["longest_time_above_10pct"] == pytest.approx(900.0)  # the whole hold
+    assert hold["session_time_above_10pct"] == pytest.approx(900.0)
+    assert hold["strain_time_above_10pct"] == pytest.approx(0.2 * 60.0)
+    assert hold["strain_rate_mean"] == 0.0
+
+
+def test_a_run_across_the_end_of_the_cycle_joins_the_run_at_its_start() -> None:
+    times = np.array([0.0, 1.0, 2.0, 3.0])
+    strain = np.array([0.2, 0.0, 0.0, 0.2])
+    names = ("time_above_10pct", "longest_time_above_10pct")
+    periodic = _scalar(_features(strain, times, cycle_period=4.0, level_features=names))
+    # above on [0, 0.5) and (2.5, 4]: one run of 1.5 + 0.5 s across the cycle boundary
+    assert periodic["time_above_10pct"] == pytest.approx(2.0)
+    assert periodic["longest_time_above_10pct"] == pytest.approx(2.0)
+    # above 0 (the default threshold) on [0, 1) and (2, 4]: one run of 3 s
+    assert periodic["longest_time_above_threshold"] == pytest.approx(3.0)
+    once = _scalar(_features(strain, times, cycle_period=4.0, level_features=names, periodic=False))
+    assert once["time_above_10pct"] == pytest.approx(1.0)
+    assert once["longest_time_above_10pct"] == pytest.approx(0.5)
+
+
+def test_longest_run_picks_the_longer_of_two_pulses() -> None:
+    # pulses of 10 % lasting 2 s and 5 s (1-s edges) within a 20-s cycle; level 5 %
+    times = np.array([0.0, 1.0, 3.0, 4.0, 8.0, 9.0, 14.0, 15.0])
+    strain = np.array([0.0, 0.1, 0.1, 0.0, 0.0, 0.1, 0.1, 0.0])
+    names = ("time_above_5pct", "longest_time_above_5pct", "longest_time_above_10pct")
+    result = _scalar(_features(strain, times, cycle_period=20.0, level_features=names))
+    assert result["time_above_5pct"] == pytest.approx(3.0 + 6.0)
+    assert result["longest_time_above_5pct"] == pytest.approx(6.0)
+    assert result["longest_time_above_10pct"] == 0.0  # the plateaus sit exactly at 10 %
+
+
+def test_standley_rms_and_mfr_differ_in_sustained_time_above_3_percent() -> None:
+    """Anloague et al. 2020 (FACTS §4): RMS bouts of 1.6 s vs one 60-s hold at 6 %."""
+    names = ("longest_time_above_3pct", "session_time_above_3pct")
+    rms = _scalar(
+        _features(
+            np.array([0.0, 0.1, 0.0]),
+            np.array([0.0, 0.3, 0.6]),
+            cycle_period=1.6,
+            session_duration=8 * 3600.0,
+            level_features=names,
+        )
+    )
+    mfr = _scalar(
+        _features(
+            np.array([0.0, 0.06, 0.06]),
+            np.array([0.0, 2.0, 62.0]),
+            cycle_period=66.0,
+            session_duration=66.0,
+            level_features=names,
+        )
+    )
+    assert rms["longest_time_above_3pct"] == pytest.approx(0.6 * 0.7)
+    assert rms["session_time_above_3pct"] == pytest.approx(18000 * 0.42)
+    assert rms["cycles_per_session"] == 18000
+    assert mfr["longest_time_above_3pct"] == pytest.approx(1.0 + 60.0 + 2.0)
+    assert mfr["session_time_above_3pct"] == pytest.approx(63.0)
+
+
+def test_session_features_count_whole_cycles() -> None:
+    hold = _scalar(
+        _features(
+            np.array([0.3]),
+            np.array([0.0]),
+            cycle_period=60.0,
+            session_duration=150.0,
+            level_features=("longest_time_above_10pct",),
+        )
+    )
+    assert hold["cycles_per_session"] == 2
+    assert hold["longest_time_above_10pct"] == pytest.approx(120.0)
+    assert hold["longest_time_above_threshold"] == pytest.approx(120.0)
+    short = _scalar(
+        _features(
+            np.array([0.3]),
+            np.array([0.0]),
+            cycle_period=60.0,
+            session_duration=30.0,
+            level_features=("longest_time_above_10pct",),
+        )
+    )
+    assert short["longest_time_above_10pct"] == 0.0
+    assert short["session_time_under_load"] == 0.0
+
+
+def test_single_frame_read_once_is_above_for_the_whole_cycle_only() -> None:
+    once = _scalar(
+        _features(
+            np.array([0.3]),
+            np.array([0.0]),
+            cycle_period=60.0,
+            session_duration=600.0,
+            periodic=False,
+            level_features=("longest_time_above_10pct",),
+        )
+    )
+    assert once["longest_time_above_10pct"] == pytest.approx(60.0)
+
+
+def test_strain_time_integrals_of_a_sinusoid_are_exact_in_the_limit() -> None:
+    mean, amplitude, period = 0.05, 0.02, 2.0
+    for count in (16, 256):
+        times = np.arange(count) * period / count
+        strain = mean + amplitude * np.sin(2 * math.pi * times / period)
+        result = _scalar(
+            _features(
+                strain, times, cycle_period=period, level_features=("strain_time_above_5pct",)
+            )
+        )
+        # trapezoids of a sine over whole periods are exact; the excess over the mean is
+        # amplitude * T / pi, reached at second order in 1/K
+        assert result["strain_time_integral"] == pytest.approx(mean * period)
+        excess = result["strain_time_above_5pct"]
+        assert excess == pytest.approx(amplitude * period / math.pi, rel=(2 / count) ** 2 * 2)
+        # frames at the extremes (K a multiple of 4): total variation 4 A per period, exactly
+        assert result["strain_rate_mean"] == pytest.approx(4 * amplitude / period, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "parsed"),
+    [
+        ("longest_time_above_40pct", ("longest_time_above", 0.40)),
+        ("time_above_2p5pct", ("time_above", 0.025)),
+        ("session_time_above_100pct", ("session_time_above", 1.0)),
+        ("strain_time_above_0p25pct", ("strain_time_above", 0.0025)),
+        ("time_above_threshold", None),
+        ("time_above_40", None),
+        ("longest_above_40pct", None),
+        ("time_above_-4pct", None),
+    ],
+)
+def test_level_feature_names(name: str, parsed: tuple[str, float] | None) -> None:
+    result = parse_level_feature(name)
+    if parsed is None:
+        assert result is None
+        return
+    assert result is not None
+    assert result[0] == parsed[0] and result[1] == pytest.approx(parsed[1])
+    assert level_feature_name(*result) == name
+    assert is_feature(name) and require_feature(name) == name
+    assert feature_unit(name) == "s"
+    assert f"{100 * parsed[1]:g} %" in feature_description(name)
+
+
+def test_unknown_level_feature_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown stimulus feature"):
+        _features(
+            np.array([0.0, 0.1]),
+            np.array([0.0, 1.0]),
+            cycle_period=2.0,
+            level_features=("time_above_10",),
+        )
+    with pytest.raises(InputError, match="level feature such as longest_time_above_40pct"):
+        require_feature("longest_above_40pct")
+    assert not is_feature("longest_above_40pct")
+    with pytest.raises(ValueError, match="unknown"):
+        feature_unit("longest_above_40pct")
+
+
+def test_level_features_are_vectorised_over_points_and_chunks() -> None:
+    rng = np.random.default_rng(5)
+    history = rng.uniform(-0.05, 0.3, size=(9, 41))
+    times = np.sort(rng.uniform(0.0, 3.0, 9))
+    names = LEVELS
+    whole = compute_features(
+        _uniaxial(history),
+        times,
+        cycle_period=3.5,
+        threshold=0.02,
+        session_duration=100.0,
+        level_features=names,
+    )
+    chunked = compute_features(
+        _uniaxial(history),
+        times,
+        cycle_period=3.5,
+        threshold=0.02,
+        session_duration=100.0,
+        level_features=names,
+        chunk_size=4,
+    )
+    for name in (*FEATURE_NAMES, *names):
+        np.testing.assert_allclose(chunked[name], whole[name], err_msg=name)
+    # each point alone gives the same values (no coupling between points)
+    for point in (0, 17, 40):
+        alone = compute_features(
+            _uniaxial(history[:, point : point + 1]),
+            times,
+            cycle_period=3.5,
+            threshold=0.02,
+            session_duration=100.0,
+            level_features=names,
+        )
+        for name in names:
+            assert alone[name][0] == pytest.approx(whole[name][point]), name
+    # a run never exceeds the time above, which never exceeds the cycle
+    assert np.all(whole["longest_time_above_10pct"] <= 28 * 3.5 + 1e-9)
+    assert np.all(whole["time_above_10pct"] <= 3.5 + 1e-12)

@@ -40,12 +40,36 @@ Features (``FEATURE_UNITS`` and ``FEATURE_DESCRIPTIONS`` carry the units and for
     :math:`\max_k \lambda_a(t_k)` with :math:`\lambda_a = \sqrt{1 + 2\,a\cdot E a}` for a
     Green–Lagrange strain :math:`E`, or its small-strain form :math:`1 + a\cdot\varepsilon a`;
     :math:`a` is the unit fibre direction; 1 where a point has no fibre direction [-].
+``strain_rate_mean``
+    :math:`\frac{1}{T}\oint |d\varepsilon_\mathrm{eff}/dt|\,dt`, the total variation of the
+    cycle over its period (how much strain the point goes through per second) [1/s].
+``strain_time_integral``
+    :math:`\int_0^T \max(\varepsilon_\mathrm{eff}, 0)\,dt` per cycle [s].
+``session_strain_time_integral``
+    ``strain_time_integral`` × ``cycles_per_session`` [s].
+``longest_time_above_threshold``
+    Longest continuous time with :math:`\varepsilon_\mathrm{eff} > \varepsilon_\mathrm{thr}`
+    [s]: within a cycle for a passing load (a 1-s stroke gives about 1 s), the whole session
+    (:math:`N T`) for a point that stays above the threshold all cycle long (a static hold).
+    A run that crosses the end of a periodic cycle joins the one at its start. Capped at
+    :math:`N T`.
+
+**Level features** are computed on request (``level_features``) at a strain level the name
+gives in per cent, ``p`` standing for the decimal point (``40pct`` = 0.40, ``2p5pct`` =
+0.025): ``time_above_<L>`` (per cycle), ``session_time_above_<L>`` (× cycles per session),
+``longest_time_above_<L>`` (as ``longest_time_above_threshold``) and ``strain_time_above_<L>``
+(:math:`\int_0^T (\varepsilon_\mathrm{eff} - L)^+ dt`). They let a cell model tell a brief pass
+from a sustained hold at the level its source names (FACTS §9).
+
+"Per session" counts the whole cycles :math:`N = \lfloor D/T \rfloor` of the technique's
+time :math:`D`, as ``cycles_per_session`` does.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -57,7 +81,12 @@ from tissue_sim.mechanics.strain_measures import (
     principal_strains,
     volumetric_strain,
 )
-from tissue_sim.stimulus._history import history_features
+from tissue_sim.stimulus._history import history_features, level_statistics
+from tissue_sim.stimulus._levels import (
+    LEVEL_FEATURE_KINDS,
+    level_feature_description,
+    parse_level_feature,
+)
 
 __all__ = [
     "DEFAULT_EFFECTIVE_MEASURE",
@@ -65,6 +94,9 @@ __all__ = [
     "FEATURE_NAMES",
     "FEATURE_UNITS",
     "compute_features",
+    "feature_description",
+    "feature_unit",
+    "is_feature",
     "require_feature",
 ]
 
@@ -86,6 +118,10 @@ FEATURE_NAMES: Final[tuple[str, ...]] = (
     "cycles_per_session",
     "session_time_under_load",
     "fibre_stretch_peak",
+    "strain_rate_mean",
+    "strain_time_integral",
+    "session_strain_time_integral",
+    "longest_time_above_threshold",
 )
 
 #: Feature name → unit (``"1"`` for dimensionless).
@@ -101,6 +137,10 @@ FEATURE_UNITS: Final[dict[str, str]] = {
     "cycles_per_session": "1",
     "session_time_under_load": "s",
     "fibre_stretch_peak": "1",
+    "strain_rate_mean": "1/s",
+    "strain_time_integral": "s",
+    "session_strain_time_integral": "s",
+    "longest_time_above_threshold": "s",
 }
 
 #: Feature name → formula, in words and symbols.
@@ -130,6 +170,16 @@ FEATURE_DESCRIPTIONS: Final[dict[str, str]] = {
         "max_k sqrt(1 + 2 a.E.a) (Green-Lagrange E) or max_k (1 + a.eps.a) (small strain), "
         "a the unit fibre direction; 1 where there is no fibre direction"
     ),
+    "strain_rate_mean": (
+        "(1/T) * sum over linear pieces of |eps_eff(t_k+1) - eps_eff(t_k)|: total variation "
+        "of the cycle per second"
+    ),
+    "strain_time_integral": "integral over a cycle of max(eps_eff, 0) dt (strain x time)",
+    "session_strain_time_integral": "strain_time_integral * cycles_per_session",
+    "longest_time_above_threshold": (
+        "longest continuous time with eps_eff > threshold; a point above it all cycle long "
+        "stays above for the whole session (cycles_per_session * T); capped at that"
+    ),
 }
 
 #: Strain tensors processed at once (frames × points) to bound memory.
@@ -148,6 +198,7 @@ def compute_features(
     green_lagrange: bool = False,
     periodic: bool = True,
     chunk_size: int | None = None,
+    level_features: Sequence[str] = (),
 ) -> dict[str, FloatArray]:
     """Mechanical dose features of every material point from its strain history over a cycle.
 
@@ -181,19 +232,22 @@ def compute_features(
         period later). ``False``: the history covers only the frames' time span.
     chunk_size
         Points processed at once; default keeps about 10⁶ tensors per chunk.
+    level_features
+        Names of level features to compute as well (``longest_time_above_40pct`` …, see
+        the module docstring); names of :data:`FEATURE_NAMES` are ignored here.
 
     Returns
     -------
     dict of str to ndarray
-        Every name of :data:`FEATURE_NAMES` → values, shape ``(P,)``; units in
-        :data:`FEATURE_UNITS`, formulas in :data:`FEATURE_DESCRIPTIONS` and the module
-        docstring.
+        Every name of :data:`FEATURE_NAMES`, then the requested level features, → values,
+        shape ``(P,)``; units from :func:`feature_unit`, formulas from
+        :func:`feature_description` and the module docstring.
 
     Raises
     ------
     ValueError
         On inconsistent shapes, non-increasing frame times, a span longer than the period,
-        a non-positive period, or an unknown effective measure.
+        a non-positive period, an unknown effective measure or an unknown feature name.
     """
     history: Any = (
         strain_history if hasattr(strain_history, "shape") else np.asarray(strain_history)
@@ -218,8 +272,12 @@ def compute_features(
     if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     step = chunk_size if chunk_size is not None else max(1, _TENSORS_PER_CHUNK // n_frames)
+    levels = _requested_levels(level_features)
+    level_values = np.array([threshold, *(level for _, level in levels.values())])
+    cycles = math.floor(session_duration / cycle_period * (1.0 + 1e-12))
+    session_time = cycles * cycle_period
 
-    result = {name: np.empty(n_points) for name in FEATURE_NAMES}
+    result = {name: np.empty(n_points) for name in (*FEATURE_NAMES, *levels)}
     for begin in range(0, n_points, step):
         chunk = slice(begin, min(begin + step, n_points))
         strain = np.asarray(history[:, chunk], dtype=float)
@@ -232,6 +290,20 @@ def compute_features(
         result["effective_strain_amplitude"][chunk] = features.amplitude
         result["strain_rate_peak"][chunk] = features.rate_peak
         result["time_above_threshold"][chunk] = features.time_above
+        result["strain_rate_mean"][chunk] = features.rate_mean
+        result["strain_time_integral"][chunk] = features.positive_integral
+        at_levels = level_statistics(
+            effective, times, level_values, cycle_period=cycle_period, periodic=periodic
+        )
+        longest = np.minimum(at_levels.longest_run, session_time)
+        result["longest_time_above_threshold"][chunk] = longest[0]
+        for row, (name, (kind, _)) in enumerate(levels.items(), start=1):
+            result[name][chunk] = {
+                "time_above": at_levels.time_above[row],
+                "session_time_above": at_levels.time_above[row] * cycles,
+                "longest_time_above": longest[row],
+                "strain_time_above": at_levels.excess_integral[row],
+            }[kind]
         result["min_principal_strain"][chunk] = principal_strains(strain)[..., 2].min(axis=0)
         volumetric = volumetric_strain(strain)
         largest = np.argmax(np.abs(volumetric), axis=0)
@@ -242,15 +314,61 @@ def compute_features(
             strain, None if directions is None else directions[chunk], green_lagrange
         )
 
-    cycles = math.floor(session_duration / cycle_period * (1.0 + 1e-12))
     result["cycle_frequency"][:] = 1.0 / cycle_period
     result["cycles_per_session"][:] = cycles
     result["session_time_under_load"] = result["time_above_threshold"] * cycles
+    result["session_strain_time_integral"] = result["strain_time_integral"] * cycles
     return result
 
 
+def is_feature(name: str) -> bool:
+    """Whether ``name`` is a feature of :data:`FEATURE_NAMES` or a level feature."""
+    return name in FEATURE_NAMES or parse_level_feature(name) is not None
+
+
+def feature_unit(name: str) -> str:
+    """Unit of a feature (``"1"`` for dimensionless).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a feature (:func:`is_feature`).
+    """
+    if name in FEATURE_UNITS:
+        return FEATURE_UNITS[name]
+    parsed = parse_level_feature(name)
+    if parsed is None:
+        raise ValueError(f"unknown stimulus feature {name!r}")
+    return LEVEL_FEATURE_KINDS[parsed[0]][0]
+
+
+def feature_description(name: str) -> str:
+    """Formula of a feature, in words and symbols.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a feature (:func:`is_feature`).
+    """
+    if name in FEATURE_DESCRIPTIONS:
+        return FEATURE_DESCRIPTIONS[name]
+    return level_feature_description(name)
+
+
+def _requested_levels(names: Sequence[str]) -> dict[str, tuple[str, float]]:
+    levels: dict[str, tuple[str, float]] = {}
+    for name in names:
+        if name in FEATURE_NAMES:
+            continue
+        parsed = parse_level_feature(name)
+        if parsed is None:
+            raise ValueError(f"unknown stimulus feature {name!r}")
+        levels[name] = parsed
+    return levels
+
+
 def require_feature(name: str, *, file: str | None = None, key: str | None = None) -> str:
-    """Check that ``name`` is a feature of :data:`FEATURE_NAMES`.
+    """Check that ``name`` is a feature of :data:`FEATURE_NAMES` or a level feature.
 
     Parameters
     ----------
@@ -269,12 +387,14 @@ def require_feature(name: str, *, file: str | None = None, key: str | None = Non
     InputError
         Naming the key, listing the features, and suggesting the closest name.
     """
-    if name in FEATURE_NAMES:
+    if is_feature(name):
         return name
     close = difflib.get_close_matches(str(name), FEATURE_NAMES, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise InputError(
-        f"unknown stimulus feature {name!r}{hint}; expected one of {', '.join(FEATURE_NAMES)}",
+        f"unknown stimulus feature {name!r}{hint}; expected one of {', '.join(FEATURE_NAMES)}"
+        ", or a level feature such as longest_time_above_40pct (kinds: "
+        f"{', '.join(LEVEL_FEATURE_KINDS)}; level in per cent, p for the decimal point)",
         file=file,
         key=key,
     )

@@ -2,6 +2,8 @@
 
 * :mod:`.materials` — nearly incompressible neo-Hookean, Ogden and fibre-reinforced
   (Holzapfel–Gasser–Ogden type) laws with stresses and consistent tangents;
+* :mod:`.compression_stiffening` — fat and muscle that stiffen in compression, fitted to
+  in-vivo MR elastography under compression (Hatt et al. 2023);
 * :mod:`.preset` — read a law from a tissue-preset block with units;
 * :mod:`.problem` — the locking-free three-field total-Lagrangian problem;
 * :mod:`.newton` — Newton with line search and adaptive load increments over frames;
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+from tissue_sim.mechanics.hyperelastic.compression_stiffening import CompressionStiffening
 from tissue_sim.mechanics.hyperelastic.kinematics import (
     HyperelasticCellFields,
     directional_stretch,
@@ -49,6 +52,7 @@ __all__ = [
     "HYPERELASTIC_LAWS",
     "PRESSURE_SPACES",
     "VOLUMETRIC_LAWS",
+    "CompressionStiffening",
     "Evaluation",
     "FibreReinforced",
     "FrameSolution",

@@ -9,12 +9,15 @@ Blocks (every modulus with a unit; any value may be a sourced value
     {law: ogden, mu: ["10 kPa", "2 kPa"], alpha: [20, -4], poisson_ratio: 0.49}
     {law: hgo, shear_modulus: "14.4 MPa", bulk_modulus: "80 MPa", k1: "63.5 MPa", k2: 10,
      fibre_angle: "±39 deg", dispersion: 0.0, fibre_energy: exponential_quadratic}
+    {law: compression_stiffening, shear_modulus: "748.5 Pa", stiffening_exponent: 1.18,
+     poisson_ratio: 0.499}
 
 Keys common to every law: exactly one of ``bulk_modulus`` (pressure) or
 ``poisson_ratio`` (the small-strain ν, then κ = 2μ(1+ν)/(3(1−2ν))); optional
 ``volumetric`` (``simo_miehe`` (default), ``quadratic``, ``logarithmic``); optional
-``source`` and ``note`` strings. neo_hookean and hgo take exactly one of
-``shear_modulus`` or ``c10`` (μ = 2 C10). ``fibre_angle`` is one angle, ``"±θ"``
+``source`` and ``note`` strings. neo_hookean, hgo and compression_stiffening take exactly
+one of ``shear_modulus`` or ``c10`` (μ = 2 C10); compression_stiffening also takes
+``stiffening_exponent`` (b of G ∝ C^-b). ``fibre_angle`` is one angle, ``"±θ"``
 (two families at +θ and −θ) or a list of two angles, measured in the layer plane
 from the x axis.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.units import parse_quantity
+from tissue_sim.mechanics.hyperelastic.compression_stiffening import CompressionStiffening
 from tissue_sim.mechanics.hyperelastic.materials import (
     FIBRE_ENERGIES,
     FibreReinforced,
@@ -35,7 +39,7 @@ from tissue_sim.mechanics.hyperelastic.volumetric import VOLUMETRIC_LAWS
 __all__ = ["HYPERELASTIC_LAWS", "read_hyperelastic_material"]
 
 #: Law names accepted in a preset block.
-HYPERELASTIC_LAWS = ("neo_hookean", "ogden", "hgo")
+HYPERELASTIC_LAWS = ("neo_hookean", "ogden", "hgo", "compression_stiffening")
 
 _PLUS_MINUS = ("±", "+-", "+/-")
 
@@ -110,7 +114,8 @@ def read_hyperelastic_material(reader: MappingReader) -> HyperelasticMaterial:
     Returns
     -------
     HyperelasticMaterial
-        :class:`NeoHookean`, :class:`Ogden` or :class:`FibreReinforced`, in SI units.
+        :class:`NeoHookean`, :class:`Ogden`, :class:`FibreReinforced` or
+        :class:`CompressionStiffening`, in SI units.
 
     Raises
     ------
@@ -140,6 +145,10 @@ def read_hyperelastic_material(reader: MappingReader) -> HyperelasticMaterial:
             if any(a == 0.0 for a in exponents):
                 raise reader.error("alpha", "Ogden exponents must be non-zero")
             material = Ogden(moduli, exponents, _bulk_modulus(reader, sum(moduli)), volumetric)
+        elif law == "compression_stiffening":
+            mu = _shear_modulus(reader)
+            exponent = reader.number("stiffening_exponent")
+            material = CompressionStiffening(mu, exponent, _bulk_modulus(reader, mu), volumetric)
         else:
             mu = _shear_modulus(reader)
             kappa = _bulk_modulus(reader, mu)

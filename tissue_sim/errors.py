@@ -10,7 +10,58 @@ Two families matter to a user:
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ModelFileError", "RunError", "SolverError", "TissueSimError"]
+import reprlib
+from typing import Any
+
+__all__ = [
+    "InputError",
+    "LimitError",
+    "ModelFileError",
+    "RunError",
+    "SolverError",
+    "TissueSimError",
+    "brief",
+    "one_line",
+]
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel = 3
+_BRIEF.maxstring = 60
+_BRIEF.maxother = 60
+_BRIEF.maxlong = 40
+_BRIEF.maxlist = _BRIEF.maxtuple = _BRIEF.maxset = _BRIEF.maxfrozenset = 6
+_BRIEF.maxdict = 4
+
+
+def brief(value: Any) -> str:
+    """A short ``repr`` of a user's value for an error message (never unbounded).
+
+    Strings keep at most 60 characters, containers their first few items, integers
+    their first and last digits, and recursive structures are cut: an alias bomb or a
+    megabyte of text never reaches the terminal.
+
+    >>> brief("x" * 1000)[:12], len(brief("x" * 1000)) < 80
+    ("'xxxxxxxxxxx", True)
+    >>> brief(10**100)
+    '100000000000000000...0000000000000000000'
+    """
+    try:
+        text = _BRIEF.repr(value)
+    except Exception:  # a value whose repr fails: say what it is
+        text = f"<{type(value).__name__}>"
+    if isinstance(value, str) and len(value) > _BRIEF.maxstring:
+        text += f" ({len(value)} characters)"
+    return text
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """``text`` on one line (newlines → spaces), at most ``limit`` characters, printable.
+
+    Lone surrogates and other text that the terminal cannot encode are escaped.
+    """
+    flat = " ".join(str(text).split())
+    flat = flat.encode("utf-8", "backslashreplace").decode("utf-8")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class TissueSimError(Exception):
@@ -65,6 +116,10 @@ class InputError(TissueSimError):
 
 class ModelFileError(InputError):
     """Error in a declarative model file (``models/cells`` or ``models/tissues``)."""
+
+
+class LimitError(InputError):
+    """A scenario or sweep whose predicted size is beyond a configured limit (exit 2)."""
 
 
 class RunError(TissueSimError):

@@ -36,10 +36,17 @@ from typing import Any, Final
 import pint
 import sympy
 
-from tissue_sim.biology._expressions import FUNCTIONS, parse_expression
+from tissue_sim.biology._expressions import (
+    FUNCTIONS,
+    MAX_EXPANDED_NODES,
+    expression_size,
+    parse_expression,
+)
 from tissue_sim.biology._yaml_lines import LineMap, load_yaml_with_lines
-from tissue_sim.config.units import unit_registry
-from tissue_sim.errors import ModelFileError
+from tissue_sim.config.units import check_unit_text, unit_registry
+from tissue_sim.config.yaml_io import check_yaml_text, read_text_file
+from tissue_sim.errors import InputError, ModelFileError, brief
+from tissue_sim.stimulus._levels import parse_level_feature
 
 __all__ = [
     "KNOWN_STIMULUS_FEATURES",
@@ -63,6 +70,9 @@ KNOWN_STIMULUS_FEATURES: Final[tuple[str, ...]] = (
     "cycle_frequency",
     "time_above_threshold",
     "fibre_stretch_peak",
+    "strain_rate_mean",
+    "strain_time_integral",
+    "longest_time_above_threshold",
 )
 
 _NAME: Final = re.compile(r"^[a-z][a-z0-9_]*$", re.IGNORECASE)
@@ -172,11 +182,14 @@ def to_si(value: float, unit: str, *, file: str, line: int, what: str) -> tuple[
         The SI magnitude and the SI unit text (``"1"`` when dimensionless).
     """
     registry = unit_registry()
+    problem = check_unit_text(str(unit).strip() or "1")
+    if problem:
+        raise ModelFileError(f"{what}: cannot read the unit: {problem}", file=file, line=line)
     try:
         quantity = registry.Quantity(float(value), str(unit)).to_base_units()
-    except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
+    except Exception as exc:  # pint raises several unrelated types on bad text
         raise ModelFileError(
-            f"{what}: cannot read unit {unit!r} ({type(exc).__name__})", file=file, line=line
+            f"{what}: cannot read unit {brief(unit)} ({type(exc).__name__})", file=file, line=line
         ) from None
     magnitude = float(quantity.magnitude)
     if not math.isfinite(magnitude):
@@ -200,9 +213,13 @@ def read_model_file(path: Path) -> ModelFile:
     """
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ModelFileError(f"cannot read model file: {exc.strerror}", file=file) from None
+        text = read_text_file(path, what="model file")
+    except ModelFileError:
+        raise
+    except InputError as error:
+        raise ModelFileError(error.message, file=error.file, line=error.line) from None
+    # depth, alias expansion, duplicate keys and plain types, before anything is built
+    check_yaml_text(text, file=file, error=ModelFileError)
     data = load_yaml_with_lines(text, file=file)
     if not isinstance(data, LineMap):
         raise ModelFileError("a model file must be a mapping of keys", file=file, line=1)
@@ -255,7 +272,7 @@ class _Reader:
             return ""
         value = mapping[key]
         if not isinstance(value, str):
-            raise self.error(f"{key!r} must be text, got {value!r}", mapping.line_of(key), key)
+            raise self.error(f"{key!r} must be text, got {brief(value)}", mapping.line_of(key), key)
         return value
 
     def number(self, mapping: LineMap, key: str, what: str) -> float:
@@ -263,7 +280,9 @@ class _Reader:
             raise self.error(f"{what}: required key {key!r} is missing", mapping.line)
         value = mapping[key]
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(f"{what}: {key} must be a number, got {value!r}", mapping.line_of(key))
+            raise self.error(
+                f"{what}: {key} must be a number, got {brief(value)}", mapping.line_of(key)
+            )
         if not math.isfinite(float(value)):
             raise self.error(f"{what}: {key} must be finite", mapping.line_of(key))
         return float(value)
@@ -299,6 +318,7 @@ class _Reader:
                 taken[item] = kind
         expressions = self.read_expressions("expressions", taken)
         rates = self.read_expressions("rates", {})
+        self.check_expanded_sizes(expressions, rates)
         for rate_name, (_, _, line) in rates.items():
             if rate_name not in species:
                 raise self.error(
@@ -341,15 +361,16 @@ class _Reader:
         seen: dict[str, int] = {}
         for value in values:
             if not isinstance(value, str):
-                raise self.error(f"input {value!r} is not a name", line)
-            if value not in KNOWN_STIMULUS_FEATURES:
+                raise self.error(f"input {brief(value)} is not a name", line)
+            if value not in KNOWN_STIMULUS_FEATURES and parse_level_feature(value) is None:
                 raise self.error(
-                    f"input {value!r} is not provided by the stimulus stage; known features: "
-                    + ", ".join(KNOWN_STIMULUS_FEATURES),
+                    f"input {brief(value)} is not provided by the stimulus stage; known features: "
+                    + ", ".join(KNOWN_STIMULUS_FEATURES)
+                    + ", and level features such as longest_time_above_40pct",
                     line,
                 )
             if value in seen:
-                raise self.error(f"duplicate input {value!r}", line)
+                raise self.error(f"duplicate input {brief(value)}", line)
             seen[value] = line
         return tuple(seen), seen
 
@@ -450,11 +471,15 @@ class _Reader:
     def half_life(self, text: str, line: int, name: str) -> tuple[float, str, str]:
         registry = unit_registry()
         try:
+            problem = check_unit_text(text.strip(), leading_number=True)
+            if problem:
+                raise ValueError(problem)
             quantity: pint.Quantity = registry.Quantity(text)
             seconds = float(quantity.to("s").magnitude)
-        except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
+        except Exception:  # pint raises several unrelated types on bad text
             raise self.error(
-                f"parameter {name!r}: half_life must be a time such as '2.5 min', got {text!r}",
+                f"parameter {name!r}: half_life must be a time such as '2.5 min', "
+                f"got {brief(text)}",
                 line,
             ) from None
         if not math.isfinite(seconds) or seconds <= 0.0:
@@ -477,6 +502,40 @@ class _Reader:
             expression = parse_expression(text, file=self.file, line=line, key=f"{key}.{name}")
             result[name] = (str(text), expression, line)
         return result
+
+    def check_expanded_sizes(
+        self,
+        expressions: dict[str, tuple[str, sympy.Expr, int]],
+        rates: dict[str, tuple[str, sympy.Expr, int]],
+    ) -> None:
+        """Refuse expressions that grow past MAX_EXPANDED_NODES once helpers are substituted.
+
+        Helper expressions are substituted into the rates by name, so 40 helpers each
+        squaring the last would make a rate of 2⁴⁰ nodes: bounded here, before sympy.
+        """
+        sizes: dict[str, int] = {}
+
+        def size(name: str, text: str, stack: tuple[str, ...]) -> int:
+            if name in sizes:
+                return sizes[name]
+            nodes, names = expression_size(text)
+            total = nodes
+            for ref, count in names.items():
+                if ref in expressions and ref not in stack:
+                    total += count * (size(ref, expressions[ref][0], (*stack, ref)) - 1)
+                    total = min(total, 10 * MAX_EXPANDED_NODES)
+            sizes[name] = total
+            return total
+
+        for section, table in (("expressions", expressions), ("rates", rates)):
+            for name, (text, _, line) in table.items():
+                key = f"{section}:{name}" if section == "rates" else name
+                if size(key, text, (name,)) > MAX_EXPANDED_NODES:
+                    raise self.error(
+                        f"{section}.{name} grows to more than {MAX_EXPANDED_NODES} operations "
+                        "once its helper expressions are substituted; simplify the helpers",
+                        line,
+                    )
 
     def read_presets(
         self, species: dict[str, SpeciesDefinition]

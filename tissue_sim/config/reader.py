@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from tissue_sim.config.units import parse_quantity
-from tissue_sim.errors import InputError
+from tissue_sim.errors import InputError, brief
 
 __all__ = ["MISSING", "MappingReader"]
 
@@ -95,7 +95,9 @@ class MappingReader:
                 extra = set(value) - {"value", "source", "note"}
                 if extra:
                     raise self.error(
-                        key, f"a sourced value takes keys value, source, note; got {sorted(extra)}"
+                        key,
+                        "a sourced value takes keys value, source, note; "
+                        f"got {brief(sorted(map(str, extra)))}",
                     )
                 if "source" in value:
                     self.sources[self.key_path(key)] = str(value["source"])
@@ -184,30 +186,42 @@ class MappingReader:
             maximum_exclusive=maximum_exclusive,
         )
 
-    def integer(self, key: str, default: Any = MISSING, *, minimum: int | None = None) -> int:
-        """Read an integer (a float with an integral value is accepted)."""
+    def integer(
+        self,
+        key: str,
+        default: Any = MISSING,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int:
+        """Read an integer (a float with an integral value is accepted).
+
+        ``maximum`` bounds values whose size drives memory or time (frames, days, ...).
+        """
         value = self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(key, f"expected a whole number, got {value!r}")
+            raise self.error(key, f"expected a whole number, got {brief(value)}")
         if isinstance(value, float) and not value.is_integer():
-            raise self.error(key, f"expected a whole number, got {value!r}")
+            raise self.error(key, f"expected a whole number, got {brief(value)}")
         result = int(value)
         if minimum is not None and result < minimum:
-            raise self.error(key, f"expected a whole number >= {minimum}, got {result}")
+            raise self.error(key, f"expected a whole number >= {minimum}, got {brief(result)}")
+        if maximum is not None and result > maximum:
+            raise self.error(key, f"expected a whole number <= {maximum}, got {brief(result)}")
         return result
 
     def boolean(self, key: str, default: Any = MISSING) -> bool:
         """Read ``true``/``false``."""
         value = self.raw(key, default)
         if not isinstance(value, bool):
-            raise self.error(key, f"expected true or false, got {value!r}")
+            raise self.error(key, f"expected true or false, got {brief(value)}")
         return value
 
     def string(self, key: str, default: Any = MISSING) -> str:
         """Read a string."""
         value = self.raw(key, default)
         if not isinstance(value, str):
-            raise self.error(key, f"expected a string, got {value!r}")
+            raise self.error(key, f"expected a string, got {brief(value)}")
         return value
 
     def choice(self, key: str, options: Iterable[str], default: Any = MISSING) -> str:
@@ -215,14 +229,14 @@ class MappingReader:
         allowed = list(options)
         value = self.raw(key, default)
         if not isinstance(value, str) or value not in allowed:
-            raise self.error(key, f"expected one of {', '.join(allowed)}, got {value!r}")
+            raise self.error(key, f"expected one of {', '.join(allowed)}, got {brief(value)}")
         return value
 
     def sequence(self, key: str, default: Any = MISSING) -> list[Any]:
         """Read a YAML list."""
         value = self.raw(key, default)
         if isinstance(value, str) or not isinstance(value, Sequence):
-            raise self.error(key, f"expected a list, got {value!r}")
+            raise self.error(key, f"expected a list, got {brief(value)}")
         return list(value)
 
     def quantity_list(
@@ -263,15 +277,15 @@ class MappingReader:
         maximum_exclusive: bool,
     ) -> None:
         if not math.isfinite(magnitude):
-            raise self.error(key, f"expected a finite value, got {original!r}")
+            raise self.error(key, f"expected a finite value, got {brief(original)}")
         if positive and magnitude <= 0.0:
-            raise self.error(key, f"expected a positive value, got {original!r}")
+            raise self.error(key, f"expected a positive value, got {brief(original)}")
         if non_negative and magnitude < 0.0:
-            raise self.error(key, f"expected a non-negative value, got {original!r}")
+            raise self.error(key, f"expected a non-negative value, got {brief(original)}")
         if minimum is not None and magnitude < minimum:
-            raise self.error(key, f"expected a value >= {minimum:g}, got {original!r}")
+            raise self.error(key, f"expected a value >= {minimum:g}, got {brief(original)}")
         if maximum is not None:
             if maximum_exclusive and magnitude >= maximum:
-                raise self.error(key, f"expected a value < {maximum:g}, got {original!r}")
+                raise self.error(key, f"expected a value < {maximum:g}, got {brief(original)}")
             if not maximum_exclusive and magnitude > maximum:
-                raise self.error(key, f"expected a value <= {maximum:g}, got {original!r}")
+                raise self.error(key, f"expected a value <= {maximum:g}, got {brief(original)}")

@@ -8,14 +8,23 @@ tokenizer, never by ``eval``.
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any, Final
 
 import pint
 
-from tissue_sim.errors import InputError
+from tissue_sim.errors import InputError, brief
 
-__all__ = ["DIMENSIONS", "SI_UNITS", "format_quantity", "parse_quantity", "unit_registry"]
+__all__ = [
+    "DIMENSIONS",
+    "MAX_QUANTITY_LENGTH",
+    "SI_UNITS",
+    "check_unit_text",
+    "format_quantity",
+    "parse_quantity",
+    "unit_registry",
+]
 
 #: Physical dimension name → pint dimensionality string.
 DIMENSIONS: Final[dict[str, str]] = {
@@ -44,6 +53,19 @@ SI_UNITS: Final[dict[str, str]] = {
     "strain_rate": "1/s",
     "area": "m**2",
 }
+
+
+#: Longest quantity text parsed [characters] (``"15 kPa"`` needs 6).
+MAX_QUANTITY_LENGTH: Final[int] = 100
+
+#: A quantity starts with its number: ``"kPa"`` alone is not read as 1 kPa.
+_LEADING_NUMBER = re.compile(r"^[-+]?(\d|\.\d)")
+#: Characters a quantity may hold: digits, letters, units' symbols and operators.
+_QUANTITY_TEXT = re.compile(r"^[\w.+\-*/^() µ°%Ω·]+$")
+#: Powers: every ``**``/``^`` takes a literal exponent of at most two digits, unchained
+#: (pint computes ``10**10**10`` as an exact integer, which never finishes).
+_POWER = re.compile(r"\*\*|\^")
+_SMALL_EXPONENT = re.compile(r"(?:\*\*|\^)\s*[-+]?\d{1,2}(?:\.\d*)?(?![\d.])\s*(?!\*\*|\^)")
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +115,7 @@ def parse_quantity(
     if allow_bare is None:
         allow_bare = dimension == "dimensionless"
     if isinstance(value, bool) or value is None:
-        raise InputError(f"expected {expected}, got {value!r}", file=file, key=key)
+        raise InputError(f"expected {expected}, got {brief(value)}", file=file, key=key)
     if isinstance(value, int | float):
         magnitude = float(value)
         if not allow_bare and magnitude != 0.0:
@@ -103,35 +125,87 @@ def parse_quantity(
                 key=key,
             )
         if not math.isfinite(magnitude):
-            raise InputError(f"expected a finite {dimension}, got {value!r}", file=file, key=key)
+            raise InputError(
+                f"expected a finite {dimension}, got {brief(value)}", file=file, key=key
+            )
         return magnitude
     if not isinstance(value, str):
-        raise InputError(f"expected {expected}, got {value!r}", file=file, key=key)
+        raise InputError(f"expected {expected}, got {brief(value)}", file=file, key=key)
     registry: pint.UnitRegistry = unit_registry()
-    text = value.strip().replace("%", " percent")
-    try:
-        quantity: Any = registry.Quantity(text)
-    except Exception as exc:  # pint raises several unrelated types on bad text
+    text = value.strip()
+    if len(text) > MAX_QUANTITY_LENGTH:
         raise InputError(
-            f"expected {expected}, could not read {value!r} ({type(exc).__name__})",
-            file=file,
-            key=key,
-        ) from None
-    if not isinstance(quantity, registry.Quantity):
-        quantity = registry.Quantity(float(quantity), "")
-    if quantity.dimensionless and dimension not in ("dimensionless", "angle") and not allow_bare:
-        raise InputError(f"expected {expected}; {value!r} has no unit", file=file, key=key)
-    target = registry.Quantity(1.0, SI_UNITS[dimension])
-    if quantity.dimensionality != target.dimensionality:
+            f"expected {expected}, got {len(text)} characters of text", file=file, key=key
+        )
+    if len(_POWER.findall(text)) != len(_SMALL_EXPONENT.findall(text)):
         raise InputError(
-            f"expected {expected}, got {value!r} which is a {_describe(quantity)}",
+            f"expected {expected}; powers in a quantity take a small number as exponent "
+            f"(such as 'cm**2'), got {brief(value)}",
             file=file,
             key=key,
         )
-    magnitude = float(quantity.to(SI_UNITS[dimension]).magnitude)
+    if not _LEADING_NUMBER.match(text) or not _QUANTITY_TEXT.match(text):
+        what = "a unit without its number" if text and text[0].isalpha() else brief(value)
+        raise InputError(
+            f"expected {expected} (a number, then its unit), got {what}"
+            + (f" {brief(value)}" if what != brief(value) else ""),
+            file=file,
+            key=key,
+        )
+    text = text.replace("%", " percent")
+    try:
+        quantity: Any = registry.Quantity(text)
+        if not isinstance(quantity, registry.Quantity):
+            quantity = registry.Quantity(float(quantity), "")
+        float(quantity.magnitude)
+    except Exception as exc:  # pint raises several unrelated types on bad text
+        raise InputError(
+            f"expected {expected}, could not read {brief(value)} ({type(exc).__name__})",
+            file=file,
+            key=key,
+        ) from None
+    if quantity.dimensionless and dimension not in ("dimensionless", "angle") and not allow_bare:
+        raise InputError(f"expected {expected}; {brief(value)} has no unit", file=file, key=key)
+    target = registry.Quantity(1.0, SI_UNITS[dimension])
+    if quantity.dimensionality != target.dimensionality:
+        raise InputError(
+            f"expected {expected}, got {brief(value)} which is a {_describe(quantity)}",
+            file=file,
+            key=key,
+        )
+    try:
+        magnitude = float(quantity.to(SI_UNITS[dimension]).magnitude)
+    except (OverflowError, ArithmeticError, pint.PintError):
+        magnitude = math.inf
     if not math.isfinite(magnitude):
-        raise InputError(f"expected a finite {dimension}, got {value!r}", file=file, key=key)
+        raise InputError(f"expected a finite {dimension}, got {brief(value)}", file=file, key=key)
     return magnitude
+
+
+def check_unit_text(text: str, *, leading_number: bool = False) -> str | None:
+    """What is wrong with a quantity or unit text before pint may parse it (``None``: fine).
+
+    Pint evaluates the arithmetic in a unit text exactly (``10**10**10`` never finishes),
+    so every text given to pint is first checked here: at most
+    :data:`MAX_QUANTITY_LENGTH` characters of numbers, unit names and ``* / ** ( )``, and
+    powers with small literal exponents only.
+
+    Parameters
+    ----------
+    text
+        The text, e.g. ``"1/h"`` or (with ``leading_number``) ``"2.5 min"``.
+    leading_number
+        Require the text to start with its number (a quantity, not a unit).
+    """
+    if len(text) > MAX_QUANTITY_LENGTH:
+        return f"{len(text)} characters of text (at most {MAX_QUANTITY_LENGTH})"
+    if not _QUANTITY_TEXT.match(text):
+        return f"{brief(text)} holds characters that are not part of a unit"
+    if len(_POWER.findall(text)) != len(_SMALL_EXPONENT.findall(text)):
+        return f"powers take a small number as exponent (such as 'cm**2'), got {brief(text)}"
+    if leading_number and not _LEADING_NUMBER.match(text):
+        return f"a number, then its unit, got {brief(text)}"
+    return None
 
 
 def format_quantity(value: float, unit: str, *, precision: int = 4) -> str:

@@ -34,7 +34,7 @@ import yaml
 
 from tissue_sim.config.overrides import parse_override
 from tissue_sim.config.reader import MappingReader
-from tissue_sim.config.units import unit_registry
+from tissue_sim.config.units import check_unit_text, unit_registry
 from tissue_sim.config.yaml_io import read_yaml
 from tissue_sim.errors import InputError
 from tissue_sim.sweep.outputs import OutputPath, parse_output_path
@@ -454,6 +454,13 @@ def _classify(reader: MappingReader, key: str, values: list[Any]) -> tuple[str, 
 def _quantity_in(text: Any, unit: str) -> float:
     """Magnitude of the quantity ``text`` (e.g. ``"2 cm"``) in ``unit`` (e.g. ``"mm"``)."""
     registry = unit_registry()
+    problem = check_unit_text(str(text).strip(), leading_number=True) or (
+        check_unit_text(unit) if unit else None
+    )
+    if problem:
+        raise ValueError(
+            f"expected a quantity convertible to {unit or 'a bare number'!r}: {problem}"
+        )
     try:
         quantity: Any = registry.Quantity(str(text).strip().replace("%", " percent"))
         target = unit.replace("%", "percent") or "dimensionless"

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONFIG ?= configs/baseline.yaml
 OUT ?= results/baseline
 
-.PHONY: install install-test install-bench demo demos test lint typecheck unit bench clean
+.PHONY: install install-test install-bench demo demos test lint typecheck unit wheel-check bench clean
 
 install: $(VENV)/.installed
 
@@ -46,7 +46,13 @@ typecheck: install-test
 unit: install-test
 	$(BIN)/python -m pytest
 
-test: lint typecheck unit
+# The built wheel installed (not editable) in a fresh environment outside the checkout runs
+# `tissue-sim models`, a coarse `run` and a `demo` (~1-2 min; dependencies from a wheelhouse
+# in ~/.cache/tissue-sim, downloaded on the first run only).
+wheel-check: install
+	bash tests/packaging/wheel_check.sh $(BIN)/python
+
+test: lint typecheck unit wheel-check
 
 bench: install-bench
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,mean,max,rounds -p no:randomly -s

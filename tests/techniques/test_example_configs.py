@@ -10,7 +10,8 @@ import pytest
 from tissue_sim import load_config
 from tissue_sim.pipeline import prepare, run
 
-CONFIGS = sorted(str(p) for p in Path("configs").glob("*.yaml"))
+CONFIG_FOLDER = Path(__file__).resolve().parents[2] / "configs"  # not the working directory
+CONFIGS = sorted(str(p) for p in CONFIG_FOLDER.glob("*.yaml"))
 FAST = ["mesh.size=coarse"]
 
 
@@ -28,7 +29,7 @@ def test_there_is_a_config_for_every_technique() -> None:
     }
 
 
-@pytest.mark.parametrize("path", CONFIGS)
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda path: Path(path).name)
 def test_config_runs_at_coarse_size(path: str) -> None:
     scenario = load_config(path, FAST)
     overrides = [*FAST]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from tissue_sim.biology.model import (
     KNOWN_STIMULUS_FEATURES,
-    MODELS_DIRECTORY,
     STANDARD_SPECIES,
     CellModel,
     ParameterInfo,
@@ -30,7 +29,6 @@ from tissue_sim.biology.simulate import (
 
 __all__ = [
     "KNOWN_STIMULUS_FEATURES",
-    "MODELS_DIRECTORY",
     "STANDARD_SPECIES",
     "SUMMARY_STATISTICS",
     "BiologyResult",

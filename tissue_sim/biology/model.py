@@ -29,10 +29,10 @@ from tissue_sim.biology._model_file import (
 from tissue_sim.biology._system import CompiledSystem
 from tissue_sim.config.units import unit_registry
 from tissue_sim.errors import InputError, ModelFileError
+from tissue_sim.resources import cell_models_directory
 
 __all__ = [
     "KNOWN_STIMULUS_FEATURES",
-    "MODELS_DIRECTORY",
     "STANDARD_SPECIES",
     "CellModel",
     "ParameterInfo",
@@ -61,9 +61,6 @@ STANDARD_SPECIES: Final[tuple[str, ...]] = (
     "m2",
     "fak",
 )
-
-#: Folder of the shipped model files.
-MODELS_DIRECTORY: Final[Path] = Path(__file__).resolve().parents[2] / "models" / "cells"
 
 #: Name of the preset made of every species' ``initial`` value.
 HEALTHY: Final[str] = "healthy"
@@ -100,9 +97,9 @@ def list_models(directory: Path | None = None) -> list[str]:
     Parameters
     ----------
     directory
-        Folder to list instead of :data:`MODELS_DIRECTORY`.
+        Folder to list instead of :func:`tissue_sim.resources.cell_models_directory`.
     """
-    folder = directory or MODELS_DIRECTORY
+    folder = directory or cell_models_directory()
     return sorted(path.stem for path in folder.glob("*.yaml"))
 
 
@@ -184,7 +181,7 @@ def _resolve_path(item: str) -> Path:
         if not path.is_file():
             raise InputError(f"model file not found: {item}")
         return path
-    path = MODELS_DIRECTORY / f"{item}.yaml"
+    path = cell_models_directory() / f"{item}.yaml"
     if not path.is_file():
         raise InputError(
             f"unknown cell model {item!r}; available: {', '.join(list_models()) or 'none'}"

@@ -32,30 +32,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.yaml_io import read_yaml
+from tissue_sim.resources import models_directory, tissue_presets_directory
 
 __all__ = ["LayerConfig", "TissueConfig", "list_tissue_presets", "models_directory", "read_tissue"]
 
 LAYER_KEYS = ("thickness", "youngs_modulus", "poisson_ratio", "hyperelastic", "fibre_angle")
 
 
-def models_directory() -> Path:
-    """The ``models/`` folder (``TISSUE_SIM_MODELS`` overrides the repository default)."""
-    import os
-
-    env = os.environ.get("TISSUE_SIM_MODELS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models"
-
-
 def list_tissue_presets() -> list[str]:
-    """Names of the tissue presets in ``models/tissues``."""
-    return sorted(p.stem for p in (models_directory() / "tissues").glob("*.yaml"))
+    """Names of the tissue presets in ``models/tissues`` (see :mod:`tissue_sim.resources`)."""
+    return sorted(p.stem for p in tissue_presets_directory().glob("*.yaml"))
 
 
 @dataclass(frozen=True)
@@ -195,7 +185,7 @@ def read_tissue(reader: MappingReader) -> TissueConfig:
             raise reader.error(
                 "preset", f"no tissue preset {preset_name!r}; available: {', '.join(available)}"
             )
-        path = models_directory() / "tissues" / f"{preset_name}.yaml"
+        path = tissue_presets_directory() / f"{preset_name}.yaml"
         preset_file = str(path)
         preset_data = read_yaml(path)
         preset_root = MappingReader(preset_data, file=preset_file)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from numpy.typing import NDArray
 
 from tissue_sim.config import Scenario, load_config
 from tissue_sim.errors import InputError
+from tissue_sim.resources import demo_configs_directory
 
 __all__ = ["demo_scenario", "demos_directory", "untreated_course", "wrap"]
 
@@ -18,11 +18,8 @@ FloatArray = NDArray[np.float64]
 
 
 def demos_directory() -> Path:
-    """``configs/demos`` of the repository (``TISSUE_SIM_DEMOS`` overrides it)."""
-    env = os.environ.get("TISSUE_SIM_DEMOS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "configs" / "demos"
+    """The demonstrations' scenario files, ``configs/demos`` (shipped with the package)."""
+    return demo_configs_directory()
 
 
 def demo_scenario(file_name: str, overrides: Sequence[str] = ()) -> Scenario:
@@ -31,14 +28,11 @@ def demo_scenario(file_name: str, overrides: Sequence[str] = ()) -> Scenario:
     Raises
     ------
     InputError
-        The file is missing (e.g. an installation without the repository's ``configs/``).
+        The file is missing (a broken installation: the wheel ships ``configs/demos``).
     """
     path = demos_directory() / file_name
     if not path.is_file():
-        raise InputError(
-            f"demonstration scenario {path} not found (set TISSUE_SIM_DEMOS to the folder "
-            "holding the demo YAML files)"
-        )
+        raise InputError(f"demonstration scenario {path} not found: reinstall tissue_sim")
     return load_config(path, overrides)
 
 

@@ -31,6 +31,11 @@ PATHS = [
     "biology.layers.muscle.collagen.mean.mean",
     "biology.layers.adipose.m2.day1.mean",
     "biology.layers.adipose.m2.day1_5.p90",
+    "biology.control.fascia.tgfb1_active.final.mean",
+    "biology.effect.fascia.tgfb1_active.final.mean",
+    "biology.effect_ratio.fascia.tgfb1_active.final.mean",
+    "biology.effect_ratio.adipose.il6.day1.p90",
+    "biology.effect.skin.collagen.max.p10",
 ]
 
 
@@ -61,6 +66,8 @@ def test_grammar_defaults_and_errors() -> None:
         ("biology.layers.fascia.il6", "does not match"),
         ("biology.layers.fascia..final.mean", "empty segment"),
         ("biology.layers.fascia.il6.final.p50", "unknown column"),
+        ("biology.effects.fascia.il6.final.mean", "does not match"),
+        ("biology.effect_ratio.fascia.il6.week1.mean", "unknown time"),
         ("stimulus.layer_stats.fascia.effective_strain_peak.final.p50", "step reduction"),
     ]:
         with pytest.raises(InputError, match=words):
@@ -96,3 +103,32 @@ def test_selectors_mean_what_the_grammar_says(result_file: tuple[Path, Any]) -> 
     assert collagen.min() <= average <= collagen.max()
     step = result.stimulus.layer_stats["fascia"]["effective_strain_peak"]
     assert value(PATHS[5]) == np.atleast_2d(step)[:, 4].max()
+
+
+def test_effect_paths_compare_treated_with_the_untreated_control(
+    result_file: tuple[Path, Any],
+) -> None:
+    path, result = result_file
+
+    def value(text: str) -> float:
+        return extract_from_file(path, [parse_output_path(text)])[0]
+
+    treated = result.biology.layers["fascia"]["tgfb1_active"]
+    untreated = result.biology.control["fascia"]["tgfb1_active"]
+    assert value("biology.control.fascia.tgfb1_active.final.mean") == untreated[-1, 0]
+    assert value("biology.effect.fascia.tgfb1_active.final.mean") == pytest.approx(
+        treated[-1, 0] - untreated[-1, 0], rel=1e-14
+    )
+    assert value("biology.effect_ratio.fascia.tgfb1_active.final.mean") == pytest.approx(
+        treated[-1, 0] / untreated[-1, 0], rel=1e-14
+    )
+    # the massage moved the fascia's TGF-β1 away from the untreated course
+    assert value("biology.effect.fascia.tgfb1_active.final.mean") != 0.0
+    # before the first session the courses coincide (to the round-off of a weighted mean)
+    start = untreated[0, 0]
+    assert value("biology.effect.fascia.tgfb1_active.initial.mean") == pytest.approx(
+        0.0, abs=1e-14 * start
+    )
+    assert value("biology.effect_ratio.fascia.tgfb1_active.initial.mean") == pytest.approx(
+        1.0, rel=1e-14
+    )

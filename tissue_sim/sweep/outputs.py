@@ -4,7 +4,10 @@ Grammar (segments separated by dots; ``[...]`` is optional)::
 
     mechanics.layer_stats.<layer>.<quantity>[.<frames>].<column>
     stimulus.layer_stats.<layer>.<feature>[.<steps>].<column>
-    biology.layers.<layer>.<species>[.<time>].<column>
+    biology.layers.<layer>.<species>[.<time>].<column>          the treated course
+    biology.control.<layer>.<species>[.<time>].<column>         the untreated control
+    biology.effect.<layer>.<species>[.<time>].<column>          treated − untreated
+    biology.effect_ratio.<layer>.<species>[.<time>].<column>    treated ÷ untreated
 
 ``<layer>``
     A layer of the scenario's tissue (e.g. ``skin``, ``adipose``, ``fascia``, ``muscle``).
@@ -29,7 +32,16 @@ Grammar (segments separated by dots; ``[...]`` is optional)::
     ``mean`` (time average over the course) or ``day<N>`` (the value N days after the
     start, e.g. ``day7``; linear interpolation between stored times).
 
-Examples: ``biology.layers.fascia.tgfb1_active.final.mean``,
+The untreated control is the same course from the same initial state without sessions
+(every run has it). ``effect`` is the treated statistic minus the untreated one (for
+``mean``: the difference of the layer means, in the species' unit), ``effect_ratio`` the
+treated statistic divided by the untreated one (1 = no effect; NaN where the untreated
+value is 0). The ``<time>`` selector applies to the difference or ratio series (e.g.
+``effect_ratio...max.mean`` is the largest ratio of the layer means over the course).
+
+Examples: ``biology.effect.fascia.tgfb1_active.final.mean``,
+``biology.effect_ratio.adipose.il6.day7.mean``,
+``biology.layers.fascia.tgfb1_active.final.mean``,
 ``mechanics.layer_stats.adipose.max_shear_strain.max`` (peak over frames of the layer
 maximum), ``stimulus.layer_stats.fascia.effective_strain_peak.p90``.
 """
@@ -46,9 +58,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tissue_sim.errors import InputError
+from tissue_sim.io.result import BiologyOutput
 
 __all__ = [
     "BIOLOGY_COLUMNS",
+    "BIOLOGY_TABLES",
     "BIOLOGY_TIMES",
     "FRAME_REDUCTIONS",
     "STAT_COLUMNS",
@@ -70,6 +84,14 @@ FRAME_REDUCTIONS = ("max", "min", "mean", "first", "last")
 #: Named times of the biology course (besides ``day<N>``).
 BIOLOGY_TIMES = ("final", "initial", "max", "min", "mean")
 
+#: Biology tables an output path can name, and where each lives in ``result.h5``.
+BIOLOGY_TABLES = {
+    "layers": "biology/layers",
+    "control": "biology/control/layers",
+    "effect": "biology/effect/difference",
+    "effect_ratio": "biology/effect/ratio",
+}
+
 _STAGES = {"mechanics": "layer_stats", "stimulus": "layer_stats", "biology": "layers"}
 _DEFAULT_SELECTOR = {"mechanics": "max", "stimulus": "max", "biology": "final"}
 _DAY = re.compile(r"^day(\d+(?:_\d+)?)$")
@@ -85,6 +107,8 @@ class OutputPath:
         The path as written.
     stage
         ``mechanics``, ``stimulus`` or ``biology``.
+    table
+        ``layer_stats`` (mechanics, stimulus) or one of :data:`BIOLOGY_TABLES`.
     layer
         Layer name.
     name
@@ -101,6 +125,14 @@ class OutputPath:
     name: str
     selector: str
     column: str
+    table: str = ""
+
+    @property
+    def dataset(self) -> str:
+        """The HDF5 dataset the output is read from."""
+        if self.stage == "biology":
+            return f"{BIOLOGY_TABLES[self.table or 'layers']}/{self.layer}/{self.name}"
+        return f"{self.stage}/{_STAGES[self.stage]}/{self.layer}/{self.name}"
 
     @property
     def day(self) -> float | None:
@@ -123,9 +155,10 @@ def parse_output_path(text: str) -> OutputPath:
     if not parts or parts[0] not in _STAGES:
         raise InputError(f"output path {text!r} must start with one of {stages}")
     stage = parts[0]
-    table = _STAGES[stage]
-    shape = f"{stage}.{table}.<layer>.<name>[.<selector>].<column>"
-    if len(parts) not in (5, 6) or parts[1] != table:
+    tables = tuple(BIOLOGY_TABLES) if stage == "biology" else (_STAGES[stage],)
+    table = parts[1] if len(parts) > 1 else ""
+    shape = f"{stage}.{'|'.join(tables)}.<layer>.<name>[.<selector>].<column>"
+    if len(parts) not in (5, 6) or table not in tables:
         raise InputError(f"output path {text!r} does not match {shape}")
     if any(not part for part in parts):
         raise InputError(f"output path {text!r} has an empty segment")
@@ -149,7 +182,7 @@ def parse_output_path(text: str) -> OutputPath:
             f"output path {text!r}: unknown {what} {selector!r}; expected one of "
             f"{', '.join(FRAME_REDUCTIONS)}"
         )
-    return OutputPath(text.strip(), stage, layer, name, selector, column)
+    return OutputPath(text.strip(), stage, layer, name, selector, column, table)
 
 
 def check_output_path(
@@ -213,7 +246,7 @@ def check_output_path(
             f"output path {path.text!r}: day {day:g} lies after the end of the course "
             f"({course / 86400.0:g} days)"
         )
-    return species_units[path.name]
+    return "1" if path.table == "effect_ratio" else species_units[path.name]
 
 
 def _reduce_rows(table: FloatArray, selector: str, column: int) -> float:
@@ -270,7 +303,7 @@ def extract_from_file(result_file: str | Path, paths: Sequence[OutputPath]) -> l
     with h5py.File(result_file, "r") as f:
         time = f["biology/time"][()] if any(p.stage == "biology" for p in paths) else None
         for path in paths:
-            table = f[f"{path.stage}/{_STAGES[path.stage]}/{path.layer}/{path.name}"][()]
+            table = f[path.dataset][()]
             values.append(_value(path, np.asarray(table, dtype=float), time))
     return values
 
@@ -292,7 +325,17 @@ def extract_from_result(result: object, paths: Sequence[OutputPath]) -> list[flo
         else:
             if result.biology is None:
                 raise KeyError("the result has no biology")
-            table = result.biology.layers[path.layer][path.name]
+            table = _biology_table(result.biology, path.table or "layers")[path.layer][path.name]
             time = result.biology.time
         values.append(_value(path, np.asarray(table, dtype=float), time))
     return values
+
+
+def _biology_table(biology: BiologyOutput, table: str) -> dict[str, dict[str, FloatArray]]:
+    if table == "layers":
+        return biology.layers
+    if biology.control is None:
+        raise KeyError("the result has no untreated control (a format-version-1 file)")
+    if table == "control":
+        return biology.control
+    return biology.effect_difference if table == "effect" else biology.effect_ratio

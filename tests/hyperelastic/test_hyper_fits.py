@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
+from scipy.optimize import least_squares
 
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.errors import InputError
@@ -90,27 +90,64 @@ def test_neo_hookean_and_muscle_law_are_not_the_fat_curve() -> None:
     assert HATT_2023_FAT(0.4) / transverse_shear_modulus(neo, np.array(0.4)) > 1.7
 
 
-def test_compression_stiffening_beyond_the_mri_range_matches_probe_data() -> None:
-    """Isogai 2022 (FACTS §9): subcutaneous E rises 26.1 → 2199 kPa (×84) from 1 N to 30 N.
+PROBE_AREA = 4.0e-4  # m², assumption: Isogai 2022 does not give the probe face (FACTS: U)
 
-    Uniaxial stress under the probe with an assumed 4 cm² face (the probe area is not
-    given: FACTS marks it U), tangent E = dP/dε of the lumbar fat law: within a factor
-    of 2 of the measured rise, and each value within 1.5 SD of the measured mean.
+
+def _unit_uniaxial_curve(exponent: float, nu: float) -> tuple[np.ndarray, np.ndarray]:
+    """Compressive nominal stress and tangent dP/dε of uniaxial compression for μ₀ = 1 Pa.
+
+    With ν fixed, κ ∝ μ₀, so stress and tangent scale with μ₀: P(ε; μ₀) = μ₀ P(ε; 1).
     """
-    area = 4.0e-4  # m², assumption
+    law = CompressionStiffening(1.0, exponent, _kappa(1.0, nu))
+    strain = np.linspace(1e-4, 0.92, 250)
+    stress = np.array([-uniaxial_stress(law, 1.0 - e)[0] for e in strain])
+    return stress, np.gradient(stress, strain)
 
-    def tangent_at(force: float) -> float:
-        stress = -force / area
-        stretch = brentq(lambda s: uniaxial_stress(FAT, s)[0] - stress, 0.05, 0.999999)
-        h = 1e-6
-        return (uniaxial_stress(FAT, stretch + h)[0] - uniaxial_stress(FAT, stretch - h)[0]) / (
-            2 * h
-        )
 
-    low, high = tangent_at(1.0), tangent_at(30.0)
-    assert 84.0 / 2 < high / low < 84.0 * 2
+def _tangent_at(
+    stress_curve: np.ndarray, tangent_curve: np.ndarray, mu: float, force: float
+) -> float:
+    """Tangent modulus of the law with μ₀ = ``mu`` at the stress force / probe area [Pa]."""
+    stress = force / PROBE_AREA / mu
+    log_tangent = np.interp(np.log(stress), np.log(stress_curve), np.log(tangent_curve))
+    return float(mu * np.exp(log_tangent))
+
+
+def test_probe_data_on_fat_agree_in_magnitude() -> None:
+    """Isogai 2022 (FACTS §9): subcutaneous E 26.1 ± 19.0 kPa at 1 N, 2199 ± 1355 kPa at 30 N.
+
+    Uniaxial stress under the probe (face 4 cm², assumed), tangent dP/dε of the lumbar fat
+    law: each value within 1.5 SD and the rise (×84) within a factor 1.5. This checks the
+    magnitude of μ₀ only: most of the rise is the geometry of large compression, which a
+    neo-Hookean solid of the same μ₀ shares (docs/materials.md).
+    """
+    stress, tangent = _unit_uniaxial_curve(1.18, 0.499)
+    low, high = (_tangent_at(stress, tangent, FAT.mu, force) for force in (1.0, 30.0))
     assert abs(low - 26.1e3) < 1.5 * 19.0e3
     assert abs(high - 2199e3) < 1.5 * 1355e3
+    assert 84.0 / 1.5 < high / low < 84.0 * 1.5
+
+
+def test_probe_data_on_muscle_imply_the_elastography_stiffness() -> None:
+    """Isogai 2022 (FACTS §9): gluteal muscle E 62.2 kPa at 5 N, 440 kPa at 30 N.
+
+    Fitting μ₀ of the muscle law (b = 0.36, Hatt 2023) to the two points (least squares on
+    the logarithms, 4 cm² probe face assumed) gives a resting muscle modulus within the
+    in-vivo elastography values of the presets (4.49 kPa thigh … 14.4 kPa low back,
+    FACTS §9) and far above the 1 kPa of MR elastography at 50 Hz.
+    """
+    stress, tangent = _unit_uniaxial_curve(0.36, 0.495)
+    data = {5.0: 62.2e3, 30.0: 440e3}
+
+    def residual(log_mu: np.ndarray) -> np.ndarray:
+        mu = float(np.exp(log_mu[0]))
+        return np.array([np.log(_tangent_at(stress, tangent, mu, f) / e) for f, e in data.items()])
+
+    result = least_squares(residual, [np.log(1.0e3)])
+    mu = float(np.exp(result.x[0]))
+    assert 4.49e3 < mu < 14.435e3
+    assert np.max(np.abs(result.fun)) < 0.1
+    assert residual(np.array([np.log(956.4)])).max() > 0.3  # Hatt's 50 Hz muscle: too soft
 
 
 # -- (b) closed forms and derivatives --------------------------------------------------------

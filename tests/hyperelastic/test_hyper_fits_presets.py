@@ -13,12 +13,16 @@ import pytest
 
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.tissue import list_tissue_presets, read_tissue
-from tissue_sim.mechanics.hyperelastic import CompressionStiffening, read_hyperelastic_material
+from tissue_sim.mechanics.hyperelastic import (
+    CompressionStiffening,
+    HyperelasticMaterial,
+    read_hyperelastic_material,
+)
 
 PRESETS = list_tissue_presets()
 
 
-def _layers(preset: str) -> list[tuple[str, float, float, object]]:
+def _layers(preset: str) -> list[tuple[str, float, float, HyperelasticMaterial]]:
     tissue = read_tissue(MappingReader({"preset": preset}, file="test.yaml", path="tissue"))
     out = []
     for layer in tissue.layers:
@@ -37,7 +41,7 @@ def test_there_are_presets() -> None:
 @pytest.mark.parametrize("preset", PRESETS)
 def test_linear_moduli_are_the_small_strain_limit_of_the_law(preset: str) -> None:
     for name, youngs, nu, law in _layers(preset):
-        small = law.small_strain_material()  # type: ignore[attr-defined]
+        small = law.small_strain_material()
         assert youngs == pytest.approx(small.youngs_modulus, rel=1e-3), f"{preset}.{name} E"
         assert nu == pytest.approx(small.poisson_ratio, abs=1e-3), f"{preset}.{name} ν"
 

@@ -74,9 +74,13 @@ def _digest(value: Any) -> str:
 
 
 def _smallest_load_feature(steps: Any) -> float:
-    from tissue_sim import pipeline
+    try:
+        from tissue_sim.loading import smallest_load_feature
+    except ImportError:  # before the split the pipeline computed it
+        from tissue_sim import pipeline
 
-    return float(pipeline._smallest_load_feature(steps))
+        return float(pipeline._smallest_load_feature(steps))
+    return float(smallest_load_feature([step.technique for step in steps]))
 
 
 def fingerprint(path: Path) -> dict[str, dict[str, str]]:

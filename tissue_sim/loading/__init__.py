@@ -9,7 +9,8 @@ Public names:
   :class:`Effleurage`, :class:`CrossFibreFriction`, :class:`Roller` (``TECHNIQUES`` maps
   names to classes), :func:`technique_frames` → :class:`TechniqueFrames`,
   :func:`minimum_frames`, :func:`default_frames`, :func:`technique_footprint`,
-  :func:`check_on_block`;
+  :func:`check_on_block`, :func:`smallest_load_feature`; a technique provides
+  :class:`Technique` (families in :mod:`tissue_sim.loading.techniques`);
 * sessions — :class:`TechniqueStep`, :class:`LoadingConfig`, :func:`step_intervals`;
 * schedule — :class:`Schedule`, :func:`session_intervals`, :func:`course_duration`,
   :func:`weekly_treatment_days`;
@@ -54,6 +55,7 @@ from tissue_sim.loading.techniques import (
     check_on_block,
     default_frames,
     minimum_frames,
+    smallest_load_feature,
     technique_footprint,
     technique_frames,
 )
@@ -89,6 +91,7 @@ __all__ = [
     "patch_extent",
     "profile_weight",
     "session_intervals",
+    "smallest_load_feature",
     "step_intervals",
     "surface_traction",
     "technique_footprint",

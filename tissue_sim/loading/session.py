@@ -65,7 +65,7 @@ class TechniqueStep:
         if period > self.duration * (1.0 + 1e-12):
             raise LoadingParameterError(
                 self.technique.cycle_parameter,
-                f"one {_cycle_word(self.technique)} takes {_duration(period)}, longer than the "
+                f"one {self.technique.cycle_word} takes {_duration(period)}, longer than the "
                 f"{_duration(self.duration)} the technique is applied in each session: it "
                 "cannot finish within the session",
             )
@@ -145,14 +145,6 @@ def step_intervals(loading: LoadingConfig, schedule: Schedule) -> tuple[NDArray[
         np.column_stack((sessions[:, 0] + step.start, sessions[:, 0] + step.end))
         for step in loading.steps
     )
-
-
-def _cycle_word(technique: Technique) -> str:
-    if technique.moving:
-        return "stroke (pass and return)"
-    if technique.cycle_parameter == "hold_time":
-        return "hold (with ramps and rest)"
-    return "cycle"
 
 
 def _duration(seconds: float) -> str:

@@ -1,0 +1,78 @@
+"""Helpers of the technique families: default patches, scaled frames, fixed-patch geometry."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tissue_sim.loading._validation import LoadingParameterError
+from tissue_sim.loading.patch import ContactPatch, LoadFrame, PatchLoad, patch_extent
+
+__all__ = [
+    "FINGERTIP",
+    "HAND",
+    "THUMB",
+    "cm",
+    "fixed_patch_boxes",
+    "fixed_patch_off_block_error",
+    "patch_load_feature",
+    "scaled_frame",
+]
+
+FloatArray = NDArray[np.float64]
+
+# Default contact patches: FACTS.md §3 found no hand, thumb or elbow contact areas, so the
+# sizes are assumptions of ours.
+THUMB = ContactPatch(centre=(0.0, 0.0), semi_axes=(0.01, 0.01), profile="smooth")
+HAND = ContactPatch(centre=(0.0, 0.0), semi_axes=(0.02, 0.015), profile="smooth")
+FINGERTIP = ContactPatch(centre=(0.0, 0.0), semi_axes=(0.005, 0.005), profile="smooth")
+
+
+def cm(value: float) -> str:
+    """A length [m] in centimetres, 3 significant digits (for messages)."""
+    return f"{value * 100.0:.3g}"
+
+
+def scaled_frame(reference: LoadFrame, time: float, factor: float) -> LoadFrame:
+    """``reference`` at ``time`` with every pressure and shear times ``factor``."""
+    loads = tuple(
+        PatchLoad(
+            load.patch, load.pressure * factor, (load.shear[0] * factor, load.shear[1] * factor)
+        )
+        for load in reference.loads
+    )
+    return LoadFrame(time, loads)
+
+
+def patch_load_feature(patch: ContactPatch) -> float:
+    """Smallest length over which a patch's load changes [m].
+
+    The smaller semi-axis; for the ``smooth`` profile, the width of its cosine edge taper
+    (``edge_width`` times the semi-axis, at least 5 % of it).
+    """
+    smallest = min(patch.semi_axes)
+    if patch.profile == "smooth":
+        smallest *= max(patch.edge_width, 0.05)
+    return smallest
+
+
+def fixed_patch_boxes(patch: ContactPatch) -> FloatArray:
+    """Bounding box ``(1, 4)`` of a patch that stays in place [m]."""
+    centre = patch.centre
+    half_x, half_y = patch_extent(patch)
+    return np.array(
+        [[centre[0] - half_x, centre[0] + half_x, centre[1] - half_y, centre[1] + half_y]]
+    )
+
+
+def fixed_patch_off_block_error(
+    patch: ContactPatch, half_size: tuple[float, float]
+) -> LoadingParameterError:
+    """The error for a fixed patch placed (``patch.centre``) partly beyond the skin."""
+    half_x, half_y = half_size
+    return LoadingParameterError(
+        "patch.centre",
+        f"the patch at ({cm(patch.centre[0])}, {cm(patch.centre[1])}) cm "
+        f"reaches beyond the skin surface (x within ±{cm(half_x)} cm, "
+        f"y within ±{cm(half_y)} cm)",
+    )

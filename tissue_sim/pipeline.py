@@ -42,9 +42,9 @@ from tissue_sim.io import (
     write_xdmf,
 )
 from tissue_sim.loading import (
-    TechniqueStep,
     course_duration,
     session_intervals,
+    smallest_load_feature,
     step_intervals,
     technique_footprint,
 )
@@ -138,19 +138,6 @@ def build_mesh(scenario: Scenario) -> Mesh:
     )
 
 
-def _smallest_load_feature(steps: tuple[TechniqueStep, ...]) -> float:
-    sizes = []
-    for step in steps:
-        patch = getattr(step.technique, "patch", None)
-        if patch is None:
-            continue
-        smallest = min(patch.semi_axes)
-        if patch.profile == "smooth":
-            smallest *= max(patch.edge_width, 0.05)
-        sizes.append(smallest)
-    return min(sizes) if sizes else 1e-2
-
-
 def _cell_scalars(
     strain: FloatArray, stress: FloatArray, energy: FloatArray
 ) -> dict[str, FloatArray]:
@@ -223,7 +210,7 @@ def _mechanics(
 ) -> tuple[list[FrameSolution], FloatArray]:
     """Solve the load frames of every technique of the session (linear or finite strain)."""
     condition = base_condition(mesh, scenario.mechanics.sides)
-    quadrature = skin_quadrature(mesh, _smallest_load_feature(scenario.loading.steps))
+    quadrature = skin_quadrature(mesh, smallest_load_feature(scenario.loading.techniques))
     steps = scenario.loading.steps
     solutions = []
     if prepared.hyperelastic_materials is not None:

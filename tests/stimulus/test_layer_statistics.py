@@ -1,10 +1,13 @@
-"""Volume-weighted per-layer distributions of a feature."""
+"""Volume-weighted per-layer distributions: one estimator (inverted weighted CDF) everywhere."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from tissue_sim.biology import SUMMARY_STATISTICS
+from tissue_sim.biology._summaries import GroupSummarizer
+from tissue_sim.geometry.layer_statistics import sorted_weighted_percentiles, stat
 from tissue_sim.stimulus import STATISTICS, layer_statistics, weighted_percentiles
 
 
@@ -75,3 +78,74 @@ def test_bad_percentile_and_group_shapes_raise() -> None:
         weighted_percentiles([1.0], [1.0], [101.0])
     with pytest.raises(ValueError, match="differ"):
         layer_statistics([1.0, 2.0], [0], [1.0, 1.0])
+
+
+def test_sorted_rows_match_numpy_weighted_inverted_cdf() -> None:
+    rng = np.random.default_rng(5)
+    values = np.round(rng.normal(size=(4, 257)), 1)  # ties
+    weights = rng.uniform(0.05, 3.0, size=(4, 257))
+    order = np.argsort(values, axis=1, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=1)
+    cumulative = np.cumsum(np.take_along_axis(weights, order, axis=1), axis=1)
+    levels = np.array([0.0, 0.1, 0.5, 0.9, 1.0])
+    rows = sorted_weighted_percentiles(ordered, cumulative, levels)
+    assert rows.shape == (4, 5)
+    for row in range(4):
+        np.testing.assert_array_equal(
+            rows[row],
+            np.percentile(values[row], 100 * levels, weights=weights[row], method="inverted_cdf"),
+        )
+
+
+def test_a_mechanics_p90_and_a_biology_p90_of_the_same_values_agree() -> None:
+    rng = np.random.default_rng(3)
+    points, species = 600, 3
+    groups = rng.integers(0, 4, size=points)
+    volumes = rng.uniform(0.2, 5.0, size=points)
+    states = np.round(rng.lognormal(size=(points, species)), 2)
+    biology = GroupSummarizer(groups, volumes, species).summarize(states)  # (G, S, 3)
+    for s in range(species):
+        mechanics = layer_statistics(states[:, s], groups, volumes)
+        for g, group in enumerate(sorted(mechanics)):
+            table = biology[g, s]
+            for name in ("mean", "p10", "p90"):
+                assert stat(table, name, SUMMARY_STATISTICS) == pytest.approx(
+                    mechanics[group][name], rel=1e-13, abs=0.0
+                )
+            assert stat(table, "p90", SUMMARY_STATISTICS) == mechanics[group]["p90"]
+
+
+def test_merging_identical_points_keeps_every_percentile() -> None:
+    values = np.array([0.3, 0.1, 0.3, 0.2, 0.3, 0.1, 0.4])
+    weights = np.array([1.0, 2.0, 0.5, 1.5, 2.5, 1.0, 0.25])
+    merged_values = np.array([0.1, 0.2, 0.3, 0.4])
+    merged_weights = np.array([3.0, 1.5, 4.0, 0.25])
+    levels = np.linspace(0.0, 100.0, 41)
+    np.testing.assert_array_equal(
+        weighted_percentiles(values, weights, levels),
+        weighted_percentiles(merged_values, merged_weights, levels),
+    )
+
+
+def test_zero_weight_points_are_never_chosen() -> None:
+    assert weighted_percentiles(
+        [-5.0, 1.0, 2.0, 9.0], [0.0, 1.0, 1.0, 0.0], [0.0, 100.0]
+    ).tolist() == [
+        1.0,
+        2.0,
+    ]
+
+
+def test_stat_reads_a_column_by_name() -> None:
+    table = np.arange(10.0).reshape(2, 5)  # two frames of (mean, max, p10, p50, p90)
+    np.testing.assert_array_equal(stat(table, "p90"), [4.0, 9.0])
+    np.testing.assert_array_equal(stat(table, "max"), [1.0, 6.0])
+    assert stat(table[0], "mean") == 0.0
+    series = np.array([[1.0, 0.5, 2.0], [3.0, 2.5, 4.0]])  # biology (T, 3): mean, p10, p90
+    np.testing.assert_array_equal(stat(series, "p90", SUMMARY_STATISTICS), [2.0, 4.0])
+    with pytest.raises(ValueError, match="no statistic 'p95'"):
+        stat(table, "p95")
+    with pytest.raises(ValueError, match="3 columns"):
+        stat(table, "p90", SUMMARY_STATISTICS)
+    with pytest.raises(ValueError, match="5 columns"):
+        stat(series, "mean")

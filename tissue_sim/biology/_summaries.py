@@ -1,11 +1,10 @@
 """Per-group weighted mean and percentiles of point values, computed on the fly.
 
-Weighted percentile (``q`` in [0, 1]): sort the values ``v₁ ≤ … ≤ vₙ`` of a group with
-weights ``wᵢ``, place value ``i`` at the cumulative position ``cᵢ = (Σ_{j<i} wⱼ + wᵢ/2)/W``
-and interpolate linearly in ``c`` (constant beyond the ends). With equal weights this is
-numpy's ``method="hazen"``. Successive output times change the order of the values only a
-little, so the previous permutation is kept and re-sorted with the stable (adaptive merge)
-sort, which is close to linear on nearly sorted data.
+Weighted percentiles are the package's one estimator, the inverted weighted CDF of
+:mod:`tissue_sim.geometry.layer_statistics` (so a biology p90 and a mechanics p90 of the
+same values are the same number). Successive output times change the order of the values
+only a little, so the previous permutation is kept and re-sorted with the stable (adaptive
+merge) sort, which is close to linear on nearly sorted data.
 """
 
 from __future__ import annotations
@@ -13,26 +12,12 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["GroupSummarizer", "weighted_percentiles"]
+from tissue_sim.geometry.layer_statistics import sorted_weighted_percentiles
+
+__all__ = ["GroupSummarizer"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
-
-
-def weighted_percentiles(
-    sorted_values: FloatArray, sorted_weights: FloatArray, quantiles: FloatArray
-) -> FloatArray:
-    """Weighted percentiles of one sorted sample (see module docstring).
-
-    Parameters
-    ----------
-    sorted_values, sorted_weights
-        Shape ``(n,)``, values ascending; weights non-negative with a positive sum.
-    quantiles
-        Quantiles in [0, 1].
-    """
-    cumulative = np.cumsum(sorted_weights) - 0.5 * sorted_weights
-    return np.interp(quantiles * float(sorted_weights.sum()), cumulative, sorted_values)
 
 
 class GroupSummarizer:
@@ -104,24 +89,5 @@ class GroupSummarizer:
             ordered = np.take(ordered, resort)
             ordered_weights = np.take(self.tiled_weights[g], order)
             cumulative = np.cumsum(ordered_weights, axis=1)
-            cumulative -= 0.5 * ordered_weights
-            for column, quantile in enumerate(self.quantiles, start=1):
-                position = quantile * total
-                for species in range(n_species):
-                    result[g, species, column] = _interpolate_sorted(
-                        position, cumulative[species], ordered[species]
-                    )
+            result[g, :, 1:] = sorted_weighted_percentiles(ordered, cumulative, self.quantiles)
         return result
-
-
-def _interpolate_sorted(position: float, cumulative: FloatArray, ordered: FloatArray) -> float:
-    """``np.interp(position, cumulative, ordered)`` using a binary search (sorted input)."""
-    upper = int(np.searchsorted(cumulative, position, side="left"))
-    if upper <= 0:
-        return float(ordered[0])
-    if upper >= cumulative.size:
-        return float(ordered[-1])
-    lower = upper - 1
-    span = cumulative[upper] - cumulative[lower]
-    fraction = (position - cumulative[lower]) / span if span > 0.0 else 1.0
-    return float(ordered[lower] + fraction * (ordered[upper] - ordered[lower]))

@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from tissue_sim.biology import SUMMARY_STATISTICS
 from tissue_sim.demos._common import demo_scenario, untreated_course
 from tissue_sim.demos.registry import Demo, DemoOutcome, Progress
+from tissue_sim.geometry.layer_statistics import stat
 
 __all__ = ["PRESSURES_KPA", "run"]
 
@@ -33,6 +35,11 @@ class _LayerCurve:
     active_change: FloatArray
     latent_change: FloatArray
     sensor_mean: FloatArray
+
+
+def _mean(series: FloatArray) -> FloatArray:
+    """The layer-mean column of a biology summary ``(T, 3)`` over time [species unit]."""
+    return stat(series, "mean", SUMMARY_STATISTICS)
 
 
 def _course_average(time: FloatArray, values: FloatArray) -> float:
@@ -111,15 +118,15 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
         for layer in layers:
             series = biology.layers[layer]
             active.setdefault(layer, []).append(
-                _percent(series["tgfb1_active"][-1, 0], control["tgfb1_active"][-1])
+                _percent(_mean(series["tgfb1_active"])[-1], control["tgfb1_active"][-1])
             )
             latent.setdefault(layer, []).append(
-                _percent(series["tgfb1_latent"][-1, 0], control["tgfb1_latent"][-1])
+                _percent(_mean(series["tgfb1_latent"])[-1], control["tgfb1_latent"][-1])
             )
-            average = _course_average(biology.time, series["fak"][:, 0])
+            average = _course_average(biology.time, _mean(series["fak"]))
             sensor.setdefault(layer, []).append(average)
             stats = result.mechanics.layer_stats[layer][measure]
-            strain.setdefault(layer, []).append(float(np.max(stats[:, 4])))
+            strain.setdefault(layer, []).append(float(np.max(stat(stats, "p90"))))
     assert control is not None
     curves = {
         layer: _LayerCurve(

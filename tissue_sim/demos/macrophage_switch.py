@@ -13,14 +13,21 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from tissue_sim.biology import SUMMARY_STATISTICS
 from tissue_sim.demos._common import demo_scenario, untreated_course
 from tissue_sim.demos.registry import Demo, DemoOutcome, Progress
+from tissue_sim.geometry.layer_statistics import stat
 
 __all__ = ["run"]
 
 FloatArray = NDArray[np.float64]
 
 _DAY = 86400.0
+
+
+def _mean(series: FloatArray) -> FloatArray:
+    """The layer-mean column of a biology summary ``(T, 3)`` over time [species unit]."""
+    return stat(series, "mean", SUMMARY_STATISTICS)
 
 
 def _at(time: FloatArray, values: FloatArray, when: float) -> float:
@@ -47,11 +54,11 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     time = biology.time
     layers = result.mesh.layer_names
     share = {
-        layer: m2_fraction(biology.layers[layer]["m1"][:, 0], biology.layers[layer]["m2"][:, 0])
+        layer: m2_fraction(_mean(biology.layers[layer]["m1"]), _mean(biology.layers[layer]["m2"]))
         for layer in layers
     }
     m1_change = {
-        layer: 100.0 * (biology.layers[layer]["m1"][:, 0] - control["m1"]) / control["m1"]
+        layer: 100.0 * (_mean(biology.layers[layer]["m1"]) - control["m1"]) / control["m1"]
         for layer in layers
     }
     share_gain = {layer: 100.0 * (share[layer] - control["m2_fraction"]) for layer in layers}
@@ -91,7 +98,8 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
 
     measure = result.stimulus.effective_measure if result.stimulus else "max_principal_strain"
     strain = {
-        layer: float(np.max(result.mechanics.layer_stats[layer][measure][:, 4])) for layer in layers
+        layer: float(np.max(stat(result.mechanics.layer_stats[layer][measure], "p90")))
+        for layer in layers
     }
     one_day = _DAY
     m1_day = {layer: _at(time, m1_change[layer], one_day) for layer in layers}

@@ -12,6 +12,7 @@ import numpy as np
 
 from tissue_sim.demos._common import demo_scenario
 from tissue_sim.demos.registry import Demo, DemoOutcome, Progress
+from tissue_sim.geometry.layer_statistics import stat
 from tissue_sim.io import RunResult
 
 __all__ = ["run"]
@@ -23,7 +24,7 @@ _SHEAR = "max_shear_strain"
 def _layer_p90(result: RunResult, measure: str, frame: int) -> dict[str, float]:
     """Volume-weighted 90th percentile per layer at one frame [-]."""
     return {
-        layer: float(stats[measure][frame, 4])
+        layer: float(stat(stats[measure][frame], "p90"))
         for layer, stats in result.mechanics.layer_stats.items()
     }
 

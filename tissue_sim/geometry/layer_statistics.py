@@ -1,30 +1,129 @@
-"""Volume-weighted distributions of a per-point quantity within groups (e.g. tissue layers).
+r"""Volume-weighted distributions of a per-point quantity within groups (e.g. tissue layers).
 
-Shared by every stage that summarises a field per layer (mechanics, stimulus, biology).
+The one estimator of the package: every stage that summarises a field per layer (mechanics,
+stimulus, biology, the figures) takes its weighted percentiles from here. The ``q``-th
+percentile is the *inverted weighted CDF*: the smallest value :math:`v` such that the points
+with values :math:`\le v` carry at least the fraction ``q / 100`` of the weight,
+
+.. math::
+
+    P_q = \min\{\, v_{(i)} : \textstyle\sum_{j \le i} w_{(j)} \ge (q/100) \sum_j w_j \,\}
+
+(values sorted :math:`v_{(1)} \le \dots \le v_{(n)}`; numpy's
+``np.percentile(..., weights=w, method="inverted_cdf")``). For a field that is constant on
+each cell (or quadrature point) with its volume as weight, this is the exact quantile of the
+field over the layer's volume: "90 % of the fascia by volume strains at most ``p90``". It is
+one of the values (never interpolated) and does not change when identical points are merged
+into one point of their summed weight.
+
+Tables of statistics have their columns in the order :data:`STATISTICS`; read a column by
+name with :func:`stat`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["STATISTICS", "layer_statistics", "weighted_percentiles"]
+__all__ = [
+    "STATISTICS",
+    "layer_statistics",
+    "sorted_weighted_percentiles",
+    "stat",
+    "weighted_percentiles",
+]
 
-#: Names of the statistics :func:`layer_statistics` returns per group.
+FloatArray = NDArray[np.float64]
+
+#: Names of the statistics :func:`layer_statistics` returns per group, in the column order
+#: of every per-layer statistics table (mechanics frames, stimulus features).
 STATISTICS: Final[tuple[str, ...]] = ("mean", "max", "p10", "p50", "p90")
+
+
+def stat(table: ArrayLike, name: str, columns: Sequence[str] = STATISTICS) -> FloatArray:
+    """One statistic of a table whose last axis holds statistics, by name.
+
+    Parameters
+    ----------
+    table
+        Shape ``(..., len(columns))`` [unit of the summarised quantity], e.g. a mechanics
+        per-layer table ``(K, 5)`` or a biology summary ``(T, 3)``.
+    name
+        Column name, e.g. ``"p90"``.
+    columns
+        The table's column names: :data:`STATISTICS` (default) or, for biology summaries,
+        :data:`tissue_sim.biology.SUMMARY_STATISTICS`.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(...)`` [unit of the table].
+
+    Raises
+    ------
+    ValueError
+        Unknown name, or a table whose last axis does not match ``columns``.
+    """
+    values = np.asarray(table, dtype=float)
+    if name not in columns:
+        raise ValueError(f"no statistic {name!r}; expected one of {', '.join(columns)}")
+    if values.ndim == 0 or values.shape[-1] != len(columns):
+        raise ValueError(
+            f"a table of statistics {tuple(columns)} has {len(columns)} columns in its last "
+            f"axis, got shape {values.shape}"
+        )
+    return np.asarray(values[..., list(columns).index(name)])
+
+
+def sorted_weighted_percentiles(
+    sorted_values: ArrayLike, cumulative_weights: ArrayLike, levels: ArrayLike
+) -> FloatArray:
+    """Inverted-CDF percentiles of rows of values already sorted ascending.
+
+    Parameters
+    ----------
+    sorted_values
+        Shape ``(..., n)``, ascending along the last axis [any unit].
+    cumulative_weights
+        Running sums of the values' positive weights in the same order, shape ``(..., n)``
+        (the last entry of a row is its total weight) [unit of the weights].
+    levels
+        Percentile levels as fractions in [0, 1], shape ``(m,)``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(..., m)`` [unit of ``sorted_values``]: per row, the first value whose
+        cumulative weight fraction reaches the level (a relative tolerance of 1e-12 keeps
+        round-off of the running sum from skipping a value that reaches it exactly).
+    """
+    values = np.asarray(sorted_values, dtype=float)
+    cumulative = np.asarray(cumulative_weights, dtype=float)
+    fractions = np.asarray(levels, dtype=float).ravel() * (1.0 - 1e-12)
+    rows_values = values.reshape(-1, values.shape[-1])
+    rows_cumulative = cumulative.reshape(-1, cumulative.shape[-1])
+    last = values.shape[-1] - 1
+    result = np.empty((rows_values.shape[0], fractions.size))
+    for row, (row_values, row_cumulative) in enumerate(
+        zip(rows_values, rows_cumulative, strict=True)
+    ):
+        index = np.searchsorted(row_cumulative / row_cumulative[-1], fractions, side="left")
+        result[row] = row_values[np.clip(index, 0, last)]
+    return result.reshape((*values.shape[:-1], fractions.size))
 
 
 def weighted_percentiles(
     values: ArrayLike, weights: ArrayLike, percentiles: ArrayLike
 ) -> NDArray[np.float64]:
-    """Weighted percentiles by the inverted weighted CDF.
+    """Weighted percentiles by the inverted weighted CDF (see the module docstring).
 
     The ``q``-th percentile is the smallest value :math:`v` whose cumulative weight
-    fraction :math:`\\sum_{v_i \\le v} w_i / \\sum w_i` reaches ``q / 100`` (for equal
-    weights, numpy's ``method="inverted_cdf"``). No interpolation: the result is always one
-    of the values.
+    fraction :math:`\\sum_{v_i \\le v} w_i / \\sum w_i` reaches ``q / 100``: numpy's
+    ``np.percentile(values, q, weights=weights, method="inverted_cdf")``. Points of zero
+    weight are never chosen.
 
     Parameters
     ----------
@@ -51,13 +150,12 @@ def weighted_percentiles(
         raise ValueError("weights must be finite and non-negative")
     if np.any(levels < 0.0) or np.any(levels > 1.0):
         raise ValueError("percentiles must lie in [0, 100]")
-    order = np.argsort(data, kind="stable")
-    cumulative = np.cumsum(mass[order])
-    total = cumulative[-1]
-    if total <= 0.0:
+    if not np.sum(mass) > 0.0:
         raise ValueError("weights must have a positive sum")
-    index = np.searchsorted(cumulative / total, levels * (1.0 - 1e-12), side="left")
-    return data[order][np.clip(index, 0, data.size - 1)]
+    weighted = mass > 0.0
+    data, mass = data[weighted], mass[weighted]
+    order = np.argsort(data, kind="stable")
+    return sorted_weighted_percentiles(data[order], np.cumsum(mass[order]), levels)
 
 
 def layer_statistics(

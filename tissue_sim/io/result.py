@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tissue_sim.geometry.layer_statistics import STATISTICS
+
 __all__ = [
     "BIOLOGY_COLUMNS",
     "STATISTICS_COLUMNS",
@@ -25,8 +27,9 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: Columns of every ``layer_stats`` dataset.
-STATISTICS_COLUMNS = ("mean", "max", "p10", "p50", "p90")
+#: Columns of every ``layer_stats`` dataset: the layer statistics' own constant, not a copy
+#: (read a column by name with :func:`tissue_sim.geometry.layer_statistics.stat`).
+STATISTICS_COLUMNS = STATISTICS
 #: Columns of every biology layer summary (treated, control and effect).
 BIOLOGY_COLUMNS = ("mean", "p10", "p90")
 

@@ -58,7 +58,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tissue_sim.errors import InputError
-from tissue_sim.io.result import BiologyOutput
+from tissue_sim.geometry.layer_statistics import stat
+from tissue_sim.io.result import BIOLOGY_COLUMNS, STATISTICS_COLUMNS, BiologyOutput
 
 __all__ = [
     "BIOLOGY_COLUMNS",
@@ -75,10 +76,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: Columns of the mechanics and stimulus layer statistics.
-STAT_COLUMNS = ("mean", "max", "p10", "p50", "p90")
-#: Columns of the biology layer time courses.
-BIOLOGY_COLUMNS = ("mean", "p10", "p90")
+#: Columns of the mechanics and stimulus layer statistics (those of the result).
+STAT_COLUMNS = STATISTICS_COLUMNS
 #: Reductions over load frames (mechanics) or technique steps (stimulus).
 FRAME_REDUCTIONS = ("max", "min", "mean", "first", "last")
 #: Named times of the biology course (besides ``day<N>``).
@@ -263,7 +262,7 @@ def _reduce_rows(table: FloatArray, selector: str, column: int) -> float:
 
 
 def _biology_value(path: OutputPath, table: FloatArray, time: FloatArray) -> float:
-    values = table[:, BIOLOGY_COLUMNS.index(path.column)]
+    values = stat(table, path.column, BIOLOGY_COLUMNS)
     selector = path.selector
     if selector == "final":
         return float(values[-1])

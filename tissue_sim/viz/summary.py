@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from tissue_sim.geometry.layer_statistics import stat
 from tissue_sim.io import RunResult
 from tissue_sim.viz.fields import effective_measure, m2_fraction
 
@@ -79,8 +80,8 @@ def key_numbers(result: RunResult) -> list[LayerNumbers]:
         values: dict[str, Any] = {
             "layer": layer,
             "thickness": float(thickness[index]) if index < thickness.size else float("nan"),
-            "strain_p90": float(np.nanmax(table[:, 4])),
-            "strain_max": float(np.nanmax(table[:, 1])),
+            "strain_p90": float(np.nanmax(stat(table, "p90"))),
+            "strain_max": float(np.nanmax(stat(table, "max"))),
         }
         biology = result.biology
         if biology is not None and layer in biology.layers:

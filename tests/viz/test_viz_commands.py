@@ -97,7 +97,15 @@ def test_report_command_writes_page_and_pictures(
     pictures = sorted(path.name for path in (folder / "figures").glob("*.png"))
     assert pictures == sorted(
         f"{name}.png"
-        for name in ("strain_cut", "block_3d", "strain_distributions", "time_courses", "final_maps")
+        for name in (
+            "treatment_effect",
+            "effect_over_time",
+            "strain_cut",
+            "block_3d",
+            "strain_distributions",
+            "time_courses",
+            "final_maps",
+        )
     )
     assert page.count('<img src="data:image/png;base64,') == len(pictures)
-    assert "5 pictures embedded" in capsys.readouterr().out
+    assert "7 pictures embedded" in capsys.readouterr().out

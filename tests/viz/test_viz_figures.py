@@ -21,7 +21,15 @@ from tissue_sim.viz._grid import CutPlane, cut_section, interface_curves, snap_o
 from tissue_sim.viz._loads import skin_loads
 from tissue_sim.viz.fields import choose_cut, deformation_scale, m2_fraction, peak_frame
 
-STANDARD = ["strain_cut", "block_3d", "strain_distributions", "time_courses", "final_maps"]
+STANDARD = [
+    "treatment_effect",
+    "effect_over_time",
+    "strain_cut",
+    "block_3d",
+    "strain_distributions",
+    "time_courses",
+    "final_maps",
+]
 
 
 def _image(path: Path) -> np.ndarray:
@@ -139,6 +147,10 @@ def test_fields_by_name(baseline_result: RunResult) -> None:
     start = biology.layers["skin"]["tgfb1_active"][0, 0]
     assert np.allclose(change.values, 100 * (biology.fields["tgfb1_active"][-1] - start) / start)
     assert change.diverging
+    effect = resolve_field(baseline_result, "il6_effect", time="1 d")
+    treated, untreated = biology.fields["il6"][0], biology.control_fields["il6"][0]
+    assert np.allclose(effect.values, 100 * (treated / untreated - 1))
+    assert effect.diverging and effect.unit == "%" and "untreated" in effect.label
 
 
 @pytest.mark.parametrize(
@@ -172,6 +184,7 @@ def test_key_numbers_match_the_layer_statistics(baseline_result: RunResult) -> N
         assert item.strain_max == pytest.approx(stats[:, 1].max())
         series = biology.layers[layer]["tgfb1_active"][:, 0]
         assert item.tgfb1_change == pytest.approx(100 * (series[-1] - series[0]) / series[0])
+        assert item.tgfb1_change is not None
         m1, m2 = biology.layers[layer]["m1"][-1, 0], biology.layers[layer]["m2"][-1, 0]
         assert item.m2_fraction_end == pytest.approx(m2 / (m1 + m2))
         assert item.il6_peak >= item.il6_end  # type: ignore[operator]
@@ -240,3 +253,66 @@ def test_memory_does_not_grow_over_many_figure_sets(tmp_path: Path) -> None:
     gc.collect()
     growth = (process.memory_info().rss - before) / 2**20
     assert growth < 20.0, f"RSS grew by {growth:.1f} MiB over 3 picture sets"
+
+
+def test_treatment_effects_are_treated_against_untreated(baseline_result: RunResult) -> None:
+    from tissue_sim.viz.effect import effect_sentences, treatment_effects
+
+    biology = baseline_result.biology
+    assert biology is not None and biology.control is not None
+    effects = treatment_effects(baseline_result)
+    shown = biology.shown_species()
+    assert [(e.layer, e.species) for e in effects] == [
+        (layer, name) for layer in baseline_result.mesh.layer_names for name in shown
+    ]
+    for item in effects:
+        treated = biology.layers[item.layer][item.species][:, 0]
+        untreated = biology.control[item.layer][item.species][:, 0]
+        assert item.treated == treated[-1] and item.untreated == untreated[-1]
+        assert item.difference == pytest.approx(treated[-1] - untreated[-1], rel=1e-12)
+        assert item.ratio == pytest.approx(treated[-1] / untreated[-1], rel=1e-12)
+        # the largest effect over the course is at least the effect at the end
+        assert item.largest_ratio is not None
+        assert abs(item.largest_ratio - 1) >= abs(item.ratio - 1) - 1e-15  # type: ignore[operator]
+    text = " ".join(effect_sentences(effects))
+    lowered = min(effects, key=lambda e: e.percent)  # type: ignore[arg-type,return-value]
+    assert f"{lowered.label} in the {lowered.layer} ({lowered.percent:+.3g} %)" in text
+
+
+def test_model_declared_report_species_and_labels_are_used(
+    baseline_result: RunResult, tmp_path: Path
+) -> None:
+    """What the model declares decides the species and their names (a user's own model)."""
+    from tissue_sim.viz.effect import treatment_effects
+    from tissue_sim.viz.effect_figures import plot_treated_vs_untreated
+
+    biology = baseline_result.biology
+    assert biology is not None
+    declared = dataclasses.replace(
+        biology, report_species=("tnfa", "il10"), species_labels={"tnfa": "tumour necrosis"}
+    )
+    custom = dataclasses.replace(baseline_result, biology=declared)
+    effects = treatment_effects(custom)
+    assert {e.species for e in effects} == {"tnfa", "il10"}
+    assert {e.label for e in effects if e.species == "tnfa"} == {"tumour necrosis"}
+    assert plot_treated_vs_untreated(custom, tmp_path / "effect.png").is_file()
+
+
+def test_final_maps_are_against_the_untreated_control(baseline_result: RunResult) -> None:
+    from tissue_sim.viz.plots import _final_panels
+
+    biology = baseline_result.biology
+    assert biology is not None
+    panels = _final_panels(biology)
+    assert len(panels) == 3
+    for title, unit, values, diverging in panels:
+        assert "treated vs untreated" in title and diverging and unit.endswith("[%]")
+        name = next(n for n in biology.shown_species() if title.startswith(species_of(n)))
+        expected = 100 * (biology.fields[name][-1] / biology.control_fields[name][-1] - 1)
+        assert np.allclose(values, expected)
+
+
+def species_of(name: str) -> str:
+    from tissue_sim.viz._style import species_label
+
+    return species_label(name)

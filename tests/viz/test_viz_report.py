@@ -16,6 +16,8 @@ from PIL import Image
 
 from tissue_sim.io import RunResult
 from tissue_sim.viz import key_numbers, write_report
+from tissue_sim.viz.effect import SpeciesEffect, effect_sentences, treatment_effects
+from tissue_sim.viz.report import _ratio
 
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _HEADLESS = (
@@ -61,7 +63,13 @@ def test_report_holds_scenario_numbers_sources_and_provenance(
     for item in key_numbers(baseline_result):
         assert f"<td>{item.layer}</td>" in text
         assert f"{item.strain_p90 * 100:.3g}" in text
-        assert f"{item.tgfb1_change:+.3g}" in text
+    # it leads with the treatment effect: treated against untreated, every number shown
+    first = text.index("What the massage did: treated against untreated")
+    assert first < text.index("The scenario in plain words") < text.index("Pictures")
+    for item in treatment_effects(baseline_result):
+        assert f"{_ratio(item.ratio)} ({item.difference:+.3g})" in text
+        assert f"{item.untreated:.4g}" in text
+    assert "from the start" not in text  # no number against the start of the course
     # parameters with their sources, tissue and biology
     for key, source in baseline_result.sources.items():
         assert key in text and source in text
@@ -164,16 +172,39 @@ def test_report_opens_in_headless_chromium(report: Path, tmp_path: Path) -> None
     assert blocks >= min(count, 4)
 
 
+def _effect(layer: str, species: str, ratio: float) -> SpeciesEffect:
+    return SpeciesEffect(
+        layer, species, species, "1", 14.0, ratio, 1.0, ratio - 1, ratio, ratio, 3.0
+    )
+
+
 @pytest.mark.parametrize(
-    ("changes", "expected"),
+    ("ratios", "expected"),
     [
-        ([("skin", -49.3), ("adipose", 73.8), ("fascia", -50.7)], "fell most in the fascia"),
-        ([("skin", -49.3), ("adipose", 73.8), ("fascia", -50.7)], "rose most in the adipose"),
-        ([("skin", -1.0), ("fascia", -3.0)], "fell in every layer: most in the fascia"),
-        ([("skin", 1.0), ("fascia", 3.0)], "rose in every layer: most in the fascia"),
+        ([("skin", 0.9), ("adipose", 1.3), ("fascia", 0.7)], "lowered most: il6 in the fascia"),
+        ([("skin", 0.9), ("adipose", 1.3), ("fascia", 0.7)], "raised most: il6 in the adipose"),
+        ([("skin", 1.0002), ("fascia", 0.9999)], "stays within 0.1 % of its untreated"),
     ],
 )
-def test_tgfb1_sentence_says_which_way(changes: list[tuple[str, float]], expected: str) -> None:
-    from tissue_sim.viz.report import _tgfb1_sentence
+def test_effect_sentences_say_which_way(ratios: list[tuple[str, float]], expected: str) -> None:
+    effects = [_effect(layer, "il6", ratio) for layer, ratio in ratios]
+    assert expected in " ".join(effect_sentences(effects))
 
-    assert expected in _tgfb1_sentence(changes)
+
+def test_a_result_without_control_says_so(baseline_result: RunResult) -> None:
+    import dataclasses
+
+    from tissue_sim.viz.report import render_report
+
+    assert baseline_result.biology is not None
+    old = dataclasses.replace(
+        baseline_result, biology=dataclasses.replace(baseline_result.biology, control=None)
+    )
+    text = html.unescape(render_report(old))
+    assert "has no untreated control" in text
+    assert "treated ÷ untreated" not in text
+
+
+def test_ratios_show_small_effects() -> None:
+    assert _ratio(1.0021) == "×1.002" and _ratio(0.9345) == "×0.934"
+    assert _ratio(250.0) == "×250" and _ratio(None) == "n/a"

@@ -12,6 +12,7 @@ from tissue_sim.io.hdf5 import (
 from tissue_sim.io.provenance import package_versions, provenance
 from tissue_sim.io.result import (
     BIOLOGY_COLUMNS,
+    FALLBACK_REPORT_SPECIES,
     STATISTICS_COLUMNS,
     BiologyOutput,
     MechanicsOutput,
@@ -23,6 +24,7 @@ from tissue_sim.io.xdmf import write_xdmf
 
 __all__ = [
     "BIOLOGY_COLUMNS",
+    "FALLBACK_REPORT_SPECIES",
     "FORMAT_VERSION",
     "READABLE_FORMAT_VERSIONS",
     "STATISTICS_COLUMNS",

@@ -203,11 +203,13 @@ def _read_group_arrays(group: h5py.Group) -> tuple[dict[str, np.ndarray], dict[s
     return arrays, units
 
 
-def _read_stats(group: h5py.Group) -> dict[str, dict[str, np.ndarray]]:
-    return {
-        layer: {name: ds[()] for name, ds in layer_group.items()}
-        for layer, layer_group in group.items()
-    }
+def _read_stats(
+    group: h5py.Group, order: tuple[str, ...] = ()
+) -> dict[str, dict[str, np.ndarray]]:
+    """``layer → name → array``, layers in ``order`` (HDF5 lists groups alphabetically)."""
+    rank = {layer: index for index, layer in enumerate(order)}
+    layers = sorted(group, key=lambda layer: (rank.get(layer, len(rank)), layer))
+    return {layer: {name: ds[()] for name, ds in group[layer].items()} for layer in layers}
 
 
 def read_result(path: str | Path) -> RunResult:
@@ -262,7 +264,7 @@ def read_result(path: str | Path) -> RunResult:
             cell_scalars=scalars,
             applied_force=g["applied_force"][()],
             base_reaction=g["base_reaction"][()],
-            layer_stats=_read_stats(g["layer_stats"]),
+            layer_stats=_read_stats(g["layer_stats"], mesh.layer_names),
             units=scalar_units,
             solver=json.loads(g.attrs.get("solver", "{}")),
             model=str(g.attrs.get("model", "linear")),
@@ -274,10 +276,10 @@ def read_result(path: str | Path) -> RunResult:
             stimulus = StimulusOutput(
                 features=features,
                 units=units,
-                layer_stats=_read_stats(s["layer_stats"]),
+                layer_stats=_read_stats(s["layer_stats"], mesh.layer_names),
                 effective_measure=str(s.attrs["effective_measure"]),
             )
-        biology = _read_biology(f["biology"]) if "biology" in f else None
+        biology = _read_biology(f["biology"], mesh.layer_names) if "biology" in f else None
         return RunResult(
             name=str(f.attrs["name"]),
             config=str(f.attrs["config"]),
@@ -293,7 +295,7 @@ def read_result(path: str | Path) -> RunResult:
         )
 
 
-def _read_biology(b: h5py.Group) -> BiologyOutput:
+def _read_biology(b: h5py.Group, layer_names: tuple[str, ...]) -> BiologyOutput:
     species = _strings(b.attrs["species"])
     units_by_species = {name: str(ds.attrs.get("units", "1")) for name, ds in b["fields"].items()}
     for layer_group in b["layers"].values():
@@ -302,12 +304,12 @@ def _read_biology(b: h5py.Group) -> BiologyOutput:
     control = None
     control_fields: dict[str, np.ndarray] = {}
     if "control" in b:  # format version 2
-        control = _read_stats(b["control/layers"])
+        control = _read_stats(b["control/layers"], layer_names)
         control_fields = {name: ds[()] for name, ds in b["control/fields"].items()}
     return BiologyOutput(
         time=b["time"][()],
         species=species,
-        layers=_read_stats(b["layers"]),
+        layers=_read_stats(b["layers"], layer_names),
         field_times=b["output_times"][()],
         fields={name: ds[()] for name, ds in b["fields"].items()},
         final_state=b["final_state"][()],

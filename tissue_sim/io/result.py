@@ -17,6 +17,7 @@ from tissue_sim.geometry.layer_statistics import STATISTICS
 
 __all__ = [
     "BIOLOGY_COLUMNS",
+    "FALLBACK_REPORT_SPECIES",
     "STATISTICS_COLUMNS",
     "BiologyOutput",
     "MechanicsOutput",
@@ -32,6 +33,18 @@ FloatArray = NDArray[np.float64]
 STATISTICS_COLUMNS = STATISTICS
 #: Columns of every biology layer summary (treated, control and effect).
 BIOLOGY_COLUMNS = ("mean", "p10", "p90")
+#: Species shown first when the composed model does not declare its report species
+#: (those of the shipped models that it has, in this order).
+FALLBACK_REPORT_SPECIES = (
+    "tgfb1_latent",
+    "tgfb1_active",
+    "myofibroblast",
+    "collagen",
+    "il6",
+    "il1b",
+    "m1",
+    "m2",
+)
 
 
 @dataclass
@@ -197,6 +210,18 @@ class BiologyOutput:
     control_fields: dict[str, FloatArray] = field(default_factory=dict)
     report_species: tuple[str, ...] = ()
     species_labels: dict[str, str] = field(default_factory=dict)
+
+    def shown_species(self, limit: int = 8) -> tuple[str, ...]:
+        """The species a summary or report shows first.
+
+        The composed model's ``report_species``; without them, those of
+        :data:`FALLBACK_REPORT_SPECIES` the model has; else its first ``limit`` species.
+        """
+        declared = [name for name in self.report_species if name in self.species]
+        if declared:
+            return tuple(declared)
+        known = [name for name in FALLBACK_REPORT_SPECIES if name in self.species]
+        return tuple(known) if known else self.species[:limit]
 
     @property
     def effect_difference(self) -> dict[str, dict[str, FloatArray]]:

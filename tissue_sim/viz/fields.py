@@ -7,7 +7,8 @@ Names a picture can show (``tissue-sim view --field NAME``):
   ``displacement`` (magnitude, averaged over each cell's vertices);
 * stimulus (dose features over one cycle): every ``result.stimulus.features`` name;
 * biology (one output time, ``--time T``): every species name, ``m2_fraction``
-  (M2/(M1+M2)) and ``<species>_change`` (change from the start of the course, %).
+  (M2/(M1+M2)), ``<species>_effect`` (treated ÷ untreated − 1 per cell, %: against the
+  run's untreated control) and ``<species>_change`` (change from the start of the course, %).
 
 Strains are shown in %, stresses in kPa, displacements in mm; normalised species are
 dimensionless (healthy tissue = 1).
@@ -202,6 +203,8 @@ def available_fields(result: RunResult) -> dict[str, str]:
         species = result.biology.species
         names.update({name: "biology" for name in species})
         names.update({f"{name}_change": "biology" for name in species})
+        if result.biology.control_fields:
+            names.update({f"{name}_effect": "biology" for name in result.biology.control_fields})
         if "m1" in species and "m2" in species:
             names["m2_fraction"] = "biology"
     return names
@@ -325,6 +328,19 @@ def _biology_field(result: RunResult, name: str, time: str | None) -> CellField:
     if name == "m2_fraction":
         values = m2_fraction(biology.fields["m1"][index], biology.fields["m2"][index])
         return CellField(name, species_label(name), "–", values, when, None)
+    if name.endswith("_effect") and name not in biology.species:
+        species = name.removesuffix("_effect")
+        treated = biology.fields[species][index]
+        untreated = biology.control_fields[species][index]
+        label = f"{species_label(species)}: treated vs untreated"
+        if np.any(untreated == 0.0):  # no ratio to zero: show the difference
+            unit = biology.units.get(species, "1")
+            shown_unit = "× healthy" if unit in ("1", "") else unit
+            return CellField(
+                name, label, shown_unit, treated - untreated, when, None, diverging=True
+            )
+        effect = 100.0 * (treated / untreated - 1.0)
+        return CellField(name, label, "%", effect, when, None, diverging=True)
     if name.endswith("_change") and name not in biology.species:
         species = name.removesuffix("_change")
         start = initial_value(biology, species)

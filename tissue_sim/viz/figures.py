@@ -7,6 +7,8 @@ from pathlib import Path
 
 from tissue_sim.io import RunResult
 from tissue_sim.viz._loads import skin_loads
+from tissue_sim.viz.effect import has_control
+from tissue_sim.viz.effect_figures import plot_effect_over_time, plot_treated_vs_untreated
 from tissue_sim.viz.fields import effective_measure, peak_frame, resolve_field
 from tissue_sim.viz.plots import (
     plot_final_maps,
@@ -19,6 +21,16 @@ __all__ = ["FIGURE_CAPTIONS", "caption_for", "write_figures"]
 
 #: Plain-language caption of each standard picture, by file-name stem (prefix).
 FIGURE_CAPTIONS = {
+    "treatment_effect": (
+        "What the massage did, layer by layer: the treated course (solid lines, layer means) "
+        "against the untreated control (dashed) — the same tissue from the same starting "
+        "state over the same days, without the massage sessions (shaded grey)."
+    ),
+    "effect_over_time": (
+        "The treatment effect over the course: each layer's mean, treated ÷ untreated − 1, in "
+        "percent. Zero is the untreated course; below zero the massage lowered the quantity, "
+        "above zero it raised it."
+    ),
     "strain_cut": (
         "How the tissue deforms under the hand: the effective strain on a vertical cut through "
         "the centre of the load, at the moment of largest strain. Red arrows show the hand's "
@@ -40,8 +52,8 @@ FIGURE_CAPTIONS = {
         "massage sessions are shaded grey."
     ),
     "final_maps": (
-        "The state of the cells at the end of the course on the same vertical cut: the change "
-        "of TGF-β1 from the start, the share of repair-type (M2) macrophages and IL-6."
+        "Where the massage acted, cell by cell, at the end of the course on the same vertical "
+        "cut: treated ÷ untreated − 1 (in percent) for the quantities it changed most."
     ),
 }
 
@@ -62,6 +74,9 @@ def _slug(text: str) -> str:
 def write_figures(result: RunResult, directory: Path) -> list[Path]:
     """Write the standard pictures of a run as PNG files.
 
+    * ``treatment_effect.png`` — treated (solid) against untreated (dashed) layer means of
+      the key species over the course (when the run has biology with a control);
+    * ``effect_over_time.png`` — treated ÷ untreated − 1 per layer over the course [%];
     * ``strain_cut.png`` — effective strain on a vertical cut through the load centre at
       the frame of largest strain, deformed shape, layer interfaces, the hand's pressure
       (one ``strain_cut_<k>_<technique>.png`` per technique when a session has several);
@@ -71,8 +86,8 @@ def write_figures(result: RunResult, directory: Path) -> list[Path]:
       stretch and shear over the cycle;
     * ``time_courses.png`` — per-layer time courses of the key species, sessions shaded
       (when the run has biology);
-    * ``final_maps.png`` — change of TGF-β1 from the start, M2/(M1+M2) and IL-6 on the
-      cut at the final time (when the run stores biology fields).
+    * ``final_maps.png`` — treated ÷ untreated − 1 per cell on the cut at the final time
+      for the species the massage changed most (when the run stores biology fields).
 
     Parameters
     ----------
@@ -93,6 +108,9 @@ def write_figures(result: RunResult, directory: Path) -> list[Path]:
     loads = skin_loads(result)
     measure = effective_measure(result)
     written: list[Path] = []
+    if has_control(result) and result.biology is not None and result.biology.time.size > 1:
+        written.append(plot_treated_vs_untreated(result, directory / "treatment_effect.png"))
+        written.append(plot_effect_over_time(result, directory / "effect_over_time.png"))
     steps = result.mechanics.step_names
     if len(steps) == 1:
         written.append(plot_strain_cut(result, directory / "strain_cut.png", loads=loads))

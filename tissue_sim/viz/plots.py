@@ -722,7 +722,11 @@ def plot_layer_series(
 
 
 def plot_final_maps(result: RunResult, path: Path, *, loads: SkinLoads | None = None) -> Path:
-    """Maps on the vertical cut at the final time: TGF-β1 change, M2 share, IL-6.
+    """Maps on the vertical cut at the final time, per cell against the untreated control.
+
+    With a control (every run since format version 2): treated ÷ untreated − 1 [%] of the
+    three shown species the massage changed most. Without one: the change of TGF-β1 from
+    the start, the M2 share and IL-6.
 
     Parameters
     ----------
@@ -782,6 +786,10 @@ def plot_final_maps(result: RunResult, path: Path, *, loads: SkinLoads | None = 
 
 
 def _final_panels(biology: BiologyOutput) -> list[tuple[str, str, FloatArray, bool]]:
+    if biology.control_fields:
+        against_control = _effect_panels(biology)
+        if against_control:
+            return against_control
     fields = biology.fields
     panels: list[tuple[str, str, FloatArray, bool]] = []
     for name in ("tgfb1_active", "tgfb1_latent"):
@@ -804,6 +812,32 @@ def _final_panels(biology: BiologyOutput) -> list[tuple[str, str, FloatArray, bo
         unit = species_axis_label(name, biology.units.get(name, "1"))
         panels.append((species_label(name), unit, fields[name][-1], False))
     return panels
+
+
+def _effect_panels(
+    biology: BiologyOutput, count: int = 3
+) -> list[tuple[str, str, FloatArray, bool]]:
+    """Per cell at the end: treated ÷ untreated − 1 [%] of the shown species the massage
+    changed most (largest unweighted mean of |change| over the cells)."""
+    candidates = []
+    for name in biology.shown_species():
+        treated = biology.fields.get(name)
+        untreated = biology.control_fields.get(name)
+        if treated is None or untreated is None or not np.all(untreated[-1] != 0.0):
+            continue
+        change = 100.0 * (treated[-1] / untreated[-1] - 1.0)
+        candidates.append((float(np.mean(np.abs(change))), name, change))
+    candidates.sort(key=lambda item: -item[0])
+    label = biology.species_labels.get
+    return [
+        (
+            f"{label(name) or species_label(name)}: treated vs untreated",
+            "treated ÷ untreated − 1 [%]",
+            change,
+            True,
+        )
+        for _, name, change in candidates[:count]
+    ]
 
 
 def plot_layer_curves(

@@ -1,4 +1,9 @@
-"""One self-contained HTML page per run: scenario, key numbers, pictures, sources, provenance.
+"""One self-contained HTML page per run: the treatment effect first, then the scenario, what
+each layer felt, pictures, sources and provenance.
+
+Every number the page shows is either against the run's untreated control (the same
+course without sessions) or comes from a named source (a tissue or model parameter, the
+finite-element solution).
 
 The pictures are embedded as base64 ``data:`` URIs, so the page can be mailed or moved on
 its own. The file is written atomically (a temporary name, renamed when complete).
@@ -14,6 +19,13 @@ from typing import Any
 
 from tissue_sim.io import RunResult, atomic_path
 from tissue_sim.viz._style import measure_label, species_label
+from tissue_sim.viz.effect import (
+    SpeciesEffect,
+    effect_sentences,
+    has_control,
+    species_name,
+    treatment_effects,
+)
 from tissue_sim.viz.fields import effective_measure
 from tissue_sim.viz.figures import caption_for
 from tissue_sim.viz.summary import LayerNumbers, describe_scenario, key_numbers, resolved_config
@@ -60,6 +72,108 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[in
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+#: Pictures shown in the treatment-effect section (by file-name stem), in this order.
+_EFFECT_FIGURES = ("treatment_effect", "effect_over_time")
+
+
+def _ratio(value: float | None) -> str:
+    """``×0.934``: three decimals near 1 (where effects are usually small), else 3 digits."""
+    if value is None:
+        return "n/a"
+    return f"×{value:.3f}" if 0.01 <= abs(value) < 100.0 else f"×{value:.3g}"
+
+
+def _effect_section(result: RunResult, figures: Sequence[Path]) -> str:
+    """What the massage did: treated against untreated, per layer, at the end and over time."""
+    heading = "<h2>What the massage did: treated against untreated</h2>"
+    biology = result.biology
+    if biology is None:
+        return heading + "<p class='note'>This run has no cell model (biology is off).</p>"
+    if not has_control(result):
+        return heading + (
+            "<p class='note'>This result has no untreated control (it was written by a "
+            "tissue_sim older than result format 2), so no treatment effect can be shown. "
+            "Run the scenario again to get one.</p>"
+        )
+    effects = treatment_effects(result)
+    start = biology.initial_state.replace("_", " ")
+    day = effects[0].day if effects else float(biology.time[-1] / 86400.0)
+    intro = (
+        f"Every run is computed twice from the same '{start}' starting state: with the "
+        "massage sessions (<b>treated</b>) and without them (<b>untreated</b>: the same "
+        "tissue over the same days, no sessions). Every number in this section is the "
+        "treated value against the untreated one — the answer to “what did the massage "
+        "do?”. A ratio below 1 means the massage lowered the quantity."
+    )
+    layers = [layer for layer in result.mesh.layer_names if layer in biology.layers]
+    by_key = {(item.layer, item.species): item for item in effects}
+    names = list(dict.fromkeys(item.species for item in effects))
+    rows = []
+    for name in names:
+        row = [species_name(biology, name)]
+        for layer in layers:
+            item = by_key.get((layer, name))
+            row.append("–" if item is None else f"{_ratio(item.ratio)} ({item.difference:+.3g})")
+        rows.append(row)
+    matrix = _table(
+        ["species", *layers],
+        rows,
+        set(range(1, len(layers) + 1)),
+    )
+    caption = (
+        "<p class='note'>Each cell: treated ÷ untreated (treated − untreated) of the "
+        f"volume-weighted layer mean at the end of the course, day {day:g}. Cell quantities "
+        "are normalised to healthy tissue (healthy = 1); the difference is in those units.</p>"
+    )
+    sentences = "".join(f"<li>{_escape(text)}</li>" for text in effect_sentences(effects))
+    details = _effect_details(effects, day)
+    pictures = "".join(
+        _figure(path) for stem in _EFFECT_FIGURES for path in figures if Path(path).stem == stem
+    )
+    return (
+        heading
+        + f"<p>{intro}</p>"
+        + matrix
+        + caption
+        + f"<ul>{sentences}</ul>"
+        + details
+        + pictures
+    )
+
+
+def _effect_details(effects: list[SpeciesEffect], day: float) -> str:
+    header = [
+        "layer",
+        "species",
+        f"treated, day {day:g}",
+        f"untreated, day {day:g}",
+        "treated − untreated",
+        "treated ÷ untreated",
+        "largest effect over the course (ratio, day)",
+    ]
+    rows = []
+    for item in effects:
+        largest = "n/a"
+        if item.largest_ratio is not None and item.largest_day is not None:
+            largest = f"{_ratio(item.largest_ratio)} (day {item.largest_day:.2f})"
+        rows.append(
+            [
+                item.layer,
+                item.label,
+                f"{item.treated:.4g}",
+                f"{item.untreated:.4g}",
+                f"{item.difference:+.3g}",
+                _ratio(item.ratio),
+                largest,
+            ]
+        )
+    table = _table(header, rows, {2, 3, 4, 5, 6})
+    return (
+        "<details><summary>Every layer and species: treated, untreated, difference, ratio, "
+        f"and the largest effect over the course</summary>{table}</details>"
+    )
+
+
 def _key_numbers_section(result: RunResult, numbers: list[LayerNumbers]) -> str:
     measure = effective_measure(result)
     header = [
@@ -68,85 +182,44 @@ def _key_numbers_section(result: RunResult, numbers: list[LayerNumbers]) -> str:
         f"peak strain, 90th percentile [%] ({measure_label(measure)})",
         "peak strain, maximum [%]",
     ]
-    has_biology = result.biology is not None
-    if has_biology:
-        header += [
-            "active TGF-β1 change, start → end [%]",
-            "latent TGF-β1 change [%]",
-            "M2/(M1+M2) start → end [–]",
-            "IL-6 at the end [× healthy]",
-            "IL-6 peak [× healthy]",
-        ]
-    rows = []
-    for item in numbers:
-        row = [
+    rows = [
+        [
             item.layer,
             _number(item.thickness, 3, 1e3),
             _number(item.strain_p90, 3, 100.0),
             _number(item.strain_max, 3, 100.0),
         ]
-        if has_biology:
-            share = "–"
-            if item.m2_fraction_start is not None and item.m2_fraction_end is not None:
-                share = f"{item.m2_fraction_start:.3f} → {item.m2_fraction_end:.3f}"
-            row += [
-                _number(item.tgfb1_change, 3, signed=True),
-                _number(item.tgfb1_latent_change, 3, signed=True),
-                share,
-                _number(item.il6_end),
-                _number(item.il6_peak),
-            ]
-        rows.append(row)
+        for item in numbers
+    ]
     table = _table(header, rows, set(range(1, len(header))))
     strongest = max(numbers, key=lambda item: item.strain_p90)
     notes = [
         f"The {strongest.layer} is strained most: 90 % of its volume stays below "
         f"{strongest.strain_p90 * 100:.3g} % at the moment of largest strain, and its most "
-        f"strained point reaches {strongest.strain_max * 100:.3g} %."
+        f"strained point reaches {strongest.strain_max * 100:.3g} %.",
+        "Thicknesses come from the tissue preset (sources below); strains from the "
+        f"finite-element solution ({result.mechanics.model} mechanics; small-strain "
+        "engineering values for linear runs, Green–Lagrange for finite strain).",
     ]
-    changes = [(item.layer, item.tgfb1_change) for item in numbers if item.tgfb1_change is not None]
-    if changes:
-        notes.append(_tgfb1_sentence(changes))
-    notes.append(
-        "Strains are small-strain (engineering) values; cell quantities are normalised to "
-        "healthy tissue (healthy = 1), TGF-β1 to the healthy latent pool."
-    )
     paragraphs = "".join(f"<p class='note'>{_escape(note)}</p>" for note in notes)
-    return f"<h2>Key numbers per layer</h2>{table}{paragraphs}"
+    return f"<h2>What each layer felt</h2>{table}{paragraphs}"
 
 
-def _tgfb1_sentence(changes: list[tuple[str, float]]) -> str:
-    """Where active TGF-β1 rose and fell most over the course (layer means, %)."""
-    low_layer, low = min(changes, key=lambda pair: pair[1])
-    high_layer, high = max(changes, key=lambda pair: pair[1])
-    if low < 0.0 < high:
-        return (
-            f"Over the course, active TGF-β1 (layer mean) fell most in the {low_layer} "
-            f"({low:+.3g} %) and rose most in the {high_layer} ({high:+.3g} %)."
-        )
-    if high <= 0.0:
-        return (
-            f"Over the course, active TGF-β1 (layer mean) fell in every layer: most in the "
-            f"{low_layer} ({low:+.3g} %), least in the {high_layer} ({high:+.3g} %)."
-        )
+def _figure(path: Path) -> str:
+    path = Path(path)
+    if not path.is_file():
+        return ""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    caption = caption_for(path)
     return (
-        f"Over the course, active TGF-β1 (layer mean) rose in every layer: most in the "
-        f"{high_layer} ({high:+.3g} %), least in the {low_layer} ({low:+.3g} %)."
+        f'<figure><img src="data:image/png;base64,{data}" alt="{_escape(caption)}">'
+        f"<figcaption><b>{_escape(path.name)}</b> — {_escape(caption)}</figcaption></figure>"
     )
 
 
 def _figures_section(figures: Sequence[Path]) -> str:
-    parts = ["<h2>Pictures</h2>"]
-    for path in figures:
-        path = Path(path)
-        if not path.is_file():
-            continue
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        caption = caption_for(path)
-        parts.append(
-            f'<figure><img src="data:image/png;base64,{data}" alt="{_escape(caption)}">'
-            f"<figcaption><b>{_escape(path.name)}</b> — {_escape(caption)}</figcaption></figure>"
-        )
+    shown = [_figure(path) for path in figures if Path(path).stem not in _EFFECT_FIGURES]
+    parts = ["<h2>Pictures</h2>", *[part for part in shown if part]]
     if len(parts) == 1:
         parts.append("<p class='note'>No pictures were written for this run.</p>")
     return "".join(parts)
@@ -225,6 +298,7 @@ def render_report(result: RunResult, *, figures: Sequence[Path] = ()) -> str:
     body = [
         f"<h1>{_escape(title)}</h1>",
         f"<p>{_escape(description)}</p>" if description else "",
+        _effect_section(result, figures),
         "<h2>The scenario in plain words</h2>",
         f"<ul>{scenario}</ul>",
         _key_numbers_section(result, numbers),
@@ -246,10 +320,13 @@ def render_report(result: RunResult, *, figures: Sequence[Path] = ()) -> str:
 def write_report(result: RunResult, path: Path, *, figures: list[Path]) -> Path:
     """Write the run's report as one self-contained HTML page.
 
-    The page holds the scenario in plain words (tissue, layers and thicknesses,
-    technique(s), pressure, schedule), key numbers per layer (peak strain, change of
-    TGF-β1, M2/(M1+M2), IL-6), the pictures (embedded), the parameters with their
-    sources, and the provenance (config hash, versions, timings, the scenario itself).
+    The page leads with what the massage did: per layer and species, the treated course
+    against the untreated control (the same course without sessions) at the end — ratio
+    and difference — with the largest effects in words and the treated/untreated time
+    courses and effect-over-time pictures. Then the scenario in plain words (tissue,
+    layers and thicknesses, technique(s), pressure, schedule), what each layer felt
+    (peak strain), the other pictures (embedded), the parameters with their sources, and
+    the provenance (config hash, versions, timings, the scenario itself).
 
     Parameters
     ----------

@@ -1,0 +1,142 @@
+"""Figures of the treatment effect: the treated course against its untreated control.
+
+* :func:`plot_treated_vs_untreated` — per species, every layer's treated layer mean (solid)
+  beside its untreated control (dashed), sessions shaded;
+* :func:`plot_effect_over_time` — per species, treated ÷ untreated − 1 [%] per layer over
+  the course (0 = no effect).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from tissue_sim.io import RunResult
+from tissue_sim.viz._style import layer_colours, species_axis_label
+from tissue_sim.viz.effect import shown_species, species_name
+from tissue_sim.viz.plots import (
+    _grid_figure,
+    _hide_unused_and_share_legend,
+    _label_time_axis,
+    plot_layer_series,
+    save_figure,
+    shade_sessions,
+)
+
+__all__ = ["plot_effect_over_time", "plot_treated_vs_untreated"]
+
+_DAY = 86400.0
+
+
+def _checked(result: RunResult, species: Sequence[str] | None) -> list[str]:
+    biology = result.biology
+    if biology is None or biology.control is None:
+        raise ValueError("this result has no untreated control")
+    names = list(species) if species is not None else shown_species(biology)
+    return [name for name in names if name in biology.species]
+
+
+def plot_treated_vs_untreated(
+    result: RunResult,
+    path: Path,
+    *,
+    species: Sequence[str] | None = None,
+    columns: int = 3,
+) -> Path:
+    """Treated (solid) and untreated (dashed) layer means of the key species over the course.
+
+    When every layer's untreated course is the same (one initial state), it is drawn once,
+    in black.
+
+    Parameters
+    ----------
+    result
+        A run with biology and its untreated control.
+    path
+        PNG to write.
+    species
+        Species, one panel each (default: the ones the model declares for reports).
+    columns
+        Panels per row.
+    """
+    names = _checked(result, species)
+    biology = result.biology
+    assert biology is not None and biology.control is not None
+    control = biology.control
+    columns = max(1, min(columns, len(names)))
+    rows = -(-len(names) // columns)
+    figure = _grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    colours = layer_colours(result.mesh.layer_names)
+    days = biology.time / _DAY
+    course = float(biology.time[-1]) if biology.time.size else 1.0
+    layers = [layer for layer in result.mesh.layer_names if layer in biology.layers]
+    for index, name in enumerate(names):
+        ax = axes.flat[index]
+        shade_sessions(ax, biology.session_intervals, course, label=index == 0)
+        untreated = [control[layer][name][:, 0] for layer in layers]
+        shared = all(np.array_equal(series, untreated[0]) for series in untreated)
+        for layer, reference in zip(layers, untreated, strict=True):
+            colour = colours[layer]
+            ax.plot(days, biology.layers[layer][name][:, 0], color=colour, lw=1.6, label=layer)
+            if not shared:
+                ax.plot(days, reference, color=colour, lw=1.2, ls="--")
+        if shared and untreated:
+            ax.plot(days, untreated[0], color="black", lw=1.4, ls="--", label="untreated")
+        ax.set_title(species_name(biology, name), fontsize=11)
+        ax.set_ylabel(species_axis_label(name, biology.units.get(name, "1")), fontsize=9)
+        ax.grid(True, alpha=0.3)
+        _label_time_axis(ax, index, len(names), columns)
+    _hide_unused_and_share_legend(figure, axes, len(names))
+    start = biology.initial_state.replace("_", " ")
+    figure.suptitle(
+        "What the massage did: treated layer means (solid) against the untreated control "
+        f"(dashed):\nthe same course from the '{start}' state without sessions; "
+        "grey = sessions",
+        fontsize=11,
+    )
+    return save_figure(figure, path)
+
+
+def plot_effect_over_time(
+    result: RunResult,
+    path: Path,
+    *,
+    species: Sequence[str] | None = None,
+    columns: int = 3,
+) -> Path:
+    """The treatment effect over the course: treated ÷ untreated − 1 per layer [%].
+
+    Parameters
+    ----------
+    result
+        A run with biology and its untreated control.
+    path
+        PNG to write.
+    species
+        Species, one panel each (default: the ones the model declares for reports).
+    columns
+        Panels per row.
+    """
+    names = _checked(result, species)
+    biology = result.biology
+    assert biology is not None
+    ratio = biology.effect_ratio
+    layers = [layer for layer in result.mesh.layer_names if layer in ratio]
+    panels = []
+    for name in names:
+        series = {layer: 100.0 * (ratio[layer][name][:, 0] - 1.0) for layer in layers}
+        panels.append((species_name(biology, name), "treated vs untreated [%]", series))
+    return plot_layer_series(
+        path,
+        biology.time,
+        panels,
+        colours=layer_colours(result.mesh.layer_names),
+        session_intervals=biology.session_intervals,
+        title="The treatment effect over the course: layer mean, treated ÷ untreated − 1 "
+        "[%]\n0 = the same as without massage; below 0 = the massage lowered it; "
+        "grey = sessions",
+        columns=columns,
+    )

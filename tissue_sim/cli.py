@@ -81,18 +81,54 @@ def _print_summary(result: object, path: Path) -> None:
         table = stats["max_principal_strain"]
         print(f"  {layer:<10} p90 {table[:, 4].max():8.4f}   max {table[:, 1].max():8.4f}")
     if result.biology is not None:
-        bio = result.biology
-        print("biology at the end of the course (volume-weighted mean per layer):")
-        for layer, species in bio.layers.items():
-            parts = [
-                f"{name} {values[-1, 0]:.3g}"
-                for name, values in species.items()
-                if name in ("tgfb1_active", "il6", "m2", "collagen")
-            ]
-            print(f"  {layer:<10} " + ", ".join(parts))
+        _print_treatment_effect(result.biology)
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
     print(f"time: {timing}")
     print(f"wrote {path}")
+
+
+def _print_treatment_effect(bio: object) -> None:
+    """What the massage did per layer: treated vs untreated at the end of the course."""
+    import numpy as np
+
+    from tissue_sim.io import BiologyOutput
+
+    assert isinstance(bio, BiologyOutput)
+    species = bio.shown_species()
+    day = bio.time[-1] / 86400.0 if bio.time.size else 0.0
+    if bio.control is None:  # a result written before controls existed
+        print(f"biology at day {day:g} (volume-weighted layer mean; no untreated control):")
+        for layer, values in bio.layers.items():
+            parts = [f"{name} {values[name][-1, 0]:.3g}" for name in species if name in values]
+            print(f"  {layer:<10} " + ", ".join(parts))
+        return
+    start = bio.initial_state.replace("_", " ")
+    print(
+        f"treatment effect at day {day:g}, per layer: treated ÷ untreated layer mean "
+        f"(treated − untreated);\n  untreated = the same course from the '{start}' state "
+        "without sessions"
+    )
+    layers = list(bio.layers)
+    width = 18
+    print(("  " + f"{'species':<16}" + "".join(f"{layer:<{width}}" for layer in layers)).rstrip())
+    ratio, difference = bio.effect_ratio, bio.effect_difference
+    for name in species:
+        cells = []
+        for layer in layers:
+            if name not in ratio.get(layer, {}):
+                cells.append(f"{'–':<{width}}")
+                continue
+            factor = ratio[layer][name][-1, 0]
+            shown = "×n/a" if not np.isfinite(factor) else f"×{factor:.3f}"
+            cells.append(f"{shown + f' ({difference[layer][name][-1, 0]:+.2g})':<{width}}")
+        print((f"  {name:<16}" + "".join(cells)).rstrip())
+    stats = bio.statistics
+    if "points" in stats:
+        print(
+            f"  biology: {stats['points']} cells, {stats['distinct_points']} distinct "
+            f"(integrated once each), {stats['integrated_points'] - stats['distinct_points']} "
+            "more for the untreated control"
+        )
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -1,10 +1,11 @@
-r"""Sobol sensitivity indices from a Saltelli design, with bootstrap confidence intervals.
+r"""Global sensitivity of sweep outputs: Sobol indices and Morris screening, through SALib.
 
-For a model :math:`Y = f(X_1, …, X_k)` with independent inputs, the first-order index
-:math:`S_i = V[E(Y|X_i)] / V(Y)` is the share of the output variance due to :math:`X_i`
-alone, and the total index :math:`S_{Ti} = E[V(Y|X_{\sim i})] / V(Y)` its share including
-all interactions. From the base matrices A, B and the mixed matrices
-:math:`A_B^{(i)}` (A with column i from B) of N base samples:
+**Sobol indices** (variance-based). For a model :math:`Y = f(X_1, …, X_k)` with independent
+inputs, the first-order index :math:`S_i = V[E(Y|X_i)] / V(Y)` is the share of the output
+variance due to :math:`X_i` alone, and the total index
+:math:`S_{Ti} = E[V(Y|X_{\sim i})] / V(Y)` its share including all interactions. From the
+base matrices A, B and the mixed matrices :math:`A_B^{(i)}` (A with column i from B) of N
+base samples (the sweep's ``sobol`` design, :mod:`tissue_sim.sweep.designs`),
 
 .. math::
 
@@ -12,31 +13,57 @@ all interactions. From the base matrices A, B and the mixed matrices
     \qquad
     S_{Ti} \approx \frac{\tfrac1{2N} \sum_j [f(A)_j - f(A_B^{(i)})_j]^2}{V},
 
-with :math:`V` the variance of :math:`f(A)` and :math:`f(B)` together (Saltelli et al.
-2010, *Comput. Phys. Commun.* 181:259, Table 2 (b) and (f); the total index is Jansen's
-estimator). The outputs are first centred on the mean of f(A) and f(B): this leaves the
-estimators' expectations unchanged and keeps the first-order estimator's variance from
-growing with the squared output mean (outputs that sit far from zero, such as a
-concentration near its healthy value, would otherwise need many more samples).
+with :math:`V` the variance of :math:`f(A)` and :math:`f(B)` together (Saltelli et al. 2010,
+*Comput. Phys. Commun.* 181:259, Table 2 (b) and (f); the total index is Jansen's
+estimator). SALib (``SALib.analyze.sobol``) evaluates them on the standardised outputs
+(which keeps the first-order estimator's variance from growing with the squared output
+mean) with bootstrap confidence intervals over the base samples (normal approximation:
+half-width :math:`z_{(1+c)/2}` times the bootstrap standard deviation).
 
-Confidence intervals: bootstrap over base samples, normal approximation
-(half-width :math:`z_{(1+c)/2}` times the bootstrap standard deviation), as in SALib.
+**Morris screening** (elementary effects; Morris 1991, *Technometrics* 33:161; Campolongo
+et al. 2007, *Environ. Model. Softw.* 22:1509). ``r`` trajectories of ``k + 1`` points on a
+``p``-level grid of the unit hypercube change one parameter at a time by
+:math:`\Delta = p / (2(p - 1))`; the elementary effect of parameter i along a trajectory is
+:math:`EE_i = [f(x + \Delta e_i) - f(x)] / \Delta`. Per parameter: :math:`\mu^*`, the mean
+of :math:`|EE_i|` (the ranking measure: overall influence), :math:`\mu`, the mean of
+:math:`EE_i` (its sign), and :math:`\sigma`, their standard deviation (non-linearity or
+interactions), with a bootstrap interval of :math:`\mu^*`. Parameters are measured in units
+of their range (the unit cube is mapped onto each axis's range, linear, log or whole
+numbers, as the sweep's other sampled designs are), so :math:`\mu^*` is the output change
+per full range: comparable across parameters. ``k + 1`` runs per trajectory: the screening
+for expensive models, before a Sobol design.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import norm
+from SALib.analyze import morris as morris_analysis
+from SALib.analyze import sobol as sobol_analysis
+from SALib.sample import morris as morris_sampling
 
 from tissue_sim.sweep.designs import DesignPoint
 
-__all__ = ["SobolIndices", "saltelli_blocks", "sobol_indices"]
+__all__ = [
+    "MORRIS_LEVELS",
+    "MorrisIndices",
+    "SobolIndices",
+    "morris_indices",
+    "morris_unit_samples",
+    "saltelli_blocks",
+    "sobol_indices",
+]
 
 FloatArray = NDArray[np.float64]
+
+#: Default number of grid levels of a Morris design (an even number; Saltelli 2004
+#: recommends 4 with about 10 trajectories).
+MORRIS_LEVELS = 4
 
 
 @dataclass(frozen=True)
@@ -63,14 +90,40 @@ class SobolIndices:
     samples: int
 
 
-def _estimates(f_a: FloatArray, f_b: FloatArray, f_ab: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """S1 and ST along the last-but-one axis: f_a, f_b ``(..., N)``, f_ab ``(..., N, k)``."""
-    variance = np.var(np.concatenate([f_a, f_b], axis=-1), axis=-1)[..., None]
-    difference = f_ab - f_a[..., None]
-    first = np.mean(f_b[..., None] * difference, axis=-2)
-    total = 0.5 * np.mean(difference**2, axis=-2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return first / variance, total / variance
+@dataclass(frozen=True)
+class MorrisIndices:
+    """Morris elementary-effect statistics of one output.
+
+    Attributes
+    ----------
+    mu_star
+        ``(k,)`` mean absolute elementary effect [output unit per parameter range].
+    mu
+        ``(k,)`` mean elementary effect (sign of the influence) [same unit].
+    sigma
+        ``(k,)`` standard deviation of the elementary effects [same unit].
+    mu_star_conf
+        ``(k,)`` half-width of the bootstrap interval of ``mu_star`` [same unit].
+    confidence
+        Confidence level of the interval.
+    trajectories
+        Trajectories the statistics used (those with a failed run are left out).
+    """
+
+    mu_star: FloatArray
+    mu: FloatArray
+    sigma: FloatArray
+    mu_star_conf: FloatArray
+    confidence: float
+    trajectories: int
+
+    def ranking(self) -> NDArray[np.intp]:
+        """Parameter indices from the most to the least influential (by ``mu_star``)."""
+        return np.argsort(-self.mu_star, kind="stable")
+
+
+def _problem(k: int) -> dict[str, Any]:
+    return {"num_vars": k, "names": [f"x{i}" for i in range(k)], "bounds": [[0.0, 1.0]] * k}
 
 
 def sobol_indices(
@@ -110,25 +163,26 @@ def sobol_indices(
             f"expected f_a, f_b (N,) and f_ab (N, k); got {a.shape}, {b.shape}, {ab.shape}"
         )
     n, k = ab.shape
-    # Centre the outputs: the estimators are shift-invariant in expectation, but the
-    # first-order one has a variance that grows with the output mean squared; outputs
-    # such as a concentration near its healthy value have a mean far above their spread.
-    centre = np.mean(np.concatenate([a, b])) if n else 0.0
-    a, b, ab = a - centre, b - centre, ab - centre
-    first, total = _estimates(a, b, ab)
-    rng = np.random.default_rng(seed)
-    first_boot = np.empty((resamples, k))
-    total_boot = np.empty((resamples, k))
-    chunk = max(1, 2_000_000 // max(1, n * k))  # bound the memory of one batch
-    for start in range(0, resamples, chunk):
-        stop = min(resamples, start + chunk)
-        rows = rng.integers(0, n, size=(stop - start, n))
-        first_boot[start:stop], total_boot[start:stop] = _estimates(a[rows], b[rows], ab[rows])
-    z = float(norm.ppf(0.5 + confidence / 2.0))
-    with np.errstate(invalid="ignore"):
-        first_conf = z * np.std(first_boot, axis=0, ddof=1)
-        total_conf = z * np.std(total_boot, axis=0, ddof=1)
-    return SobolIndices(first, total, first_conf, total_conf, confidence, n)
+    outputs = np.column_stack([a, ab, b])  # SALib's order: A, AB_1 … AB_k, B per sample
+    if n < 2 or not np.ptp(outputs) > 0.0:
+        nan = np.full(k, np.nan)
+        return SobolIndices(nan, nan.copy(), nan.copy(), nan.copy(), confidence, n)
+    result = sobol_analysis.analyze(
+        _problem(k),
+        outputs.ravel(),
+        calc_second_order=False,
+        num_resamples=resamples,
+        conf_level=confidence,
+        seed=np.random.default_rng(seed),
+    )
+    return SobolIndices(
+        np.asarray(result["S1"], dtype=float),
+        np.asarray(result["ST"], dtype=float),
+        np.asarray(result["S1_conf"], dtype=float),
+        np.asarray(result["ST_conf"], dtype=float),
+        confidence,
+        n,
+    )
 
 
 def saltelli_blocks(
@@ -167,3 +221,106 @@ def saltelli_blocks(
             ab[point.sample, point.axis] = value
     complete = np.isfinite(a) & np.isfinite(b) & np.all(np.isfinite(ab), axis=1)
     return a[complete], b[complete], ab[complete]
+
+
+def morris_unit_samples(
+    axes: int, trajectories: int, levels: int = MORRIS_LEVELS, seed: int = 0
+) -> FloatArray:
+    """Points of a Morris design in the unit hypercube, trajectory after trajectory.
+
+    Parameters
+    ----------
+    axes
+        Number of parameters k (>= 1).
+    trajectories
+        Number of trajectories r (>= 2).
+    levels
+        Grid levels p per parameter (even, >= 2).
+    seed
+        Seed of the sampler (the design is reproducible).
+
+    Returns
+    -------
+    ndarray
+        ``(r (k + 1), k)`` in [0, 1]; rows ``t (k + 1) … t (k + 1) + k`` are trajectory t,
+        each row changing one coordinate of the previous one by ±Δ.
+    """
+    if axes < 1 or trajectories < 2:
+        raise ValueError(
+            f"a Morris design needs >= 1 axis and >= 2 trajectories, got {axes}, {trajectories}"
+        )
+    if levels < 2 or levels % 2:
+        raise ValueError(f"a Morris design needs an even number of levels >= 2, got {levels}")
+    return np.asarray(
+        morris_sampling.sample(_problem(axes), trajectories, num_levels=levels, seed=seed),
+        dtype=float,
+    )
+
+
+def morris_indices(
+    unit_points: ArrayLike,
+    values: ArrayLike,
+    *,
+    levels: int = MORRIS_LEVELS,
+    confidence: float = 0.95,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> MorrisIndices:
+    """Morris statistics of one output from a design of :func:`morris_unit_samples`.
+
+    Parameters
+    ----------
+    unit_points
+        The design's points in the unit hypercube, ``(r (k + 1), k)``.
+    values
+        One output value per point, in the same order; a trajectory with a non-finite
+        value (a failed run) is left out.
+    levels
+        The design's grid levels.
+    confidence
+        Confidence level of the ``mu_star`` interval, in (0, 1).
+    resamples
+        Bootstrap resamples of the trajectories.
+    seed
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    MorrisIndices
+        Statistics in output units per parameter range.
+    """
+    points = np.asarray(unit_points, dtype=float)
+    outputs = np.asarray(values, dtype=float)
+    if points.ndim != 2 or outputs.shape != (points.shape[0],):
+        raise ValueError(
+            f"expected points (n, k) and values (n,); got {points.shape}, {outputs.shape}"
+        )
+    k = points.shape[1]
+    size = k + 1
+    if points.shape[0] % size:
+        raise ValueError(f"{points.shape[0]} points are not whole trajectories of {size} points")
+    complete = np.all(np.isfinite(outputs.reshape(-1, size)), axis=1)
+    kept = int(np.count_nonzero(complete))
+    if kept < 2:
+        nan = np.full(k, np.nan)
+        return MorrisIndices(nan, nan.copy(), nan.copy(), nan.copy(), confidence, kept)
+    rows = np.repeat(complete, size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # constant outputs: zero effects
+        result = morris_analysis.analyze(
+            _problem(k),
+            points[rows],
+            outputs[rows],
+            num_resamples=resamples,
+            conf_level=confidence,
+            num_levels=levels,
+            seed=seed,
+        )
+    return MorrisIndices(
+        np.asarray(result["mu_star"], dtype=float),
+        np.asarray(result["mu"], dtype=float),
+        np.asarray(result["sigma"], dtype=float),
+        np.asarray(result["mu_star_conf"], dtype=float),
+        confidence,
+        kept,
+    )

@@ -57,5 +57,27 @@ test: lint typecheck unit wheel-check
 bench: install-bench
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,mean,max,rounds -p no:randomly -s
 
+# Optional PETSc back-end and the DOLFINx peer: Python 3.12 (the dolfinx-solver-real wheel
+# bundles PETSc + petsc4py; there is no petsc4py wheel for 3.11). Not needed by `make test`.
+PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
+PETSC_VENV := .venv-petsc
+
+install-petsc: $(PETSC_VENV)/.installed
+
+$(PETSC_VENV)/.installed: pyproject.toml
+	$(PYTHON312) -m venv $(PETSC_VENV)
+	$(PETSC_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PETSC_VENV)/bin/python -m pip install --quiet -e ".[petsc,test]" h5py
+	touch $@
+
+test-petsc: install-petsc
+	OPENBLAS_NUM_THREADS=1 $(PETSC_VENV)/bin/python -m pytest tests/fem/test_fem_solvers.py -q -p no:randomly
+
+# peers of benchmarks/test_bench_peers.py: scikit-fem in .venv, DOLFINx in .venv-petsc
+install-peers: install-bench install-petsc
+
+bench-peers: install-peers
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest benchmarks/test_bench_peers.py --benchmark-only --benchmark-columns=min,rounds -p no:randomly -s
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PETSC_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,30 +1,79 @@
-"""Linear solvers: direct and AMG-CG agree, residuals are checked, failures are errors."""
+"""Linear solvers: every path against a known solution, residual checks, failures,
+update()/as_preconditioner(), several right-hand sides, bit-for-bit reproducibility.
+
+Paths that are not installed here are skipped with the reason (PARDISO needs the ``mkl``
+wheel, CHOLMOD ``cvxopt``, PETSc/MUMPS petsc4py on Python ≥ 3.12: ``make install-petsc``
+runs this file there).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from tissue_sim.errors import SolverError
 from tissue_sim.fem.dirichlet import DirichletCondition, apply_dirichlet
-from tissue_sim.fem.solvers import make_solver, rigid_body_modes
+from tissue_sim.fem.solvers import (
+    DIRECT_RESIDUAL_LIMIT,
+    available_methods,
+    direct_dof_limit,
+    make_solver,
+    rigid_body_modes,
+)
 from tissue_sim.geometry.block import BlockSpec, mesh_block
 from tissue_sim.mechanics.frames import base_condition
 from tissue_sim.mechanics.linear import LinearElasticProblem
 from tissue_sim.mechanics.materials import LinearElasticMaterial
 
+DIRECT = ("pardiso", "cholmod", "superlu", "mumps")
+ITERATIVE = ("amg", "petsc")
+PATHS = DIRECT + ITERATIVE
+_WHY = {
+    "pardiso": "oneMKL not installed (pip install 'tissue-sim[pardiso]')",
+    "cholmod": "cvxopt not installed",
+    "mumps": "petsc4py not installed (Python >= 3.12: make install-petsc)",
+    "petsc": "petsc4py not installed (Python >= 3.12: make install-petsc)",
+}
+
+
+def _require(method: str) -> None:
+    if method not in available_methods():
+        pytest.skip(_WHY.get(method, f"{method} not installed"))
+
+
+def _layered_matrix(mesh, soft: float, stiff: float):
+    problem = LinearElasticProblem(
+        mesh, [LinearElasticMaterial(soft, 0.49), LinearElasticMaterial(stiff, 0.45)]
+    )
+    return problem
+
 
 @pytest.fixture(scope="module")
 def system():
+    """A two-layer block (50× stiffness contrast, ν 0.49), fixed base, roller sides."""
     block = BlockSpec((0.04, 0.04), ("soft", "stiff"), (0.01, 0.01))
     mesh = mesh_block(block, element="Q1", size=4e-3)
-    problem = LinearElasticProblem(
-        mesh, [LinearElasticMaterial(2e3, 0.49), LinearElasticMaterial(1e5, 0.45)]
-    )
+    problem = _layered_matrix(mesh, 2e3, 1e5)
     rng = np.random.default_rng(1)
     load = rng.normal(size=3 * mesh.num_points)
     matrix, rhs = apply_dirichlet(problem.stiffness(), load, base_condition(mesh, "roller"))
     return mesh, problem, matrix, rhs
+
+
+@pytest.fixture(scope="module")
+def known(system):
+    """A manufactured solution x★ (zero at fixed dofs) and b = A x★."""
+    mesh, _, matrix, _ = system
+    condition = base_condition(mesh, "roller")
+    x_true = np.random.default_rng(7).normal(size=matrix.shape[0])
+    x_true[condition.fixed] = 0.0
+    return x_true, matrix @ x_true
+
+
+def _solver(method, matrix, mesh, **kwargs):
+    return make_solver(matrix, method=method, rtol=1e-11, points=mesh.points, **kwargs)
 
 
 def test_rigid_body_modes_span_the_kernel_of_the_free_stiffness(system) -> None:
@@ -35,28 +84,247 @@ def test_rigid_body_modes_span_the_kernel_of_the_free_stiffness(system) -> None:
     assert np.abs(stiffness @ modes).max() < 1e-9 * scale
 
 
-def test_direct_and_amg_agree(system) -> None:
+@pytest.mark.parametrize("method", PATHS)
+def test_each_path_recovers_a_known_solution(system, known, method) -> None:
+    _require(method)
+    mesh, _, matrix, _ = system
+    x_true, b = known
+    solver = _solver(method, matrix, mesh)
+    x = solver.solve(b)
+    tolerance = 1e-9 if method in DIRECT else 1e-6
+    assert np.linalg.norm(x - x_true) <= tolerance * np.linalg.norm(x_true)
+    residual = solver.statistics.relative_residuals[0]
+    assert residual == pytest.approx(np.linalg.norm(b - matrix @ x) / np.linalg.norm(b))
+    assert residual <= (DIRECT_RESIDUAL_LIMIT if method in DIRECT else 1e-10)
+    assert solver.statistics.method == method
+    assert solver.kind == ("direct" if method in DIRECT else "iterative")
+    if method in ITERATIVE:
+        assert solver.statistics.iterations[0] > 0
+    else:
+        assert solver.statistics.iterations[0] == 0
+
+
+@pytest.mark.parametrize("method", PATHS)
+def test_several_right_hand_sides_in_one_call_match_single_solves(system, method) -> None:
+    _require(method)
     mesh, _, matrix, rhs = system
-    direct = make_solver(matrix, method="direct").solve(rhs)
-    amg = make_solver(matrix, method="amg", rtol=1e-10, points=mesh.points)
-    iterative = amg.solve(rhs)
-    assert np.linalg.norm(iterative - direct) <= 1e-6 * np.linalg.norm(direct)
-    assert amg.statistics.iterations[0] > 0
-    assert amg.statistics.relative_residuals[0] <= 1e-9
+    solver = _solver(method, matrix, mesh)
+    block = np.column_stack([rhs, np.zeros_like(rhs), -3.0 * rhs])
+    both = solver.solve(block)
+    single = solver.solve(rhs)
+    scale = np.abs(single).max()
+    tolerance = 1e-12 if method in DIRECT else 1e-8
+    assert both.shape == block.shape
+    assert np.abs(both[:, 0] - single).max() <= tolerance * scale
+    assert not both[:, 1].any()  # a zero column gives exactly zero
+    assert np.abs(both[:, 2] + 3.0 * single).max() <= 3 * tolerance * scale
+    assert len(solver.statistics.relative_residuals) == 4
 
 
-def test_cg_that_cannot_converge_raises(system) -> None:
+@pytest.mark.parametrize("method", PATHS)
+def test_two_solves_give_identical_bits(system, method) -> None:
+    """Run-to-run reproducibility: two fresh set-ups, different global RNG states."""
+    _require(method)
+    mesh, _, matrix, rhs = system
+    np.random.seed(1)  # noqa: NPY002
+    first = _solver(method, matrix, mesh).solve(rhs)
+    np.random.seed(2)  # noqa: NPY002
+    np.random.rand(10)  # noqa: NPY002
+    second = _solver(method, matrix, mesh).solve(rhs)
+    assert np.array_equal(first, second)
+
+
+def test_amg_setup_leaves_the_global_generator_alone(system) -> None:
+    mesh, _, matrix, _ = system
+    np.random.seed(5)  # noqa: NPY002
+    expected = np.random.rand(3)  # noqa: NPY002
+    np.random.seed(5)  # noqa: NPY002
+    make_solver(matrix, method="amg", points=mesh.points)
+    assert np.array_equal(np.random.rand(3), expected)  # noqa: NPY002
+
+
+@pytest.mark.parametrize("method", PATHS)
+def test_update_with_new_values_matches_a_fresh_solver(system, method) -> None:
+    """update(): same pattern, new values (another stiffness contrast) → the new answer."""
+    _require(method)
+    mesh, _, matrix, rhs = system
+    other, _ = apply_dirichlet(
+        _layered_matrix(mesh, 5e3, 3e4).stiffness(), rhs, base_condition(mesh, "roller")
+    )
+    solver = _solver(method, matrix, mesh)
+    before = solver.solve(rhs)
+    solver.update(other)
+    updated = solver.solve(rhs)
+    fresh = _solver(method, other, mesh).solve(rhs)
+    tolerance = 1e-10 if method in DIRECT else 1e-7
+    assert np.linalg.norm(updated - fresh) <= tolerance * np.linalg.norm(fresh)
+    assert np.linalg.norm(updated - before) > 1e-2 * np.linalg.norm(before)
+    assert solver.statistics.updates == 1
+    assert solver.statistics.relative_residuals[-1] <= (
+        DIRECT_RESIDUAL_LIMIT if method in DIRECT else 1e-10
+    )
+
+
+@pytest.mark.parametrize("method", ("superlu", "amg"))
+def test_update_with_another_pattern_sets_up_from_scratch(system, method) -> None:
+    mesh, _, matrix, rhs = system
+    solver = _solver(method, matrix, mesh)
+    shifted = sp.csr_matrix(matrix) + sp.eye(matrix.shape[0]) * 1e-3 * matrix.diagonal().mean()
+    shifted = shifted + sp.csr_matrix(([1e-12], ([0], [5])), shape=matrix.shape)
+    shifted = 0.5 * (shifted + shifted.T)
+    solver.update(shifted)
+    x = solver.solve(rhs)
+    assert np.linalg.norm(rhs - shifted @ x) <= 1e-8 * np.linalg.norm(rhs)
+
+
+@pytest.mark.parametrize("method", DIRECT)
+def test_direct_preconditioner_is_the_exact_inverse(system, known, method) -> None:
+    _require(method)
+    mesh, _, matrix, _ = system
+    x_true, b = known
+    inverse = _solver(method, matrix, mesh).as_preconditioner()
+    assert inverse.shape == matrix.shape
+    assert np.linalg.norm(inverse @ b - x_true) <= 1e-9 * np.linalg.norm(x_true)
+
+
+@pytest.mark.parametrize("method", PATHS)
+def test_old_factorisation_preconditions_a_changed_matrix(system, method) -> None:
+    """GMRES on a changed tangent, preconditioned by the solver of the old one."""
+    _require(method)
+    mesh, _, matrix, rhs = system
+    changed, _ = apply_dirichlet(
+        _layered_matrix(mesh, 2.4e3, 1.1e5).stiffness(), rhs, base_condition(mesh, "roller")
+    )
+    preconditioner = _solver(method, matrix, mesh).as_preconditioner()
+    iterations = 0
+
+    def count(_: object) -> None:
+        nonlocal iterations
+        iterations += 1
+
+    x, _ = spla.gmres(
+        changed,
+        rhs,
+        M=preconditioner,
+        rtol=1e-9,
+        atol=0.0,
+        restart=200,
+        maxiter=1,
+        callback=count,
+        callback_type="pr_norm",
+    )
+    # (left-preconditioned GMRES stops on the preconditioned residual)
+    assert np.linalg.norm(rhs - changed @ x) <= 1e-8 * np.linalg.norm(rhs)
+    unpreconditioned = 0
+
+    def count_plain(_: object) -> None:
+        nonlocal unpreconditioned
+        unpreconditioned += 1
+
+    spla.gmres(
+        changed,
+        rhs,
+        rtol=1e-9,
+        atol=0.0,
+        restart=200,
+        maxiter=1,
+        callback=count_plain,
+        callback_type="pr_norm",
+    )
+    assert iterations < (30 if method in DIRECT else 120)
+    assert iterations < unpreconditioned
+
+
+def test_amg_preconditioner_is_symmetric_positive(system) -> None:
+    mesh, _, matrix, _ = system
+    preconditioner = _solver("amg", matrix, mesh).as_preconditioner()
+    rng = np.random.default_rng(3)
+    v, w = rng.normal(size=(2, matrix.shape[0]))
+    mv, mw = preconditioner @ v, preconditioner @ w
+    assert np.dot(w, mv) == pytest.approx(np.dot(v, mw), rel=1e-10)
+    assert np.dot(v, mv) > 0.0
+
+
+def test_cg_that_cannot_converge_raises_with_method_residual_and_tolerance(system) -> None:
     mesh, _, matrix, rhs = system
     solver = make_solver(matrix, method="amg", rtol=1e-12, maxiter=2, points=mesh.points)
-    with pytest.raises(SolverError, match="did not converge"):
+    with pytest.raises(SolverError, match=r"amg solver: CG did not converge in 2 iterations") as e:
+        solver.solve(rhs)
+    assert "relative residual" in str(e.value)
+    assert "required 1.0e-12" in str(e.value)
+
+
+def test_petsc_cg_that_cannot_converge_raises(system) -> None:
+    _require("petsc")
+    mesh, _, matrix, rhs = system
+    solver = make_solver(matrix, method="petsc", rtol=1e-12, maxiter=2, points=mesh.points)
+    with pytest.raises(SolverError, match=r"petsc solver: CG did not converge in 2 iterations"):
         solver.solve(rhs)
 
 
-def test_several_right_hand_sides_match_single_solves(system) -> None:
-    _, _, matrix, rhs = system
-    solver = make_solver(matrix, method="direct")
-    both = solver.solve(np.column_stack([rhs, 2.0 * rhs]))
-    assert np.allclose(both[:, 1], 2.0 * solver.solve(rhs), rtol=1e-12, atol=0)
+@pytest.mark.parametrize("method", DIRECT)
+def test_direct_solver_of_a_singular_matrix_raises(system, method) -> None:
+    _require(method)
+    mesh, _, matrix, rhs = system
+    singular = sp.csr_matrix(matrix, copy=True)
+    singular.sort_indices()
+    dof = 3 * int(mesh.nodes_on_face("top")[0])
+    rows = np.repeat(np.arange(singular.shape[0]), np.diff(singular.indptr))
+    singular.data[(rows == dof) | (singular.indices == dof)] = 0.0  # pattern kept
+    with pytest.raises(SolverError, match=rf"^{method} solver: "):
+        make_solver(singular, method=method).solve(rhs)
+
+
+def test_unknown_method_is_rejected(system) -> None:
+    _, _, matrix, _ = system
+    with pytest.raises(ValueError, match="solver method must be one of"):
+        make_solver(matrix, method="cholesky")
+
+
+def test_petsc_missing_is_a_clear_error(system) -> None:
+    if "petsc" in available_methods():
+        pytest.skip("petsc4py is installed here")
+    _, _, matrix, _ = system
+    with pytest.raises(SolverError, match="petsc solver: petsc4py is not installed"):
+        make_solver(matrix, method="petsc")
+
+
+def test_auto_factorises_small_systems_and_iterates_above_the_limit(system) -> None:
+    mesh, _, matrix, rhs = system
+    small = make_solver(matrix, method="auto", points=mesh.points)
+    assert small.kind == "direct"
+    assert small.method == available_methods()[2]  # the fastest installed back-end
+    assert matrix.shape[0] <= direct_dof_limit()
+    large = make_solver(matrix, method="auto", points=mesh.points, direct_dof_limit=100)
+    assert large.kind == "iterative"
+    assert np.allclose(large.solve(rhs), small.solve(rhs), rtol=0, atol=1e-6 * abs(rhs).max())
+
+
+def test_amg_options_override_the_settings(system) -> None:
+    mesh, _, matrix, rhs = system
+    default = make_solver(matrix, method="amg", points=mesh.points)
+    strong = make_solver(
+        matrix,
+        method="amg",
+        points=mesh.points,
+        options={"strength": ("symmetric", {"theta": 0.25})},
+    )
+    default.solve(rhs)
+    strong.solve(rhs)
+    assert strong.operator_complexity != default.operator_complexity
+    assert strong.statistics.iterations != default.statistics.iterations
+
+
+def test_petsc_options_reach_the_solver(system) -> None:
+    _require("petsc")
+    mesh, _, matrix, rhs = system
+    tight = make_solver(matrix, method="petsc", points=mesh.points, rtol=1e-8)
+    loose = make_solver(
+        matrix, method="petsc", points=mesh.points, rtol=1e-8, options={"ksp_rtol": 1e-3}
+    )
+    tight.solve(rhs)
+    with pytest.raises(SolverError, match="exceeds the tolerance"):
+        loose.solve(rhs)  # PETSc stops at 1e-3, the residual check wants 1e-7
 
 
 def test_nonhomogeneous_dirichlet_values_are_imposed(system) -> None:

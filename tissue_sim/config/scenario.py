@@ -22,6 +22,7 @@ from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.tissue import TissueConfig, read_tissue
 from tissue_sim.config.yaml_io import read_yaml
 from tissue_sim.errors import InputError
+from tissue_sim.fem.solvers import METHODS as SOLVER_METHODS
 from tissue_sim.loading import LoadingConfig, Schedule
 from tissue_sim.mechanics.strain_measures import EFFECTIVE_STRAIN_MEASURES
 
@@ -87,11 +88,15 @@ class MechanicsConfig:
     sides
         Lateral boundary: ``roller`` (normal displacement zero) or ``free``.
     solver
-        ``auto``, ``direct`` or ``amg``.
+        ``auto``, ``direct``, ``pardiso``, ``cholmod``, ``superlu``, ``amg``, ``petsc``
+        or ``mumps`` (see :mod:`tissue_sim.fem.solvers`).
     rtol
         Relative residual tolerance of iterative solves.
     max_iterations
         Largest number of CG iterations per solve.
+    solver_options
+        Options of the solver: PETSc options (``petsc``/``mumps``, names without the
+        dash, e.g. ``pc_gamg_threshold: 0.02``) or pyamg keywords (``amg``).
     """
 
     model: str = "linear"
@@ -100,6 +105,7 @@ class MechanicsConfig:
     solver: str = "auto"
     rtol: float = 1e-8
     max_iterations: int = 2000
+    solver_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -267,12 +273,25 @@ def _read_mechanics(reader: MappingReader) -> MechanicsConfig:
         model=reader.choice("model", ("linear", "hyperelastic"), "linear"),
         formulation=reader.choice("formulation", ("mixed", "displacement"), "mixed"),
         sides=reader.choice("sides", ("roller", "free"), "roller"),
-        solver=reader.choice("solver", ("auto", "direct", "amg"), "auto"),
+        solver=reader.choice("solver", SOLVER_METHODS, "auto"),
         rtol=reader.number("rtol", 1e-8, positive=True, maximum=1e-2),
         max_iterations=reader.integer("max_iterations", 2000, minimum=1),
+        solver_options=_read_solver_options(reader),
     )
     reader.finish()
     return config
+
+
+def _read_solver_options(reader: MappingReader) -> dict[str, Any]:
+    options = reader.raw("solver_options", {}) or {}
+    if not isinstance(options, Mapping):
+        raise reader.error("solver_options", f"expected a mapping, got {options!r}")
+    for key, value in options.items():
+        if not isinstance(value, str | int | float | bool):
+            raise reader.error(
+                "solver_options", f"option {key!r}: expected a number, string or boolean"
+            )
+    return {str(key): value for key, value in options.items()}
 
 
 def _read_stimulus(reader: MappingReader) -> StimulusConfig:

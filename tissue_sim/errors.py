@@ -102,7 +102,7 @@ class InputError(TissueSimError):
         if self.file:
             where.append(f"{self.file}:{self.line}" if self.line else str(self.file))
         if self.key:
-            where.append(self.key)
+            where.append(self.key if len(self.key) <= 150 else self.key[:149] + "…")
         prefix = ": ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
 

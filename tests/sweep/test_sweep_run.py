@@ -92,7 +92,7 @@ def test_summary_has_one_row_per_point_with_units(local_sweep: Path) -> None:
     for row in rows:
         run = local_sweep / "runs" / row[1]
         assert (run / "result.h5").is_file() and (run / "result.xdmf").is_file()
-        assert read_result(run / "result.h5").config_hash == row[1]
+        assert read_result(run / "result.h5").provenance["run_key"] == row[1]
     with h5py.File(local_sweep / "summary.h5") as f:
         assert f["parameters/loading.pressure"].attrs["units"] == "kPa"
         assert f["outputs/skin_stress"].attrs["units"] == "Pa"
@@ -146,7 +146,7 @@ def test_resume_after_sigkill_keeps_finished_runs(
     finished = _stamps(out)
     assert 1 <= len(finished) < 4, process.stderr.read() if process.stderr else ""
     for name in finished:  # whatever is named result.h5 is a complete result
-        assert read_result(out / "runs" / name / "result.h5").config_hash == name
+        assert read_result(out / "runs" / name / "result.h5").provenance["run_key"] == name
     assert _table_rows_missing(out)
 
     summary = run_sweep(load_sweep(grid_file), out, workers=2, quiet=True)
@@ -154,6 +154,7 @@ def test_resume_after_sigkill_keeps_finished_runs(
     after = _stamps(out)
     assert {name: after[name] for name in finished} == finished  # not rewritten
     assert not list((out / "runs").glob("*/.*tmp-*"))  # no temporary files left
+    assert not list((out / "runs").glob(".*"))  # no staging folders left
     assert _table(out) == _table(local_sweep)  # 1 worker then 2 workers: same numbers
 
 

@@ -41,8 +41,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tissue_sim.config.reader import MappingReader
+from tissue_sim.config.limits import MAX_COUNTS
+from tissue_sim.config.reader import MAX_LIST_LENGTH, MappingReader
 from tissue_sim.config.units import parse_quantity
+from tissue_sim.errors import brief
 from tissue_sim.loading import (
     PATCH_SHAPES,
     PROFILES,
@@ -178,14 +180,19 @@ def read_schedule(reader: MappingReader) -> Schedule:
     session_duration = reader.quantity(
         "session_duration", "time", default=defaults.session_duration, positive=True
     )
-    sessions_per_day = reader.integer("sessions_per_day", defaults.sessions_per_day, minimum=1)
+    sessions_per_day = reader.integer(
+        "sessions_per_day",
+        defaults.sessions_per_day,
+        minimum=1,
+        maximum=MAX_COUNTS["sessions_per_day"],
+    )
     session_interval = reader.quantity(
         "session_interval", "time", default=defaults.session_interval, positive=True
     )
     start_time = _read_clock_time(reader, "start_time", defaults.start_time)
     treatment_days = _read_treatment_days(reader) if reader.has("treatment_days") else None
     default_days = defaults.days if treatment_days is None else treatment_days[-1] + 1
-    days = reader.integer("days", default_days, minimum=1)
+    days = reader.integer("days", default_days, minimum=1, maximum=MAX_COUNTS["days"])
     reader.finish()
     try:
         return Schedule(
@@ -253,7 +260,11 @@ def _read_entry(reader: MappingReader, block_size: tuple[float, float]) -> _Entr
     aliases: dict[str, str] = {}
     with _located(reader, aliases):
         technique = _read_technique(reader, name, aliases)
-    frames = reader.integer("frames", None, minimum=1) if reader.has("frames") else None
+    frames = (
+        reader.integer("frames", None, minimum=1, maximum=MAX_COUNTS["frames"])
+        if reader.has("frames")
+        else None
+    )
     duration = (
         reader.quantity("duration", "time", positive=True) if reader.has("duration") else None
     )
@@ -417,12 +428,14 @@ def _read_shear_vector(
 
 def _read_path(reader: MappingReader) -> tuple[tuple[float, float], ...]:
     items = reader.sequence("path")
+    if len(items) > MAX_LIST_LENGTH:
+        raise reader.error("path", f"expected at most {MAX_LIST_LENGTH} points, got {len(items)}")
     points = []
     for index, item in enumerate(items):
         key = f"path[{index}]"
         if isinstance(item, str) or not isinstance(item, Sequence) or len(item) != 2:
             raise reader.error(
-                key, f"expected a point [x, y] such as ['1 cm', '0 cm'], got {item!r}"
+                key, f"expected a point [x, y] such as ['1 cm', '0 cm'], got {brief(item)}"
             )
         points.append(
             _pair(
@@ -474,7 +487,9 @@ def _read_clock_time(reader: MappingReader, key: str, default: float) -> float:
         if match:
             hours, minutes = int(match.group(1)), int(match.group(2))
             if hours > 23 or minutes > 59:
-                raise reader.error(key, f"expected a time of day such as '09:00', got {value!r}")
+                raise reader.error(
+                    key, f"expected a time of day such as '09:00', got {brief(value)}"
+                )
             return 3600.0 * hours + 60.0 * minutes
     if isinstance(value, float) and value is default:
         return value
@@ -486,19 +501,26 @@ def _read_treatment_days(reader: MappingReader) -> tuple[int, ...]:
     if isinstance(value, Mapping):
         sub = reader.sub("treatment_days")
         weekdays = sub.sequence("weekdays")
+        if not weekdays:
+            raise sub.error("weekdays", "expected at least one day of the week 0..6")
         for index, day in enumerate(weekdays):
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
                 raise sub.error(
-                    f"weekdays[{index}]", f"expected a day of the week 0..6, got {day!r}"
+                    f"weekdays[{index}]", f"expected a day of the week 0..6, got {brief(day)}"
                 )
-        weeks = sub.integer("weeks", minimum=1)
+        weeks = sub.integer("weeks", minimum=1, maximum=MAX_COUNTS["weeks"])
         sub.finish()
         return weekly_treatment_days(weekdays, weeks)
     days = reader.sequence("treatment_days")
     for index, day in enumerate(days):
-        if isinstance(day, bool) or not isinstance(day, int) or day < 0:
+        if (
+            isinstance(day, bool)
+            or not isinstance(day, int)
+            or not 0 <= day <= MAX_COUNTS["treatment_day"]
+        ):
             raise reader.error(
-                f"treatment_days[{index}]", f"expected a day number >= 0, got {day!r}"
+                f"treatment_days[{index}]",
+                f"expected a day number 0..{MAX_COUNTS['treatment_day']}, got {brief(day)}",
             )
     if not days:
         raise reader.error("treatment_days", "expected at least one day")

@@ -12,9 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import yaml
-
-from tissue_sim.errors import InputError
+from tissue_sim.config.yaml_io import parse_yaml_text
+from tissue_sim.errors import InputError, brief
 
 __all__ = ["apply_overrides", "parse_override"]
 
@@ -24,20 +23,26 @@ _PART = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)(?P<indices>(\[\d+\])*)$
 def parse_override(text: str) -> tuple[list[str | int], Any]:
     """Split ``"a.b[2].c=value"`` into the path ``["a", "b", 2, "c"]`` and the YAML value."""
     if "=" not in text:
-        raise InputError(f"expected KEY=VALUE, got {text!r}", file="--set")
+        raise InputError(f"expected KEY=VALUE, got {brief(text)}", file="--set")
     key, _, value_text = text.partition("=")
     key = key.strip()
+    if value_text.startswith("="):
+        raise InputError(
+            f"expected KEY=VALUE with a single '=', got {brief(text)}", file="--set", key=key
+        )
     path: list[str | int] = []
     for part in key.split("."):
         match = _PART.match(part)
         if not match:
-            raise InputError(f"malformed key path {key!r}", file="--set", key=key)
+            raise InputError(f"malformed key path {brief(key)}", file="--set", key=key)
         path.append(match.group("name"))
         path.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group("indices")))
     try:
-        value = yaml.safe_load(value_text) if value_text.strip() else None
-    except yaml.YAMLError as exc:
-        raise InputError(f"value is not valid YAML: {exc}", file="--set", key=key) from None
+        value = parse_yaml_text(value_text, file="--set") if value_text.strip() else None
+    except InputError as error:
+        raise InputError(
+            f"value is not valid YAML ({error.message})", file="--set", key=key
+        ) from None
     return path, value
 
 

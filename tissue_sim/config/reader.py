@@ -23,7 +23,10 @@ from typing import Any, TypeVar
 from tissue_sim.config.units import parse_quantity
 from tissue_sim.errors import InputError, brief
 
-__all__ = ["MISSING", "MappingReader"]
+__all__ = ["MAX_LIST_LENGTH", "MISSING", "MappingReader"]
+
+#: Longest list of quantities read (output times, path points, ...).
+MAX_LIST_LENGTH = 10_000
 
 T = TypeVar("T")
 
@@ -250,6 +253,8 @@ class MappingReader:
     ) -> tuple[float, ...]:
         """Read a list of quantities, e.g. a point ``["1 cm", "0 cm"]``."""
         values = self.sequence(key, default)
+        if len(values) > MAX_LIST_LENGTH:
+            raise self.error(key, f"expected at most {MAX_LIST_LENGTH} values, got {len(values)}")
         if length is not None and len(values) != length:
             raise self.error(key, f"expected a list of {length} values, got {len(values)}")
         return tuple(

@@ -11,17 +11,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tissue_sim.config.limits import MAX_COUNTS, Limits, check_limits, read_limits
 from tissue_sim.config.loading import read_loading_and_schedule
 from tissue_sim.config.overrides import apply_overrides
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.tissue import TissueConfig, read_tissue
 from tissue_sim.config.yaml_io import read_yaml
-from tissue_sim.errors import InputError
+from tissue_sim.errors import InputError, brief
 from tissue_sim.fem.solvers import METHODS as SOLVER_METHODS
 from tissue_sim.loading import LoadingConfig, Schedule
 from tissue_sim.mechanics.strain_measures import EFFECTIVE_STRAIN_MEASURES
@@ -38,6 +41,12 @@ __all__ = [
     "load_config",
     "scenario_from_mapping",
 ]
+
+#: A scenario name: it names the output folder ``results/<name>``, so it is one plain
+#: path component (letters, digits, ``_ . -``; not starting with a dot).
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+#: A cell-model name in ``models/cells`` (otherwise the path of a ``.yaml`` file).
+_MODEL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 
 #: Named mesh sizes → element size under the contact patch [m].
 MESH_SIZES: dict[str, float] = {"coarse": 6e-3, "medium": 3e-3, "fine": 1.5e-3}
@@ -198,6 +207,9 @@ class Scenario:
         The scenario mapping after overrides (what the user wrote).
     overrides
         The ``--set`` strings applied.
+    limits
+        The size limits the scenario was checked against (``limits:``; they do not
+        change the results, so they are not part of :meth:`resolved`).
     """
 
     name: str
@@ -213,12 +225,13 @@ class Scenario:
     source_file: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
     overrides: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
 
     def resolved(self) -> dict[str, Any]:
         """Every setting after defaults, presets and overrides, as plain data (SI units)."""
         out: dict[str, Any] = {}
         for item in dataclasses.fields(self):
-            if item.name in ("raw", "source_file", "overrides"):
+            if item.name in ("raw", "source_file", "overrides", "limits"):
                 continue
             out[item.name] = _plain(getattr(self, item.name))
         return out
@@ -251,7 +264,8 @@ def _read_mesh(reader: MappingReader) -> MeshConfig:
         size, size_name = MESH_SIZES[size_value], size_value
     elif isinstance(size_value, str) and size_value.isidentifier():
         raise reader.error(
-            "size", f"expected coarse, medium, fine or a length such as '2 mm', got {size_value!r}"
+            "size",
+            f"expected coarse, medium, fine or a length such as '2 mm', got {brief(size_value)}",
         )
     else:
         size = reader.quantity("size", "length", positive=True)
@@ -262,7 +276,9 @@ def _read_mesh(reader: MappingReader) -> MeshConfig:
         if reader.has("max_size")
         else None
     )
-    min_layer = reader.integer("min_layer_elements", 2, minimum=1)
+    min_layer = reader.integer(
+        "min_layer_elements", 2, minimum=1, maximum=MAX_COUNTS["min_layer_elements"]
+    )
     margin = reader.quantity("margin", "length", "5 mm", non_negative=True)
     reader.finish()
     return MeshConfig(element, size, size_name, growth, max_size, min_layer, margin)
@@ -275,7 +291,9 @@ def _read_mechanics(reader: MappingReader) -> MechanicsConfig:
         sides=reader.choice("sides", ("roller", "free"), "roller"),
         solver=reader.choice("solver", SOLVER_METHODS, "auto"),
         rtol=reader.number("rtol", 1e-8, positive=True, maximum=1e-2),
-        max_iterations=reader.integer("max_iterations", 2000, minimum=1),
+        max_iterations=reader.integer(
+            "max_iterations", 2000, minimum=1, maximum=MAX_COUNTS["max_iterations"]
+        ),
         solver_options=_read_solver_options(reader),
     )
     reader.finish()
@@ -311,9 +329,11 @@ def _read_biology(reader: MappingReader) -> BiologyConfig:
     if isinstance(models_value, str):
         models_value = [models_value]
     if not isinstance(models_value, list) or not all(isinstance(m, str) for m in models_value):
-        raise reader.error("models", f"expected a list of model names, got {models_value!r}")
+        raise reader.error("models", f"expected a list of model names, got {brief(models_value)}")
     if not models_value:
         raise reader.error("models", "expected at least one cell model")
+    for index, item in enumerate(models_value):
+        _check_model_reference(reader, f"models[{index}]", item)
     initial_state = reader.string("initial_state", "healthy")
     parameters: dict[str, Any] = {}
     overrides = reader.sub("parameters")
@@ -322,7 +342,9 @@ def _read_biology(reader: MappingReader) -> BiologyConfig:
         for name in block.key_names():
             value = block.raw(name)
             if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise block.error(name, f"expected a number or a quantity, got {value!r}")
+                raise block.error(name, f"expected a number or a quantity, got {brief(value)}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise block.error(name, f"expected a finite number, got {brief(value)}")
             parameters[f"{model_name}.{name}"] = value
         block.finish()
     overrides.finish()
@@ -346,6 +368,36 @@ def _read_biology(reader: MappingReader) -> BiologyConfig:
     )
     reader.finish()
     return config
+
+
+def _check_model_reference(reader: MappingReader, key: str, item: str) -> None:
+    """A model is a name from ``models/cells`` or the path of a regular ``.yaml`` file.
+
+    Nothing else is opened, so that ``biology.models: [/etc/passwd]`` neither reads nor
+    prints another file.
+    """
+    if _MODEL_NAME.match(item):
+        return
+    expected = "a cell-model name (such as tgfb1_fibrosis) or the path of a .yaml model file"
+    if not item.endswith((".yaml", ".yml")):
+        raise reader.error(key, f"expected {expected}, got {brief(item)}")
+    path = Path(item)
+    if not path.is_file():
+        raise reader.error(key, f"model file not found (or not a regular file): {brief(item)}")
+
+
+def _read_name(reader: MappingReader, file: str | None) -> str:
+    default = Path(file).stem if file else "scenario"
+    if not reader.has("name") and not NAME_PATTERN.match(default):
+        default = "scenario"
+    name = reader.string("name", default)
+    if not NAME_PATTERN.match(name):
+        raise reader.error(
+            "name",
+            "expected a name of letters, digits, _ . - (at most 100, not starting with a "
+            f"dot: it names the output folder), got {brief(name)}",
+        )
+    return name
 
 
 def _read_output(reader: MappingReader) -> OutputConfig:
@@ -379,7 +431,9 @@ def scenario_from_mapping(
     except InputError as error:
         key = error.key or ""
         for override_key in override_keys:
-            related = key == override_key or key.startswith(override_key + ".")
+            related = key == override_key or key.startswith(
+                (override_key + ".", override_key + "[")
+            )
             if related or (key and override_key.startswith(key + ".")):
                 where = f"{file} (--set {override_key})" if file else f"--set {override_key}"
                 raise InputError(error.message, file=where, key=error.key) from None
@@ -388,7 +442,7 @@ def scenario_from_mapping(
 
 def _build(data: Mapping[str, Any], file: str | None, overrides: tuple[str, ...]) -> Scenario:
     root = MappingReader(data, file=file)
-    name = root.string("name", Path(file).stem if file else "scenario")
+    name = _read_name(root, file)
     description = root.string("description", "")
     tissue = read_tissue(root.sub("tissue"))
     mesh = _read_mesh(root.sub("mesh"))
@@ -398,8 +452,9 @@ def _build(data: Mapping[str, Any], file: str | None, overrides: tuple[str, ...]
     stimulus = _read_stimulus(root.sub("stimulus"))
     biology = _read_biology(root.sub("biology"))
     output = _read_output(root.sub("output"))
+    limits = read_limits(root.sub("limits"))
     root.finish()
-    return Scenario(
+    scenario = Scenario(
         name=name,
         description=description,
         tissue=tissue,
@@ -413,7 +468,10 @@ def _build(data: Mapping[str, Any], file: str | None, overrides: tuple[str, ...]
         source_file=file,
         raw=dict(data),
         overrides=overrides,
+        limits=limits,
     )
+    check_limits(scenario, limits, file=file)
+    return scenario
 
 
 def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:

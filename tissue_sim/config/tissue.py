@@ -30,15 +30,20 @@ A scenario picks a preset and may override any layer value, or define its own la
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.yaml_io import read_yaml
+from tissue_sim.errors import InputError, brief
 from tissue_sim.resources import models_directory, tissue_presets_directory
 
 __all__ = ["LayerConfig", "TissueConfig", "list_tissue_presets", "models_directory", "read_tissue"]
+
+#: A layer name: it names HDF5 groups and report sections, so plain letters, digits, _.
+LAYER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
 LAYER_KEYS = ("thickness", "youngs_modulus", "poisson_ratio", "hyperelastic", "fibre_angle")
 
@@ -143,6 +148,8 @@ def _read_layer(
             hyperelastic = dict(block)  # a block naming its law is a whole definition
         else:
             hyperelastic.update(block)  # otherwise it changes single values of the preset's
+    if hyperelastic is not None:
+        _check_hyperelastic(hyperelastic, preset_reader, override_reader)
     for reader in (override_reader, preset_reader):
         if reader is not None:
             for key in LAYER_KEYS:
@@ -157,6 +164,40 @@ def _read_layer(
         hyperelastic=hyperelastic,
         fibre_angle=fibre_angle,
     )
+
+
+def _check_hyperelastic(
+    block: Mapping[str, Any],
+    preset_reader: MappingReader | None,
+    override_reader: MappingReader,
+) -> None:
+    """Validate a layer's (merged) hyperelastic block, naming the file each key came from.
+
+    The block is checked whatever ``mechanics.model`` is, so that a mistake in a preset
+    is reported by the preset file and line of keys, not later by the scenario.
+    """
+    from tissue_sim.mechanics.hyperelastic import read_hyperelastic_material
+
+    path = override_reader.key_path("hyperelastic")
+    try:
+        read_hyperelastic_material(MappingReader(dict(block), file=override_reader.file, path=path))
+    except InputError as error:
+        given = (
+            override_reader.data.get("hyperelastic")
+            if override_reader.has("hyperelastic")
+            else None
+        )
+        inner = ""
+        if error.key and error.key.startswith(path + "."):
+            inner = re.split(r"[.\[]", error.key[len(path) + 1 :])[0]
+        from_scenario = isinstance(given, Mapping) and (
+            "law" in given or (inner in given if inner else False)
+        )
+        if from_scenario or preset_reader is None:
+            raise InputError(error.message, file=override_reader.file, key=error.key) from None
+        preset_path = preset_reader.key_path("hyperelastic")
+        key = preset_path + (error.key[len(path) :] if error.key else "")
+        raise InputError(error.message, file=preset_reader.file, key=key) from None
 
 
 def read_tissue(reader: MappingReader) -> TissueConfig:
@@ -183,7 +224,8 @@ def read_tissue(reader: MappingReader) -> TissueConfig:
         available = list_tissue_presets()
         if preset_name not in available:
             raise reader.error(
-                "preset", f"no tissue preset {preset_name!r}; available: {', '.join(available)}"
+                "preset",
+                f"no tissue preset {brief(preset_name)}; available: {', '.join(available)}",
             )
         path = tissue_presets_directory() / f"{preset_name}.yaml"
         preset_file = str(path)
@@ -206,7 +248,9 @@ def read_tissue(reader: MappingReader) -> TissueConfig:
         for key in scenario_layers.data:
             if key not in names:
                 raise scenario_layers.error(
-                    key, f"no layer {key!r} in preset {preset_name!r}; layers: {', '.join(names)}"
+                    key,
+                    f"no layer {brief(key)} in preset {brief(preset_name)}; "
+                    f"layers: {', '.join(names)}",
                 )
     else:
         names = scenario_layers.key_names()
@@ -214,6 +258,13 @@ def read_tissue(reader: MappingReader) -> TissueConfig:
             raise reader.error("layers", "give a preset or at least one layer")
     layers = []
     for name in names:
+        if not LAYER_NAME.match(name):
+            owner = preset_layers if preset_layers is not None else scenario_layers
+            raise owner.error(
+                None,
+                f"layer name {brief(name)}: expected a letter, then letters, digits or _ "
+                "(at most 40)",
+            )
         preset_layer = preset_layers.sub(name) if preset_layers is not None else None
         override = scenario_layers.sub(name)
         layers.append(_read_layer(name, preset_layer, override))

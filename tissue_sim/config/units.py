@@ -76,6 +76,17 @@ def unit_registry() -> pint.UnitRegistry:
     return registry
 
 
+@lru_cache(maxsize=8192)
+def _parse_text(text: str) -> Any:
+    """Pint's reading of a checked quantity text (cached: sweeps repeat the same texts)."""
+    registry = unit_registry()
+    quantity: Any = registry.Quantity(text)
+    if not isinstance(quantity, registry.Quantity):
+        quantity = registry.Quantity(float(quantity), "")
+    float(quantity.magnitude)
+    return quantity
+
+
 def parse_quantity(
     value: Any,
     dimension: str,
@@ -154,10 +165,7 @@ def parse_quantity(
         )
     text = text.replace("%", " percent")
     try:
-        quantity: Any = registry.Quantity(text)
-        if not isinstance(quantity, registry.Quantity):
-            quantity = registry.Quantity(float(quantity), "")
-        float(quantity.magnitude)
+        quantity: Any = _parse_text(text)
     except Exception as exc:  # pint raises several unrelated types on bad text
         raise InputError(
             f"expected {expected}, could not read {brief(value)} ({type(exc).__name__})",

@@ -40,11 +40,11 @@ __all__ = [
 ]
 
 #: Largest YAML file read [bytes] (the shipped files are a few kB).
-MAX_FILE_BYTES: Final[int] = 4 << 20
+MAX_FILE_BYTES: Final[int] = 1 << 20
 #: Deepest nesting of lists and mappings (the shipped files need 6).
 MAX_DEPTH: Final[int] = 50
 #: Most values (scalars, lists, mappings) after expanding aliases.
-MAX_VALUES: Final[int] = 100_000
+MAX_VALUES: Final[int] = 20_000
 #: Longest mapping key [characters].
 MAX_KEY_LENGTH: Final[int] = 200
 
@@ -123,23 +123,29 @@ class _GuardedLoader(yaml.SafeLoader):
     """SafeLoader whose composer refuses nesting deeper than :data:`MAX_DEPTH`."""
 
     _depth = 0
+    _nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
+        self._nodes += 1
         try:
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
                 raise _Refused(f"nested deeper than {MAX_DEPTH} levels", mark.line + 1)
+            if self._nodes > MAX_VALUES:
+                mark = self.peek_event().start_mark
+                raise _Refused(f"more than {MAX_VALUES} values", mark.line + 1)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
 
 class _Refused(Exception):
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, key: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.key = key
 
 
 def _line(node: yaml.Node) -> int:
@@ -151,19 +157,23 @@ def _check_node(node: yaml.Node) -> None:
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
-    def visit(item: yaml.Node, depth: int) -> int:
+    def visit(item: yaml.Node, depth: int, path: str) -> int:
         key = id(item)
         if key in sizes:
             return sizes[key]
+        where = path or None
         if key in active:
-            raise _Refused("a recursive alias (an anchor used inside itself)", _line(item))
+            raise _Refused("a recursive alias (an anchor used inside itself)", _line(item), where)
         if depth > MAX_DEPTH:
-            raise _Refused(f"nested deeper than {MAX_DEPTH} levels (through aliases)", _line(item))
+            raise _Refused(
+                f"nested deeper than {MAX_DEPTH} levels (through aliases)", _line(item), where
+            )
         if item.tag not in _PLAIN_TAGS:
             what = _TAG_NAMES.get(item.tag, f"the tag {brief(item.tag)}")
             raise _Refused(
                 f"{what} is not accepted here; write text in quotes, numbers as numbers",
                 _line(item),
+                where,
             )
         total = 1
         active.add(key)
@@ -171,41 +181,45 @@ def _check_node(node: yaml.Node) -> None:
             seen: dict[Any, int] = {}
             for key_node, value_node in item.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    raise _Refused("mapping keys must be plain text", _line(key_node))
+                    raise _Refused("mapping keys must be plain text", _line(key_node), where)
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    total += visit(value_node, depth + 1)
+                    total += visit(value_node, depth + 1, path)
                     continue
                 if key_node.tag not in _PLAIN_TAGS:
                     raise _Refused(
-                        f"key {brief(key_node.value)} is not plain text", _line(key_node)
+                        f"key {brief(key_node.value)} is not plain text", _line(key_node), where
                     )
                 if len(key_node.value) > MAX_KEY_LENGTH:
                     raise _Refused(
                         f"a key of {len(key_node.value)} characters (at most {MAX_KEY_LENGTH})",
                         _line(key_node),
+                        where,
                     )
                 name = key_node.value
+                child = f"{path}.{name}" if path else str(name)
                 if name in seen:
                     raise _Refused(
                         f"duplicate key {brief(name)} (first given on line {seen[name]}); "
                         "give every key once",
                         _line(key_node),
+                        child,
                     )
                 seen[name] = _line(key_node)
-                total += visit(value_node, depth + 1)
+                total += visit(value_node, depth + 1, child)
         elif isinstance(item, yaml.SequenceNode):
-            for child in item.value:
-                total += visit(child, depth + 1)
+            for index, child_node in enumerate(item.value):
+                total += visit(child_node, depth + 1, f"{path}[{index}]")
         active.discard(key)
         if total > MAX_VALUES:
             raise _Refused(
                 f"more than {MAX_VALUES} values once aliases are expanded (an alias bomb?)",
                 _line(item),
+                where,
             )
         sizes[key] = total
         return total
 
-    visit(node, 1)
+    visit(node, 1, "")
 
 
 def check_yaml_text(text: str, *, file: str, error: type[InputError] = InputError) -> None:
@@ -230,8 +244,8 @@ def parse_yaml_text(
     depth, line = _bracket_depth(text)
     if depth > 4 * MAX_DEPTH:
         raise error(f"malformed YAML: nested deeper than {MAX_DEPTH} levels", file=file, line=line)
-    loader = _GuardedLoader(text)
     try:
+        loader = _GuardedLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -243,7 +257,16 @@ def parse_yaml_text(
         finally:
             loader.dispose()
     except _Refused as exc:
-        raise error(f"malformed YAML: {exc.message}", file=file, line=exc.line) from None
+        raise error(
+            f"malformed YAML: {exc.message}", file=file, line=exc.line, key=exc.key
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        where = text[: exc.position].count("\n") + 1
+        raise error(
+            f"malformed YAML: character #x{exc.character:04x} is not allowed in YAML text",
+            file=file,
+            line=where,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

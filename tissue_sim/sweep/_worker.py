@@ -30,7 +30,7 @@ class RunTask:
     overrides
         ``key=value`` overrides of this point (fixed ones first, then the axes).
     config_hash
-        The hash the planner computed; the worker checks it rebuilds the same scenario.
+        The run key the planner computed; the worker checks it rebuilds the same run.
     run_dir
         Absolute path of ``DIR/runs/<hash>``.
     """
@@ -73,6 +73,7 @@ def run_task(task: RunTask) -> RunOutcome:
     """
     from tissue_sim.config import scenario_from_mapping
     from tissue_sim.errors import RunError, TissueSimError
+    from tissue_sim.io.provenance import run_key
     from tissue_sim.pipeline import run_to_directory
     from tissue_sim.sweep.store import (
         record_failure,
@@ -85,11 +86,12 @@ def run_task(task: RunTask) -> RunOutcome:
         scenario = scenario_from_mapping(
             task.base_data, file=task.base_file, overrides=task.overrides
         )
-        if scenario.config_hash() != task.config_hash:
+        key = run_key(scenario)
+        if key != task.config_hash:
             raise RunError(
-                "the worker built a different scenario than the planner (config hash "
-                f"{scenario.config_hash()[:12]} != {task.config_hash[:12]}); are the "
-                "workers running the same tissue_sim version?"
+                "the worker built a different run than the planner (run key "
+                f"{key[:12]} != {task.config_hash[:12]}): were model files edited during "
+                "the sweep, or do the workers run another tissue_sim version?"
             )
         remove_stale_temporaries(task.run_dir)
         run_to_directory(scenario, task.run_dir, figures=False, report=False)

@@ -2,9 +2,10 @@
 
 :func:`plan_sweep` builds the scenario of every design point from the base scenario and
 the point's overrides, checks the model-file-dependent parts (:func:`tissue_sim.pipeline
-.prepare`) and every output path against it, and keys each run by the hash of its
-resolved scenario — all before anything runs, so a mistake in the sweep file costs
-seconds, not a night of computing. :func:`run_sweep` runs the runs that are not complete
+.prepare`) and every output path against it, and keys each run by its run key (the
+resolved scenario, the content of every model file and preset it uses, the version;
+an edited model file is never served from a stale run) — all before anything runs, so
+a mistake in the sweep file costs seconds, not a night of computing. :func:`run_sweep` runs the runs that are not complete
 yet on the chosen executor and writes the summary.
 """
 
@@ -46,7 +47,9 @@ class PlannedRun:
     overrides
         ``key=value`` overrides applied to the base scenario (fixed, then axes).
     config_hash
-        SHA-256 of the resolved scenario: the run's folder name.
+        The run key (:func:`tissue_sim.io.provenance.run_key`: the resolved scenario,
+        the content of every model file and tissue preset it uses and the tissue_sim
+        version): the run's folder name.
     """
 
     point: DesignPoint
@@ -152,7 +155,7 @@ def _base_error(spec: SweepSpec, error: InputError) -> InputError:
                 file=spec.file,
                 key=f"set.{key}",
             )
-    return error
+    return InputError(f"in the base scenario: {error}", file=spec.file, key="base")
 
 
 class _Checker:
@@ -162,6 +165,19 @@ class _Checker:
         self.spec = spec
         self._prepared: dict[str, dict[str, str] | None] = {}
         self._outputs: dict[str, tuple[str, ...]] = {}
+        self._digests: dict[str, dict[str, str]] = {}
+
+    def run_key(self, scenario: Scenario) -> str:
+        """The run key (scenario + model files' content + version), digests cached."""
+        from tissue_sim import __version__
+        from tissue_sim.io.provenance import input_digests, run_key_of
+
+        inputs_key = json.dumps(
+            [scenario.tissue.preset, scenario.biology.enabled, list(scenario.biology.models)]
+        )
+        if inputs_key not in self._digests:
+            self._digests[inputs_key] = input_digests(scenario)
+        return run_key_of(scenario.config_hash(), self._digests[inputs_key], __version__)
 
     def species_units(self, scenario: Scenario) -> dict[str, str] | None:
         from tissue_sim.pipeline import prepare
@@ -244,7 +260,7 @@ def plan_sweep(spec: SweepSpec, *, progress: bool = False) -> SweepPlan:
             checker.output_units(scenario)
         except InputError as error:
             raise _point_error(spec, point, error) from None
-        runs.append(PlannedRun(point, overrides, scenario.config_hash()))
+        runs.append(PlannedRun(point, overrides, checker.run_key(scenario)))
     return SweepPlan(spec, design, tuple(runs), base_data, units)
 
 

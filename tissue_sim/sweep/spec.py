@@ -15,6 +15,8 @@ or ranges in units), a design and the named outputs to summarise::
     outputs:
       fascia_tgfb1: biology.layers.fascia.tgfb1_active.final.mean
       adipose_shear: mechanics.layer_stats.adipose.max_shear_strain.max
+    limits:                           # optional
+      design_points: 10000            # most design points (default 10000)
 
 Only the sweep file's own structure is checked here; :func:`tissue_sim.sweep.plan_sweep`
 then builds and validates the scenario of every design point before anything runs.
@@ -36,11 +38,12 @@ from tissue_sim.config.overrides import parse_override
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.units import check_unit_text, unit_registry
 from tissue_sim.config.yaml_io import read_yaml
-from tissue_sim.errors import InputError
+from tissue_sim.errors import InputError, brief
 from tissue_sim.sweep.outputs import OutputPath, parse_output_path
 
 __all__ = [
     "AXIS_KINDS",
+    "DEFAULT_MAX_POINTS",
     "DESIGN_KINDS",
     "Axis",
     "DesignSpec",
@@ -59,6 +62,14 @@ DESIGN_KINDS = ("grid", "zip", "latin_hypercube", "sobol")
 AXIS_KINDS = ("quantity", "number", "category")
 
 _SAMPLED = ("latin_hypercube", "sobol")
+
+#: Most design points of a sweep unless its ``limits: {design_points: N}`` says otherwise.
+DEFAULT_MAX_POINTS = 10_000
+#: Hard bounds checked before anything is built from a count.
+_MAX_STEPS = 1_000_000
+_MAX_SAMPLES = 1 << 24
+_MAX_RESAMPLES = 100_000
+_MAX_SEED = 2**32 - 1
 _NUMBER_AND_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
@@ -183,6 +194,8 @@ class SweepSpec:
         The design.
     outputs
         The named outputs, in file order.
+    max_points
+        Most design points accepted (``limits: {design_points: N}``).
     """
 
     name: str
@@ -193,6 +206,23 @@ class SweepSpec:
     axes: tuple[Axis, ...]
     design: DesignSpec
     outputs: tuple[OutputSpec, ...]
+    max_points: int = DEFAULT_MAX_POINTS
+
+    @property
+    def point_count(self) -> int:
+        """Number of design points, computed without building them."""
+        return design_point_count(self.design, self.axes)
+
+
+def design_point_count(design: DesignSpec, axes: tuple[Axis, ...]) -> int:
+    """Points of a design: grid = product of axis lengths, zip = their length, Latin
+    hypercube = samples, Sobol = samples·(k + 2)."""
+    if design.kind == "grid":
+        return math.prod(_axis_length(axis) for axis in axes)
+    if design.kind == "zip":
+        return _axis_length(axes[0]) if axes else 0
+    assert design.samples is not None
+    return design.samples * (len(axes) + 2) if design.kind == "sobol" else design.samples
 
 
 def yaml_scalar(value: Any) -> str:
@@ -209,7 +239,7 @@ def yaml_scalar(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"cannot write a non-finite value {value!r}")
+            raise ValueError(f"cannot write a non-finite value {brief(value)}")
         text = repr(value)
         if "e" in text:  # YAML 1.1 floats need a dot and a signed exponent: 1.0e-05
             mantissa, exponent = text.split("e")
@@ -226,7 +256,7 @@ def yaml_scalar(value: Any) -> str:
         except yaml.YAMLError:
             pass
         return json.dumps(value)
-    raise TypeError(f"not a YAML scalar: {value!r}")
+    raise TypeError(f"not a YAML scalar: {brief(value)}")
 
 
 def load_sweep(path: str | Path) -> SweepSpec:
@@ -265,16 +295,37 @@ def sweep_from_mapping(data: Mapping[str, Any], *, file: str | None = None) -> S
     design = _read_design(root)
     axes = _read_axes(root, design, fixed)
     outputs = _read_outputs(root)
+    max_points = _read_limits(root)
     root.finish()
-    return SweepSpec(name, description, file, base, fixed, axes, design, outputs)
+    count = design_point_count(design, axes)
+    if count > max_points:
+        raise root.error(
+            "parameters" if design.kind in ("grid", "zip") else "design.samples",
+            f"the design has {count:.4g} points, more than the limit of {max_points}; "
+            "raise limits.design_points if this is intended",
+        )
+    return SweepSpec(name, description, file, base, fixed, axes, design, outputs, max_points)
+
+
+def _read_limits(root: MappingReader) -> int:
+    reader = root.sub("limits")
+    value = reader.integer("design_points", DEFAULT_MAX_POINTS, minimum=1, maximum=10**9)
+    reader.finish()
+    return value
 
 
 def _read_base(root: MappingReader, file: str | None) -> Path:
     text = root.string("base")
     folder = Path(file).parent if file else Path.cwd()
     base = (folder / text).resolve()
+    if not text.endswith((".yaml", ".yml")):
+        raise root.error("base", f"expected the path of a .yaml scenario file, got {brief(text)}")
     if not base.is_file():
-        raise root.error("base", f"base scenario file not found: {text!r} (looked for {base})")
+        raise root.error(
+            "base", f"base scenario file not found (or not a regular file): {brief(text)}"
+        )
+    if file and base == Path(file).resolve():
+        raise root.error("base", "the sweep file names itself as its base scenario")
     return base
 
 
@@ -286,12 +337,14 @@ def _read_fixed(root: MappingReader) -> tuple[str, ...]:
     if isinstance(value, Mapping):
         for key, item in value.items():
             if isinstance(item, Mapping | list):
-                raise root.error(f"set.{key}", f"expected a YAML scalar, got {item!r}")
+                raise root.error(f"set.{key}", f"expected a YAML scalar, got {brief(item)}")
+            if isinstance(item, float) and not math.isfinite(item):
+                raise root.error(f"set.{key}", f"expected a finite number, got {brief(item)}")
             items.append(f"{key}={yaml_scalar(item)}")
     elif isinstance(value, list) and all(isinstance(item, str) for item in value):
         items = list(value)
     else:
-        raise root.error("set", f"expected a mapping of dotted keys to values, got {value!r}")
+        raise root.error("set", f"expected a mapping of dotted keys to values, got {brief(value)}")
     for index, text in enumerate(items):
         try:
             parse_override(text)
@@ -304,7 +357,9 @@ def _read_design(root: MappingReader) -> DesignSpec:
     value = root.raw("design", "grid")
     if isinstance(value, str):
         if value not in DESIGN_KINDS:
-            raise root.error("design", f"expected one of {', '.join(DESIGN_KINDS)}, got {value!r}")
+            raise root.error(
+                "design", f"expected one of {', '.join(DESIGN_KINDS)}, got {brief(value)}"
+            )
         if value in _SAMPLED:
             raise root.error(
                 "design", f"a {value} design needs samples: write {{type: {value}, samples: N}}"
@@ -315,7 +370,7 @@ def _read_design(root: MappingReader) -> DesignSpec:
     if kind not in _SAMPLED:
         reader.finish()
         return DesignSpec(kind=kind)
-    samples = reader.integer("samples", minimum=2)
+    samples = reader.integer("samples", minimum=2, maximum=_MAX_SAMPLES)
     if kind == "sobol" and samples & (samples - 1):
         raise reader.error(
             "samples",
@@ -323,11 +378,11 @@ def _read_design(root: MappingReader) -> DesignSpec:
             f"{1 << max(1, samples.bit_length() - 1)} or {1 << samples.bit_length()}), "
             f"got {samples}",
         )
-    seed = reader.integer("seed", 0, minimum=0)
+    seed = reader.integer("seed", 0, minimum=0, maximum=_MAX_SEED)
     confidence, resamples = 0.95, 1000
     if kind == "sobol":
         confidence = reader.number("confidence", 0.95, positive=True, maximum=0.999)
-        resamples = reader.integer("resamples", 1000, minimum=10)
+        resamples = reader.integer("resamples", 1000, minimum=10, maximum=_MAX_RESAMPLES)
     reader.finish()
     return DesignSpec(kind, samples, seed, confidence, resamples)
 
@@ -353,7 +408,8 @@ def _read_axes(root: MappingReader, design: DesignSpec, fixed: tuple[str, ...]) 
             value = {"values": value}
         if not isinstance(value, Mapping):
             raise parameters.error(
-                path, f"expected {{values: [...]}} or {{range: [low, high], ...}}, got {value!r}"
+                path,
+                f"expected {{values: [...]}} or {{range: [low, high], ...}}, got {brief(value)}",
             )
         axes.append(
             _read_axis(
@@ -396,21 +452,23 @@ def _read_axis(reader: MappingReader, path: str, design: DesignSpec) -> Axis:
         return Axis(path, kind, unit, values=tuple(values))
     bounds = reader.sequence("range")
     if len(bounds) != 2:
-        raise reader.error("range", f"expected [low, high], got {bounds!r}")
+        raise reader.error("range", f"expected [low, high], got {brief(bounds)}")
     kind, unit = _classify(reader, "range", bounds)
     if kind == "category":
-        raise reader.error("range", f"expected numbers or quantities with units, got {bounds!r}")
+        raise reader.error(
+            "range", f"expected numbers or quantities with units, got {brief(bounds)}"
+        )
     low = float(bounds[0]) if kind == "number" else _quantity_in(bounds[0], unit)
     high = float(bounds[1]) if kind == "number" else _quantity_in(bounds[1], unit)
     if not low < high:
-        raise reader.error("range", f"expected low < high, got {bounds!r}")
+        raise reader.error("range", f"expected low < high, got {brief(bounds)}")
     scale = reader.choice("scale", ("linear", "log"), "linear")
     if scale == "log" and low <= 0.0:
-        raise reader.error("scale", f"a log scale needs a positive range, got {bounds!r}")
+        raise reader.error("scale", f"a log scale needs a positive range, got {brief(bounds)}")
     integer = reader.boolean("integer", False)
     steps = None
     if not sampled:
-        steps = reader.integer("steps", minimum=2)
+        steps = reader.integer("steps", minimum=2, maximum=_MAX_STEPS)
     reader.finish()
     return Axis(path, kind, unit, low=low, high=high, steps=steps, scale=scale, integer=integer)
 
@@ -420,12 +478,14 @@ def _classify(reader: MappingReader, key: str, values: list[Any]) -> tuple[str, 
     kinds = []
     for index, value in enumerate(values):
         if isinstance(value, Mapping | list) or value is None:
-            raise reader.error(f"{key}[{index}]", f"expected a YAML scalar, got {value!r}")
+            raise reader.error(f"{key}[{index}]", f"expected a YAML scalar, got {brief(value)}")
         if isinstance(value, bool):
             kinds.append("category")
         elif isinstance(value, int | float):
             if not math.isfinite(value):
-                raise reader.error(f"{key}[{index}]", f"expected a finite number, got {value!r}")
+                raise reader.error(
+                    f"{key}[{index}]", f"expected a finite number, got {brief(value)}"
+                )
             kinds.append("number")
         elif isinstance(value, str) and _NUMBER_AND_UNIT.match(value):
             kinds.append("quantity")
@@ -434,7 +494,7 @@ def _classify(reader: MappingReader, key: str, values: list[Any]) -> tuple[str, 
     if len(set(kinds)) > 1:
         raise reader.error(
             key,
-            f"mixes {' and '.join(sorted(set(kinds)))} values ({values!r}); give every value "
+            f"mixes {' and '.join(sorted(set(kinds)))} values ({brief(values)}); give every value "
             "the same form, e.g. all with a unit",
         )
     kind = kinds[0]
@@ -469,11 +529,11 @@ def _quantity_in(text: Any, unit: str) -> float:
         magnitude = float(quantity.to(target).magnitude)
     except Exception as exc:  # pint raises several unrelated types on bad text
         raise ValueError(
-            f"expected a quantity convertible to {unit or 'a bare number'!r}, got {text!r} "
+            f"expected a quantity convertible to {unit or 'a bare number'!r}, got {brief(text)} "
             f"({type(exc).__name__})"
         ) from None
     if not math.isfinite(magnitude):
-        raise ValueError(f"expected a finite value, got {text!r}")
+        raise ValueError(f"expected a finite value, got {brief(text)}")
     return magnitude
 
 
@@ -483,12 +543,14 @@ def _read_outputs(root: MappingReader) -> tuple[OutputSpec, ...]:
         pairs = []
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                raise root.error(f"outputs[{index}]", f"expected an output path, got {item!r}")
+                raise root.error(f"outputs[{index}]", f"expected an output path, got {brief(item)}")
             pairs.append((item, item, f"outputs[{index}]"))
     elif isinstance(value, Mapping):
         pairs = [(str(key), item, f"outputs.{key}") for key, item in value.items()]
     else:
-        raise root.error("outputs", f"expected a mapping of names to output paths, got {value!r}")
+        raise root.error(
+            "outputs", f"expected a mapping of names to output paths, got {brief(value)}"
+        )
     if not pairs:
         raise root.error("outputs", "expected at least one output")
     outputs = []
@@ -496,7 +558,7 @@ def _read_outputs(root: MappingReader) -> tuple[OutputSpec, ...]:
         if not _OUTPUT_NAME.match(name):
             raise root.error(key, "expected an output name of letters, digits, _, . or -")
         if not isinstance(text, str):
-            raise root.error(key, f"expected an output path, got {text!r}")
+            raise root.error(key, f"expected an output path, got {brief(text)}")
         try:
             outputs.append(OutputSpec(name, parse_output_path(text)))
         except InputError as error:

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tissue_sim.errors import InputError
+from tissue_sim.errors import InputError, brief
 from tissue_sim.io import atomic_path
 
 __all__ = [
@@ -169,8 +170,71 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
         )
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the sweep design ({exc})", file=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"cannot read the sweep design ({type(exc).__name__}: {brief(str(exc))})",
+            file=str(path),
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object (the planned sweep)", file=str(path))
     if data.get("format") != _MANIFEST_FORMAT:
-        raise InputError(f"unsupported sweep design format {data.get('format')!r}", file=str(path))
+        raise InputError(
+            f"unsupported sweep design format {brief(data.get('format'))}", file=str(path)
+        )
+    _check_manifest(data, str(path))
     return data
+
+
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+_FIELDS: dict[str, tuple[type | tuple[type, ...], ...]] = {
+    "point": (int, list, list, str, int, int, str, list),
+}
+_POINT_KEYS = ("index", "values", "display", "block", "sample", "axis", "hash", "overrides")
+
+
+def _check_manifest(data: dict[str, Any], file: str) -> None:
+    """The structure ``summarise`` relies on; a damaged file is an InputError, not a crash."""
+
+    def need(condition: bool, key: str, expected: str) -> None:
+        if not condition:
+            raise InputError(
+                f"damaged sweep design: expected {expected}; run the sweep again to rewrite it",
+                file=file,
+                key=key,
+            )
+
+    need(isinstance(data.get("name"), str), "name", "a name")
+    design = data.get("design")
+    need(isinstance(design, dict) and isinstance(design.get("type"), str), "design", "a design")
+    for section, keys in (
+        ("axes", ("path", "kind", "unit", "label")),
+        ("outputs", ("name", "path", "unit")),
+    ):
+        items = data.get(section)
+        need(isinstance(items, list), section, "a list")
+        assert isinstance(items, list)
+        for index, item in enumerate(items):
+            need(
+                isinstance(item, dict) and all(isinstance(item.get(k), str) for k in keys),
+                f"{section}[{index}]",
+                "an object with " + ", ".join(keys),
+            )
+    points = data.get("points")
+    need(isinstance(points, list), "points", "a list of design points")
+    assert isinstance(points, list)
+    for index, point in enumerate(points):
+        key = f"points[{index}]"
+        need(isinstance(point, dict), key, "an object")
+        for name, kind in zip(_POINT_KEYS, _FIELDS["point"], strict=True):
+            value = point.get(name)
+            need(
+                isinstance(value, kind) and not isinstance(value, bool),
+                f"{key}.{name}",
+                f"a {kind.__name__ if isinstance(kind, type) else kind}",
+            )
+        need(_HASH.match(point["hash"]) is not None, f"{key}.hash", "a SHA-256 run key")
+        need(
+            len(point["values"]) == len(point["display"]) == len(data["axes"]),
+            f"{key}.values",
+            "one value per axis",
+        )

@@ -106,13 +106,6 @@ class InputError(TissueSimError):
         prefix = ": ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
 
-    def with_context(self, *, file: str | None = None, key_prefix: str | None = None) -> InputError:
-        """Return a copy with a file name and/or a key prefix added (keeps the subclass)."""
-        key = self.key
-        if key_prefix:
-            key = f"{key_prefix}.{key}" if key else key_prefix
-        return type(self)(self.message, file=self.file or file, key=key, line=self.line)
-
 
 class ModelFileError(InputError):
     """Error in a declarative model file (``models/cells`` or ``models/tissues``)."""

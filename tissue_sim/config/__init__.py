@@ -23,7 +23,7 @@ from tissue_sim.config.tissue import (
     models_directory,
     read_tissue,
 )
-from tissue_sim.config.units import format_quantity, parse_quantity
+from tissue_sim.config.units import parse_quantity
 from tissue_sim.config.yaml_io import read_yaml
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "StimulusConfig",
     "TissueConfig",
     "apply_overrides",
-    "format_quantity",
     "list_tissue_presets",
     "load_config",
     "models_directory",

@@ -21,7 +21,6 @@ __all__ = [
     "MAX_QUANTITY_LENGTH",
     "SI_UNITS",
     "check_unit_text",
-    "format_quantity",
     "parse_quantity",
     "unit_registry",
 ]
@@ -214,24 +213,6 @@ def check_unit_text(text: str, *, leading_number: bool = False) -> str | None:
     if leading_number and not _LEADING_NUMBER.match(text):
         return f"a number, then its unit, got {brief(text)}"
     return None
-
-
-def format_quantity(value: float, unit: str, *, precision: int = 4) -> str:
-    """Format an SI magnitude in a chosen display unit, e.g. ``(0.002, "mm") -> "2 mm"``.
-
-    Parameters
-    ----------
-    value
-        Magnitude in SI units.
-    unit
-        The unit to display, e.g. ``"mm"`` or ``"kPa"``.
-    precision
-        Significant digits.
-    """
-    registry = unit_registry()
-    base = registry.Quantity(1.0, unit).to_base_units()
-    converted = value / float(base.magnitude)
-    return f"{converted:.{precision}g} {unit}"
 
 
 def _describe(quantity: pint.Quantity) -> str:

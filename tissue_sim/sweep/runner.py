@@ -5,8 +5,8 @@ the point's overrides, checks the model-file-dependent parts (:func:`tissue_sim.
 .prepare`) and every output path against it, and keys each run by its run key (the
 resolved scenario, the content of every model file and preset it uses, the version;
 an edited model file is never served from a stale run) — all before anything runs, so
-a mistake in the sweep file costs seconds, not a night of computing. :func:`run_sweep` runs the runs that are not complete
-yet on the chosen executor and writes the summary.
+a mistake in the sweep file costs seconds, not a night of computing. :func:`run_sweep`
+runs the runs that are not complete yet on the chosen executor and writes the summary.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ import pytest
 
 from tissue_sim.biology import CellModel
 from tissue_sim.biology._distinct import distinct_rows, stand_ins
-from tissue_sim.biology._summaries import GroupSummarizer
 from tissue_sim.biology.simulate import simulate
 
 HOUR = 3600.0
@@ -95,27 +94,41 @@ def test_deduplicated_results_equal_every_point_to_round_off(runs) -> None:
         ), name
 
 
-def test_lumping_duplicates_naively_would_move_the_percentiles(runs, composed_model) -> None:
-    """The test above can fail: one summed-weight point per (atom, layer) gives other
-    interpolated percentiles than the points themselves (the first/last stand-ins matter)."""
+def _hazen(values: np.ndarray, weights: np.ndarray, quantile: float) -> float:
+    """Interpolated weighted percentile (Hazen positions), ties kept in the given order: an
+    estimator that, unlike the inverted CDF, sees how a run of tied values is cut up."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order]) - 0.5 * weights[order]
+    return float(np.interp(quantile * weights.sum(), cumulative, values[order]))
+
+
+def test_stand_ins_keep_even_a_tie_sensitive_percentile(runs) -> None:
+    """Stand-ins (first, rest, last per atom and layer) give every point's percentile; one
+    summed-weight point per atom and layer does not — so the stand-ins matter for any
+    estimator, not only for the project's tie-invariant one (inverted CDF)."""
     stimulus, groups, weights = runs["inputs"]
-    every = runs["every"]
-    keys = np.column_stack(list(stimulus.values()))
-    atom = distinct_rows(keys).inverse
-    pair = atom * 3 + groups
-    unique_pairs, index = np.unique(pair, return_inverse=True)
-    lumped_weight = np.bincount(index, weights=weights)
-    representative = np.array([np.flatnonzero(index == k)[0] for k in range(unique_pairs.size)])
-    naive = GroupSummarizer(groups[representative], lumped_weight, composed_model.n_species)
-    state = every.fields[-1]
-    lumped = naive.summarize(state[representative])
+    state = runs["every"].fields[-1]
+    atom = distinct_rows(np.column_stack(list(stimulus.values()))).inverse
+    first_point = np.array([np.flatnonzero(atom == a)[0] for a in range(atom.max() + 1)])
     exact = stand_ins(atom, groups, weights)
-    careful = GroupSummarizer(exact.group, exact.weight, composed_model.n_species)
-    representative_state = state[np.array([np.flatnonzero(atom == a)[0] for a in exact.atom])]
-    stood_in = careful.summarize(representative_state)
-    reference = np.stack([every.summaries[name][-1] for name in every.species], axis=1)
-    assert np.allclose(stood_in, reference, rtol=1e-12, atol=1e-15)
-    assert not np.allclose(lumped[:, :, 1:], reference[:, :, 1:], rtol=1e-6)
+    naive_pairs, index = np.unique(atom * 3 + groups, return_inverse=True)
+    naive_weight = np.bincount(index, weights=weights)
+    naive_point = np.array([np.flatnonzero(index == k)[0] for k in range(naive_pairs.size)])
+    differs = 0
+    for group in range(3):
+        members = (groups == group) & (weights > 0)
+        stood = exact.group == group
+        lumped = groups[naive_point] == group
+        for species in range(state.shape[1]):
+            for quantile in (0.1, 0.5, 0.9):
+                reference = _hazen(state[members, species], weights[members], quantile)
+                ours = _hazen(
+                    state[first_point[exact.atom[stood]], species], exact.weight[stood], quantile
+                )
+                assert ours == pytest.approx(reference, rel=1e-12, abs=1e-15)
+                naive = _hazen(state[naive_point[lumped], species], naive_weight[lumped], quantile)
+                differs += naive != pytest.approx(reference, rel=1e-6)
+    assert differs > 10
 
 
 def test_treated_course_does_not_depend_on_the_control_flag(runs) -> None:

@@ -409,7 +409,12 @@ def _shared_atoms(
 
 
 class _PointSummary:
-    """Per-group summaries of the points from the states of their atoms (stand-ins)."""
+    """Per-group summaries of the points from the states of their atoms (stand-ins).
+
+    A group whose weighted points all share one atom (e.g. the untreated control of a
+    uniform initial state) is uniform: its mean and percentiles are that atom's state,
+    taken directly.
+    """
 
     def __init__(
         self,
@@ -424,9 +429,20 @@ class _PointSummary:
         )
         self.labels = self.summarizer.labels
         self.n_groups = self.summarizer.n_groups
+        self.uniform_atoms: npt.NDArray[np.intp] | None = None
+        weighted = self.stand_ins.weight > 0.0
+        atoms = []
+        for label in self.labels:
+            members = np.unique(self.stand_ins.atom[weighted & (self.stand_ins.group == label)])
+            if members.size != 1:
+                return
+            atoms.append(int(members[0]))
+        self.uniform_atoms = np.array(atoms, dtype=np.intp)
 
     def summarize(self, atom_states: FloatArray) -> FloatArray:
         """``(G, S, 3)`` summaries from the atom states ``(A, S)``."""
+        if self.uniform_atoms is not None:
+            return np.repeat(atom_states[self.uniform_atoms][:, :, None], 3, axis=2)
         return self.summarizer.summarize(atom_states[self.stand_ins.atom])
 
 

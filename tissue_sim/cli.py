@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tissue_sim.errors import InputError, RunError
+from tissue_sim.errors import InputError, RunError, one_line
 
 __all__ = ["main"]
 
@@ -133,6 +133,7 @@ def _print_treatment_effect(bio: object) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from tissue_sim.config import load_config
+    from tissue_sim.config.limits import estimate_size
     from tissue_sim.pipeline import prepare
 
     scenario = load_config(args.config, args.set or [])
@@ -143,6 +144,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"({', '.join(scenario.tissue.layer_names)}), technique(s) {steps}, "
         f"{scenario.schedule.days} day(s), config hash {scenario.config_hash()[:12]}"
     )
+    print(f"predicted size: {estimate_size(scenario).describe()}")
     return EXIT_OK
 
 
@@ -241,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=_delegate("tissue_sim.sweep.commands", "sweep_command"))
+
+    verify = sub.add_parser("verify", help="check a result folder's integrity (exit 1 if not)")
+    verify.add_argument("directory", help="result folder (or its result.h5)")
+    verify.set_defaults(handler=_delegate("tissue_sim.io.verify", "verify_command"))
     return parser
 
 
@@ -252,10 +258,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except InputError as error:
-        print(f"tissue-sim: error: {error}", file=sys.stderr)
+        print(f"tissue-sim: error: {one_line(str(error), 380)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except RunError as error:
-        print(f"tissue-sim: run failed: {error}", file=sys.stderr)
+        print(f"tissue-sim: run failed: {one_line(str(error), 380)}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    except MemoryError:
+        print(
+            "tissue-sim: run failed: out of memory; lower the size (mesh.size, frames, days) "
+            "or the limits (docs/reliability.md)",
+            file=sys.stderr,
+        )
         return EXIT_RUN_FAILED
     except KeyboardInterrupt:
         print("tissue-sim: interrupted", file=sys.stderr)

@@ -38,6 +38,7 @@ __all__ = [
     "OutputConfig",
     "Scenario",
     "StimulusConfig",
+    "hash_resolved",
     "load_config",
     "scenario_from_mapping",
 ]
@@ -238,8 +239,16 @@ class Scenario:
 
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON of :meth:`resolved` (identifies a run's inputs)."""
-        text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return hash_resolved(self.resolved())
+
+
+def hash_resolved(resolved: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a resolved scenario (:meth:`Scenario.config_hash`).
+
+    ``tissue-sim verify`` recomputes it from the ``config`` a result stores.
+    """
+    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _plain(value: Any) -> Any:

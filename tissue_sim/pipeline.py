@@ -24,9 +24,8 @@ import yaml
 from numpy.typing import NDArray
 
 from tissue_sim.biology import CellModel, list_presets, load_model, simulate
-from tissue_sim.config import MappingReader, Scenario
+from tissue_sim.config import Scenario
 from tissue_sim.errors import InputError
-from tissue_sim.fem.solvers import LinearSolver
 from tissue_sim.geometry.block import BlockSpec, mesh_block
 from tissue_sim.geometry.layer_statistics import layer_statistics
 from tissue_sim.geometry.mesh import Mesh
@@ -48,26 +47,15 @@ from tissue_sim.loading import (
     step_intervals,
     technique_footprint,
 )
-from tissue_sim.mechanics.frames import (
-    FrameSolution,
-    base_condition,
-    skin_quadrature,
-    solve_hyperelastic_frames,
-    solve_linear_frames,
-)
-from tissue_sim.mechanics.hyperelastic import (
-    HyperelasticMaterial,
-    HyperelasticProblem,
-    NewtonSettings,
-    read_hyperelastic_material,
-)
-from tissue_sim.mechanics.linear import LinearElasticProblem
-from tissue_sim.mechanics.materials import LinearElasticMaterial
-from tissue_sim.mechanics.strain_measures import (
-    octahedral_shear_strain,
-    principal_strains,
-    volumetric_strain,
-    von_mises_stress,
+from tissue_sim.mechanics.frames import FrameSolution
+from tissue_sim.mechanics.materials import Material
+from tissue_sim.mechanics.session import (
+    CELL_SCALAR_UNITS,
+    MechanicsSettings,
+    SessionMechanics,
+    cell_scalars,
+    layer_materials,
+    solve_session_mechanics,
 )
 from tissue_sim.stimulus import FEATURE_UNITS, compute_features
 
@@ -82,19 +70,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-
-#: Units of the derived per-cell scalar fields written to ``/mechanics/cell``.
-CELL_SCALAR_UNITS = {
-    "max_principal_strain": "1",
-    "mid_principal_strain": "1",
-    "min_principal_strain": "1",
-    "max_shear_strain": "1",
-    "octahedral_shear_strain": "1",
-    "volumetric_strain": "1",
-    "von_mises_stress": "Pa",
-    "pressure": "Pa",
-    "strain_energy_density": "J/m**3",
-}
 
 _HEX_VTK_ORDER = np.array([0, 1, 3, 2, 4, 5, 7, 6])
 
@@ -138,21 +113,8 @@ def build_mesh(scenario: Scenario) -> Mesh:
     )
 
 
-def _cell_scalars(
-    strain: FloatArray, stress: FloatArray, energy: FloatArray
-) -> dict[str, FloatArray]:
-    principal = principal_strains(strain)
-    return {
-        "max_principal_strain": principal[..., 0],
-        "mid_principal_strain": principal[..., 1],
-        "min_principal_strain": principal[..., 2],
-        "max_shear_strain": principal[..., 0] - principal[..., 2],
-        "octahedral_shear_strain": octahedral_shear_strain(strain),
-        "volumetric_strain": volumetric_strain(strain),
-        "von_mises_stress": von_mises_stress(stress),
-        "pressure": -np.trace(stress, axis1=-2, axis2=-1) / 3.0,
-        "strain_energy_density": energy,
-    }
+#: Derived per-cell scalars of the mechanics stage (kept under this name for callers).
+_cell_scalars = cell_scalars
 
 
 def _stats_table(
@@ -184,11 +146,9 @@ def _layer_stats(
     return per_layer
 
 
-def _materials(scenario: Scenario) -> list[LinearElasticMaterial]:
-    return [
-        LinearElasticMaterial(layer.youngs_modulus, layer.poisson_ratio)
-        for layer in scenario.tissue.layers
-    ]
+def _materials(scenario: Scenario) -> list[Material]:
+    """The small-strain material of every layer."""
+    return layer_materials(scenario.tissue.layers, "linear", file=scenario.source_file)
 
 
 def _fibre_directions(scenario: Scenario, mesh: Mesh) -> FloatArray | None:
@@ -207,47 +167,26 @@ def _mechanics(
     mesh: Mesh,
     prepared: PreparedRun,
     progress: ProgressCallback | None,
-) -> tuple[list[FrameSolution], FloatArray]:
+) -> SessionMechanics:
     """Solve the load frames of every technique of the session (linear or finite strain)."""
-    condition = base_condition(mesh, scenario.mechanics.sides)
-    quadrature = skin_quadrature(mesh, smallest_load_feature(scenario.loading.techniques))
-    steps = scenario.loading.steps
-    solutions = []
-    if prepared.hyperelastic_materials is not None:
-        hyper = HyperelasticProblem(
-            mesh, prepared.hyperelastic_materials, formulation=scenario.mechanics.formulation
-        )
-        settings = NewtonSettings(
-            linear_solver=scenario.mechanics.solver, linear_rtol=scenario.mechanics.rtol
-        )
-        for index, step in enumerate(steps):
-            solutions.append(
-                solve_hyperelastic_frames(
-                    hyper, condition, step.frames(), quadrature, settings=settings
-                )
-            )
-            if progress is not None:
-                progress("mechanics", (index + 1) / len(steps))
-        return solutions, hyper.cell_volumes()
-    problem = LinearElasticProblem(
-        mesh, _materials(scenario), formulation=scenario.mechanics.formulation
+    config = scenario.mechanics
+    materials = prepared.hyperelastic_materials or _materials(scenario)
+    settings = MechanicsSettings(
+        model=config.model,
+        formulation=config.formulation,
+        sides=config.sides,
+        solver=config.solver,
+        rtol=config.rtol,
+        max_iterations=config.max_iterations,
     )
-    solver: LinearSolver | None = None
-    for index, step in enumerate(steps):
-        solution, solver = solve_linear_frames(
-            problem,
-            condition,
-            step.frames(),
-            quadrature,
-            solver=solver,
-            method=scenario.mechanics.solver,
-            rtol=scenario.mechanics.rtol,
-            maxiter=scenario.mechanics.max_iterations,
-        )
-        solutions.append(solution)
-        if progress is not None:
-            progress("mechanics", (index + 1) / len(steps))
-    return solutions, problem.cell_volumes()
+    return solve_session_mechanics(
+        mesh,
+        materials,
+        scenario.loading.steps,
+        settings,
+        smallest_feature=smallest_load_feature(scenario.loading.techniques),
+        progress=None if progress is None else (lambda done: progress("mechanics", done)),
+    )
 
 
 @dataclass
@@ -266,26 +205,12 @@ class PreparedRun:
 
     scenario: Scenario
     cell_model: CellModel | None
-    hyperelastic_materials: list[HyperelasticMaterial] | None = None
+    hyperelastic_materials: list[Material] | None = None
 
 
-def _hyperelastic_materials(scenario: Scenario) -> list[HyperelasticMaterial]:
+def _hyperelastic_materials(scenario: Scenario) -> list[Material]:
     """The finite-strain law of every layer, read from the (preset) ``hyperelastic`` blocks."""
-    materials = []
-    file = scenario.source_file
-    for layer in scenario.tissue.layers:
-        path = f"tissue.layers.{layer.name}.hyperelastic"
-        if layer.hyperelastic is None:
-            raise InputError(
-                "mechanics.model is hyperelastic but this layer has no hyperelastic material; "
-                "add a block (law: neo_hookean | ogden | hgo, see docs/hyperelasticity.md)",
-                file=file,
-                key=path,
-            )
-        materials.append(
-            read_hyperelastic_material(MappingReader(layer.hyperelastic, file=file, path=path))
-        )
-    return materials
+    return layer_materials(scenario.tissue.layers, "hyperelastic", file=scenario.source_file)
 
 
 def prepare(scenario: Scenario) -> PreparedRun:
@@ -358,33 +283,22 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
     if progress is not None:
         progress("mesh", 1.0)
     with timer.stage("mechanics"):
-        solutions, volume = _mechanics(scenario, mesh, prepared, progress)
-        strain = np.concatenate([s.cell_strain for s in solutions])
-        stress = np.concatenate([s.cell_stress for s in solutions])
-        energy = np.concatenate([s.cell_energy_density for s in solutions])
-        scalars = _cell_scalars(strain, stress, energy)
-        for name in solutions[0].extra_scalars:
-            scalars[name] = np.concatenate([s.extra_scalars[name] for s in solutions])
-        steps = scenario.loading.steps
+        session = _mechanics(scenario, mesh, prepared, progress)
+        solutions, volume = session.steps, session.cell_volume
         mechanics = MechanicsOutput(
-            frame_time=np.concatenate([step.frames().frame_times for step in steps]),
-            frame_step=np.concatenate(
-                [
-                    np.full(s.displacement.shape[0], i, dtype=np.int32)
-                    for i, s in enumerate(solutions)
-                ]
-            ),
-            step_names=tuple(step.technique.name for step in steps),
-            displacement=np.concatenate([s.displacement for s in solutions]),
-            cell_strain=strain,
-            cell_stress=stress,
-            cell_scalars=scalars,
-            applied_force=np.concatenate([s.applied_force for s in solutions]),
-            base_reaction=np.concatenate([s.base_reaction for s in solutions]),
-            layer_stats=_layer_stats(scalars, mesh, volume),
-            units=dict(CELL_SCALAR_UNITS) | {name: "1" for name in solutions[0].extra_scalars},
-            solver=_solver_summary(solutions, mesh),
-            model=scenario.mechanics.model,
+            frame_time=session.frame_time,
+            frame_step=session.frame_step,
+            step_names=session.step_names,
+            displacement=session.displacement,
+            cell_strain=session.cell_strain,
+            cell_stress=session.cell_stress,
+            cell_scalars=session.cell_scalars,
+            applied_force=session.applied_force,
+            base_reaction=session.base_reaction,
+            layer_stats=_layer_stats(session.cell_scalars, mesh, volume),
+            units=session.units,
+            solver=_solver_summary(session),
+            model=session.model,
         )
     with timer.stage("stimulus"):
         per_step = _step_features(scenario, mesh, solutions)
@@ -424,17 +338,15 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
     )
 
 
-def _solver_summary(solutions: list[FrameSolution], mesh: Mesh) -> dict[str, object]:
-    statistics = solutions[-1].statistics
-    return {
-        "method": statistics.method,
-        "unknowns": 3 * mesh.num_points,
-        "setup_seconds": statistics.setup_seconds,
-        "solve_seconds": statistics.solve_seconds,
-        "iterations": [it for s in solutions for it in s.statistics.iterations],
-        "max_relative_residual": max(statistics.relative_residuals, default=0.0),
-        "newton": [frame for s in solutions for frame in (s.newton or [])],
-    }
+def _solver_summary(session: SessionMechanics) -> dict[str, object]:
+    """The mechanics solver summary, with the small-strain validity check."""
+    summary: dict[str, object] = dict(session.solver)
+    if session.check is not None:
+        summary["peak_strain"] = session.check.peak_strain
+        summary["peak_strain_layer"] = session.check.layer
+        summary["small_strain_limit"] = session.check.limit
+        summary["outside_small_strain"] = session.check.exceeded
+    return summary
 
 
 def _step_features(
@@ -579,98 +491,38 @@ def run_to_directory(
     report: bool | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[RunResult, Path]:
-    """Run a scenario and publish its files as one folder ``directory``.
+    """Run a scenario and write its files into ``directory``.
 
-    Writes ``result.h5``, ``result.xdmf`` (and ``biology.xdmf``), the pictures in
-    ``figures/`` and ``report.html`` (each skipped when ``figures`` / ``report`` is
-    false; ``None`` follows the scenario's ``output`` section) into a private staging
-    folder beside ``directory`` and swaps it into place in one step
-    (:mod:`tissue_sim.io.publish`): a kill at any moment leaves the old complete set or
-    the new one. The result's provenance records the content digests of the model
-    files it used and its run key (:mod:`tissue_sim.io.provenance`).
+    Writes ``result.h5`` (atomically), ``result.xdmf`` (and ``biology.xdmf``), the
+    pictures in ``figures/`` and ``report.html`` (each skipped when ``figures`` /
+    ``report`` is false; ``None`` follows the scenario's ``output`` section).
 
     Returns
     -------
     result, path
         The result and the path of ``result.h5``.
-
-    Raises
-    ------
-    InputError
-        If ``directory`` holds files that are not a run's (it is replaced whole).
-    RunError
-        If the computation fails, including numbers that stop being finite.
     """
-    from tissue_sim.io.provenance import input_digests, run_key_of
-    from tissue_sim.io.publish import check_target, kill_point, staged_directory
-
-    directory = check_target(directory)  # refused before hours of computing, not after
-    inputs = input_digests(scenario)
-    result = _run_reporting_numerics(scenario, progress)
-    result.provenance["inputs"] = inputs
-    result.provenance["run_key"] = run_key_of(
-        result.config_hash, inputs, str(result.provenance["versions"]["tissue_sim"])
-    )
+    directory = Path(directory)
+    result = run(scenario, progress=progress)
     timer = StageTimer(result.timings)
+    with timer.stage("output"):
+        path = write_result(result, directory / "result.h5")
+        write_xdmf(result, path)
+    if progress is not None:
+        progress("output", 1.0)
     make_figures = scenario.output.figures if figures is None else figures
     make_report = scenario.output.report if report is None else report
-    with staged_directory(directory) as staging:
-        with timer.stage("output"):
-            path = write_result(result, staging / "result.h5")
-            kill_point("after-result")
-            write_xdmf(result, path)
-            kill_point("after-xdmf")
-        if progress is not None:
-            progress("output", 1.0)
-        figure_paths: list[Path] = []
-        if make_figures:
-            from tissue_sim.viz import write_figures
+    figure_paths: list[Path] = []
+    if make_figures:
+        from tissue_sim.viz import write_figures
 
-            with timer.stage("figures"):
-                figure_paths = write_figures(result, staging / "figures")
-        if make_report:
-            from tissue_sim.viz import write_report
+        with timer.stage("figures"):
+            figure_paths = write_figures(result, directory / "figures")
+    if make_report:
+        from tissue_sim.viz import write_report
 
-            with timer.stage("report"):
-                write_report(result, staging / "report.html", figures=figure_paths)
-        kill_point("after-figures")
+        with timer.stage("report"):
+            write_report(result, directory / "report.html", figures=figure_paths)
     if progress is not None:
         progress("figures", 1.0)
-    return result, directory / "result.h5"
-
-
-def _run_reporting_numerics(scenario: Scenario, progress: ProgressCallback | None) -> RunResult:
-    """:func:`run`, with arithmetic failures (NaN, overflow, division by zero in a rate
-    or a solver) turned into a :class:`~tissue_sim.errors.RunError` with a clear line."""
-    from tissue_sim.errors import RunError
-
-    hint = (
-        "a rate expression or parameter may produce NaN or infinite values (check the "
-        "model files), or the load is beyond what the mechanics can solve"
-    )
-    try:
-        result = run(scenario, progress=progress)
-    except (ArithmeticError, FloatingPointError) as error:
-        raise RunError(
-            f"the computation stopped: {type(error).__name__} ({error}); {hint}"
-        ) from None
-    for where, values in _float_arrays(result):
-        if not np.all(np.isfinite(values)):
-            raise RunError(f"the run produced non-finite values in {where}; {hint}")
-    return result
-
-
-def _float_arrays(item: object, where: str = "") -> Iterator[tuple[str, NDArray[np.floating]]]:
-    """Every floating-point array of a result, with its path (``biology.fields.m2``)."""
-    import dataclasses
-
-    if isinstance(item, np.ndarray):
-        if item.dtype.kind == "f":
-            yield where, item
-    elif dataclasses.is_dataclass(item) and not isinstance(item, type):
-        for entry in dataclasses.fields(item):
-            child = f"{where}.{entry.name}" if where else entry.name
-            yield from _float_arrays(getattr(item, entry.name), child)
-    elif isinstance(item, dict):
-        for key, value in item.items():
-            yield from _float_arrays(value, f"{where}.{key}" if where else str(key))
+    return result, path

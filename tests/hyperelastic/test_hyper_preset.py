@@ -159,7 +159,7 @@ def test_hgo_natali_fibres_with_dispersion() -> None:
         (
             {"law": "ogden", "mu": ["1 kPa", "2 kPa"], "alpha": [3, "x"], "bulk_modulus": "1 MPa"},
             "alpha[1]",
-            "could not read",
+            "without its number",
         ),
         (
             {"law": "ogden", "mu": "1 kPa", "alpha": 0, "bulk_modulus": "1 MPa"},

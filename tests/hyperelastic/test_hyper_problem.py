@@ -10,14 +10,10 @@ import pytest
 
 from tissue_sim.fem.dirichlet import DirichletCondition
 from tissue_sim.fem.reference import reference_element
+from tissue_sim.fem.surface import facet_quadrature
 from tissue_sim.geometry.mesh import InvertedElementError, Mesh, structured_block_mesh
-from tissue_sim.mechanics.hyperelastic import (
-    FibreReinforced,
-    HyperelasticProblem,
-    NeoHookean,
-    NewtonSettings,
-    Ogden,
-)
+from tissue_sim.mechanics import FrameLoads, NewtonSettings, SolidBody, solve_frames
+from tissue_sim.mechanics.hyperelastic import FibreReinforced, NeoHookean, Ogden
 
 LAYERS = ("skin", "fascia", "muscle")
 MATERIALS = [
@@ -56,7 +52,7 @@ def distorted(mesh: Mesh, amount: float, seed: int = 0) -> Mesh:
 @pytest.mark.parametrize("formulation", ["mixed", "displacement"])
 def test_tangent_matches_finite_differences(element: str, formulation: str) -> None:
     mesh = distorted(layered_mesh(element), 0.2)
-    problem = HyperelasticProblem(mesh, MATERIALS, formulation=formulation)
+    problem = SolidBody(mesh, MATERIALS, formulation=formulation)
     rng = np.random.default_rng(1)
     u = 5e-5 * rng.standard_normal((mesh.num_points, 3))
     evaluation = problem.evaluate(u, tangent=True, energy=True)
@@ -79,7 +75,7 @@ def test_tangent_matches_finite_differences(element: str, formulation: str) -> N
 
 
 def test_reference_state_is_stress_free() -> None:
-    problem = HyperelasticProblem(layered_mesh("Q1"), MATERIALS)
+    problem = SolidBody(layered_mesh("Q1"), MATERIALS)
     evaluation = problem.evaluate(np.zeros((problem.mesh.num_points, 3)), energy=True)
     # (round-off only: 1 N/m² on this 4 mm² surface would be 4e-6 N)
     assert np.abs(evaluation.internal_force).max() < 1e-15
@@ -99,7 +95,7 @@ def test_patch_test_reproduces_a_homogeneous_large_deformation(element: str, law
     """
     mesh = distorted(layered_mesh(element, n=2), 0.25, seed=4)
     material = MATERIALS[law]
-    problem = HyperelasticProblem(mesh, [material] * 3)
+    problem = SolidBody(mesh, [material] * 3)
     exact = mesh.points @ (HOMOGENEOUS - np.eye(3)).T
     boundary = np.unique(
         np.concatenate([mesh.nodes_on_face(name) for name in ("sides", "top", "bottom")])
@@ -107,14 +103,17 @@ def test_patch_test_reproduces_a_homogeneous_large_deformation(element: str, law
     fixed = np.zeros((mesh.num_points, 3), dtype=bool)
     fixed[boundary] = True
     condition = DirichletCondition(fixed.reshape(-1), np.where(fixed, exact, 0.0).reshape(-1))
-    solution = problem.solve_frames(
-        [np.zeros((mesh.num_points, 3))], condition, settings=NewtonSettings(rtol=1e-12)
+    solution, _ = solve_frames(
+        problem,
+        FrameLoads.from_vectors(np.zeros((1, mesh.num_points, 3))),
+        condition,
+        newton=NewtonSettings(rtol=1e-12),
     )
     interior = np.setdiff1d(np.arange(mesh.num_points), boundary)
     assert interior.size > 0
-    error = np.abs(solution.displacements[0][interior] - exact[interior]).max()
+    error = np.abs(solution.displacement[0][interior] - exact[interior]).max()
     assert error < 1e-10 * np.abs(exact).max()
-    fields = problem.cell_fields(solution.displacements[0])
+    fields = problem.cell_fields(solution.displacement[0])
     expected_stress = material.cauchy_stress(HOMOGENEOUS)
     np.testing.assert_allclose(
         fields.cauchy_stress,
@@ -128,7 +127,7 @@ def test_patch_test_reproduces_a_homogeneous_large_deformation(element: str, law
 
 def test_cell_fields_of_a_homogeneous_state() -> None:
     mesh = layered_mesh("Q2", n=1)
-    problem = HyperelasticProblem(mesh, MATERIALS)
+    problem = SolidBody(mesh, MATERIALS)
     u = mesh.points @ (HOMOGENEOUS - np.eye(3)).T
     fields = problem.cell_fields(u)
     c = HOMOGENEOUS.T @ HOMOGENEOUS
@@ -148,7 +147,7 @@ def test_cell_fields_of_a_homogeneous_state() -> None:
     sigma = fields.cauchy_stress[0]
     assert fields.pressure[0] == pytest.approx(-np.trace(sigma) / 3.0)
     np.testing.assert_allclose(fields.stress, fields.cauchy_stress)
-    frames = problem.frame_cell_fields(np.stack([np.zeros_like(u), u]))
+    frames = problem.cell_fields(np.stack([np.zeros_like(u), u]))
     assert frames.green_lagrange.shape == (2, 3, 3, 3)
     np.testing.assert_allclose(frames.green_lagrange[0], 0.0, atol=1e-16)
     np.testing.assert_allclose(frames.cauchy_stress[1], fields.cauchy_stress)
@@ -158,7 +157,7 @@ def test_cell_fields_of_a_homogeneous_state() -> None:
 @pytest.mark.parametrize("element", ["Q1", "P1"])
 def test_inversion_names_the_layer(element: str) -> None:
     mesh = layered_mesh(element)
-    problem = HyperelasticProblem(mesh, MATERIALS)
+    problem = SolidBody(mesh, MATERIALS)
     u = np.zeros((mesh.num_points, 3))
     top = mesh.nodes_on_face("top")
     u[top, 2] = -2.0e-3  # the top slab (skin, 0.5 mm thick) pushed through itself
@@ -169,16 +168,20 @@ def test_inversion_names_the_layer(element: str) -> None:
 def test_constructor_and_load_checks() -> None:
     mesh = layered_mesh("Q1")
     with pytest.raises(ValueError, match="one material per layer"):
-        HyperelasticProblem(mesh, MATERIALS[:2])
+        SolidBody(mesh, MATERIALS[:2])
     with pytest.raises(ValueError, match="formulation"):
-        HyperelasticProblem(mesh, MATERIALS, formulation="fbar")
-    problem = HyperelasticProblem(mesh, MATERIALS, cache_geometry=False)
-    with pytest.raises(ValueError, match="load vector"):
-        problem.load_vector(np.zeros(7))
+        SolidBody(mesh, MATERIALS, formulation="fbar")
+    with pytest.raises(ValueError, match="mix small-strain"):
+        SolidBody(mesh, [MATERIALS[0], MATERIALS[1], MATERIALS[2].small_strain_material()])
+    problem = SolidBody(mesh, MATERIALS, cache_geometry=False)
     with pytest.raises(ValueError, match="nodal displacements"):
         problem.evaluate(np.zeros((3, 3)))
     # a uniform pressure on the top gives its total force
-    forces = problem.load_vector(lambda x: np.tile([0.0, 0.0, -1.0e3], (x.shape[0], 1)))
+    top = facet_quadrature(mesh, mesh.facets["top"])
+    loads = FrameLoads.from_tractions(
+        top, [lambda x: np.tile([0.0, 0.0, -1.0e3], (x.shape[0], 1))], follower=False
+    )
+    forces = loads.dead_patterns(mesh.num_points)[0]
     assert forces[:, 2].sum() == pytest.approx(-1.0e3 * 4e-6)
     assert problem.cell_volumes().sum() == pytest.approx(12e-9)
     assert len(problem.small_strain_materials()) == 3

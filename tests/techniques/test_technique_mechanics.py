@@ -15,15 +15,33 @@ import pytest
 
 from tissue_sim import load_config
 from tissue_sim.loading import technique_frames
-from tissue_sim.mechanics.frames import base_condition, skin_quadrature, solve_linear_frames
-from tissue_sim.mechanics.linear import LinearElasticProblem
-from tissue_sim.pipeline import _materials, build_mesh
+from tissue_sim.mechanics import (
+    FrameLoads,
+    LinearSettings,
+    SolidBody,
+    base_condition,
+    skin_quadrature,
+    solve_frames,
+)
+from tissue_sim.mechanics.session import layer_materials
+from tissue_sim.pipeline import build_mesh
 
 
 def _problem(scenario):
     mesh = build_mesh(scenario)
-    problem = LinearElasticProblem(mesh, _materials(scenario))
+    problem = SolidBody(mesh, layer_materials(scenario.tissue.layers, "linear"))
     return mesh, problem, base_condition(mesh), skin_quadrature(mesh, 4e-3)
+
+
+def solve_linear_frames(
+    problem, condition, frames, quadrature, *, solver=None, use_superposition=True
+):
+    """The technique's frames on the small-strain body (dead loads, one set-up solver)."""
+    loads = FrameLoads.from_technique(
+        frames, quadrature, superposition=use_superposition, follower=False
+    )
+    settings = LinearSettings(superposition=use_superposition)
+    return solve_frames(problem, loads, condition, linear=settings, solver=solver)
 
 
 def test_static_hold_with_k_frames_equals_the_single_solve() -> None:

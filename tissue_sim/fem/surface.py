@@ -77,17 +77,55 @@ class FacetQuadrature:
         Weights including the surface measure, ``(F, Q)`` [m²].
     basis
         The cell's basis functions at the points, ``(F, Q, N)``.
+    facet_nodes
+        Global indices of the nodes on each facet (those whose basis function does not
+        vanish on it), ``(F, Nf)``.
+    facet_basis
+        Their basis values at the points, ``(F, Q, Nf)``.
+    facet_derivatives
+        Their derivatives along the facet's two parameter directions ``(s, t)``,
+        ``(F, Q, Nf, 2)``: the surface tangents are
+        ``g_α = Σ_a x_a ∂N_a/∂α`` and ``orientation · (g_s × g_t)`` is the outward area
+        vector per unit parameter area.
+    parameter_weights
+        Weights of the composite rule on the reference facet, ``(Q,)`` (the surface
+        measure is ``|g_s × g_t|`` times them).
+    orientation
+        ``±1`` per facet, so that ``orientation · (g_s × g_t)`` points out of the cell.
+    normals
+        Outward unit normals at the points in the reference configuration, ``(F, Q, 3)``.
     """
 
     cells: IntArray
     points: FloatArray
     weights: FloatArray
     basis: FloatArray
+    facet_nodes: IntArray
+    facet_basis: FloatArray
+    facet_derivatives: FloatArray
+    parameter_weights: FloatArray
+    orientation: FloatArray
+    normals: FloatArray
 
     @property
     def area(self) -> float:
         """Total area of the facets [m²]."""
         return float(self.weights.sum())
+
+    def subset(self, rows: IntArray) -> FacetQuadrature:
+        """The quadrature restricted to the facets ``rows``."""
+        return FacetQuadrature(
+            self.cells[rows],
+            self.points[rows],
+            self.weights[rows],
+            self.basis[rows],
+            self.facet_nodes[rows],
+            self.facet_basis[rows],
+            self.facet_derivatives[rows],
+            self.parameter_weights,
+            self.orientation[rows],
+            self.normals[rows],
+        )
 
 
 def facet_quadrature(
@@ -125,8 +163,13 @@ def facet_quadrature(
     q = parameter_weights.size
     points = np.empty((n_facets, q, 3))
     weights = np.empty((n_facets, q))
+    normals = np.empty((n_facets, q, 3))
+    orientation = np.empty(n_facets)
     basis = np.empty((n_facets, q, element.nodes_per_cell))
     vertices_of_cells = mesh.linear_cells()
+    on_facet: IntArray | None = None
+    facet_basis: FloatArray | None = None
+    facet_derivatives: FloatArray | None = None
     for local_facet in np.unique(facets[:, 1]):
         rows = np.flatnonzero(facets[:, 1] == local_facet)
         v = reference_vertices[facet_vertex_ids[local_facet]]
@@ -136,17 +179,49 @@ def facet_quadrature(
             + np.outer(parameter_points[:, 0], axis_s)
             + np.outer(parameter_points[:, 1], axis_t)
         )
-        values, _ = element.tabulate(reference_points)
+        values, reference_gradients = element.tabulate(reference_points)
         coordinate_values, coordinate_gradients = element.tabulate_coordinate(reference_points)
         cell_vertices = mesh.points[vertices_of_cells[facets[rows, 0]]]  # (F, Nv, 3)
         jacobian = np.einsum("fvi,qvj->fqij", cell_vertices, coordinate_gradients)
         tangent_s = jacobian @ axis_s
         tangent_t = jacobian @ axis_t
-        measure = np.linalg.norm(np.cross(tangent_s, tangent_t), axis=-1)
+        area_vector = np.cross(tangent_s, tangent_t)
+        measure = np.linalg.norm(area_vector, axis=-1)
         points[rows] = np.einsum("qv,fvi->fqi", coordinate_values, cell_vertices)
         weights[rows] = measure * parameter_weights[None, :]
         basis[rows] = values[None, :, :]
-    return FacetQuadrature(facets[:, 0].copy(), points, weights, basis)
+        outward = points[rows, 0] - cell_vertices.mean(axis=1)
+        sign = np.where(np.einsum("fi,fi->f", area_vector[:, 0], outward) >= 0.0, 1.0, -1.0)
+        orientation[rows] = sign
+        normals[rows] = sign[:, None, None] * area_vector / measure[..., None]
+        local_nodes = np.flatnonzero(np.abs(values).max(axis=0) > 1e-12)
+        if on_facet is None:
+            on_facet = np.empty((n_facets, local_nodes.size), dtype=np.int64)
+            facet_basis = np.empty((n_facets, q, local_nodes.size))
+            facet_derivatives = np.empty((n_facets, q, local_nodes.size, 2))
+        assert facet_basis is not None and facet_derivatives is not None
+        on_facet[rows] = mesh.cells[facets[rows, 0]][:, local_nodes]
+        facet_basis[rows] = values[None, :, local_nodes]
+        derivatives = np.stack(
+            [reference_gradients @ axis_s, reference_gradients @ axis_t], axis=-1
+        )  # (Q, N, 2)
+        facet_derivatives[rows] = derivatives[None, :, local_nodes]
+    if on_facet is None or facet_basis is None or facet_derivatives is None:
+        on_facet = np.zeros((0, 0), dtype=np.int64)
+        facet_basis = np.zeros((0, q, 0))
+        facet_derivatives = np.zeros((0, q, 0, 2))
+    return FacetQuadrature(
+        facets[:, 0].copy(),
+        points,
+        weights,
+        basis,
+        on_facet,
+        facet_basis,
+        facet_derivatives,
+        np.asarray(parameter_weights, dtype=float),
+        orientation,
+        normals,
+    )
 
 
 def traction_load_vector(

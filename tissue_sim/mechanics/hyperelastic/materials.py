@@ -91,6 +91,8 @@ class HyperelasticMaterial(ABC):
 
     #: Law name as written in a preset (``law: ...``).
     law: ClassVar[str]
+    #: Finite-strain law: the body uses the full kinematics (see the material protocol).
+    small_strain: ClassVar[bool] = False
     bulk_modulus: float
     volumetric: str
 

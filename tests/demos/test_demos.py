@@ -55,8 +55,13 @@ def test_pressure_and_shear_soft_layers_strain_most(outcomes: dict[str, DemoOutc
     numbers = outcomes["pressure_and_shear"].numbers
     stretch = numbers["stretch_p90_pressing"]
     assert list(stretch) == LAYERS
-    # the soft adipose and muscle take the load, the stiff fascia barely stretches
-    assert stretch["adipose"] > stretch["muscle"] > stretch["skin"] > stretch["fascia"]
+    # the soft adipose under the hand takes the load, the stiff fascia barely stretches (the
+    # deep muscle, far from the hand, and the stiff skin come in between in either order)
+    assert max(stretch, key=stretch.get) == "adipose"
+    assert min(stretch, key=stretch.get) == "fascia"
+    assert stretch["adipose"] > 10.0 * max(stretch["skin"], stretch["muscle"])
+    pressing = outcomes["pressure_and_shear"].narrative[1]
+    assert "the adipose stretches most, the fascia least" in pressing
     # force = pressure × patch area (ellipse 2 cm × 1.5 cm semi-axes)
     assert numbers["force"] == pytest.approx(5e3 * np.pi * 0.02 * 0.015, rel=1e-6)
     assert numbers["shear_force"] == pytest.approx(2.5e3 * np.pi * 0.02 * 0.015, rel=1e-6)

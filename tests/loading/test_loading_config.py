@@ -299,7 +299,7 @@ def test_read_schedule_defaults() -> None:
         ("{start_time: '25:00'}", "schedule.start_time", "time of day"),
         ("{start_time: '23 h', session_duration: '2 h'}", "schedule.start_time", "midnight"),
         ("{treatment_days: [0, 3, 2]}", "schedule.treatment_days", "increasing"),
-        ("{treatment_days: [0, -2]}", "schedule.treatment_days[1]", ">= 0"),
+        ("{treatment_days: [0, -2]}", "schedule.treatment_days[1]", "day number 0.."),
         ("{treatment_days: [0, 10], days: 5}", "schedule.treatment_days", "beyond"),
         ("{treatment_days: {weekdays: [0, 9], weeks: 2}}", "schedule.treatment_days.weekdays[1]",
          "0..6"),

@@ -285,6 +285,9 @@ class LinearSolver:
         if self._petsc is not None:
             x, iterations, reason = self._petsc.solve(b)
             relative = float(np.linalg.norm(b - self.matrix @ x)) / norm_b
+            if self.kind == "direct":  # MUMPS: KSP "preonly" counts its one application
+                self._check(relative, DIRECT_RESIDUAL_LIMIT, 0)
+                return x
             if reason < 0:
                 raise SolverError(
                     f"{self.method} solver: CG did not converge in {iterations} iterations "

@@ -77,7 +77,7 @@ test-petsc: install-petsc
 install-peers: install-bench install-petsc
 
 bench-peers: install-peers
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest benchmarks/test_bench_peers.py --benchmark-only --benchmark-columns=min,rounds -p no:randomly -s
+	OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest benchmarks/test_bench_peers.py --benchmark-only --benchmark-columns=min,rounds -p no:randomly -s
 
 clean:
 	rm -rf $(VENV) $(PETSC_VENV) .pytest_cache .mypy_cache .ruff_cache

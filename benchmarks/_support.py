@@ -225,10 +225,12 @@ class WorkerResult:
 class _Worker:
     """A running worker process (parent side)."""
 
-    def __init__(self, script: Path, case: str, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self, script: Path, case: str, params: Mapping[str, Any], python: str | None = None
+    ) -> None:
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in close()
         self._process = subprocess.Popen(
-            [sys.executable, str(script), case, json.dumps(dict(params))],
+            [python or sys.executable, str(script), case, json.dumps(dict(params))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -298,8 +300,12 @@ def measure_in_worker(
     params: Mapping[str, Any],
     *,
     rounds: int = 1,
+    python: str | None = None,
 ) -> WorkerResult:
     """Time a worker case with pytest-benchmark; one fresh process per round.
+
+    ``python`` is the worker's interpreter (default: this one), e.g. the Python 3.12 of
+    ``.venv-petsc`` for the DOLFINx peer.
 
     Each round's worker is prepared (untimed), then its phase is timed; a worker is
     finished before the next one starts, so two never compete for the cores. Returns
@@ -312,7 +318,7 @@ def measure_in_worker(
     def setup() -> tuple[tuple[_Worker], dict[str, Any]]:
         if workers:
             results.append(workers.pop().finish())
-        worker = _Worker(script, case, params)
+        worker = _Worker(script, case, params, python)
         workers.append(worker)
         return (worker,), {}
 

@@ -41,7 +41,7 @@ def _kappa(mu: float, nu: float) -> float:
 
 
 def _tangent_curve(material: HyperelasticMaterial) -> tuple[np.ndarray, np.ndarray]:
-    stretches = np.linspace(0.999, 0.12, 120)
+    stretches = np.linspace(0.999, 0.05, 150)
     stress = np.array([-uniaxial_stress(material, s)[0] for s in stretches])
     strain = 1.0 - stretches
     return stress, np.gradient(stress, strain)
@@ -80,7 +80,10 @@ def main() -> Path:
         style = "-" if law is fat else "--"
         right.loglog(stress, tangent, style, color=colour, label=name)
     stress, tangent = _tangent_curve(gluteal_muscle)
-    right.loglog(stress, tangent, color="tab:red", label="gluteal muscle law")
+    right.loglog(stress, tangent, color="tab:red", label="muscle law, μ₀ = 956 Pa (Hatt MRE)")
+    lumbar_muscle = CompressionStiffening(14.435e3, 0.36, _kappa(14.435e3, 0.495))
+    stress, tangent = _tangent_curve(lumbar_muscle)
+    right.loglog(stress, tangent, "-.", color="darkred", label="muscle law, μ₀ = 14.4 kPa (lumbar)")
     right.errorbar(
         [1.0 / PROBE_AREA, 30.0 / PROBE_AREA],
         [26.1e3, 2199e3],
@@ -98,6 +101,7 @@ def main() -> Path:
         label="Isogai 2022 muscle (5 N, 30 N)",
     )
     right.set_xlim(300, 2e5)
+    right.set_ylim(1e3, 1e7)
     right.set_xlabel("uniaxial compressive stress [Pa] (probe: force / 4 cm², assumed)")
     right.set_ylabel("tangent modulus dP/dε [Pa]")
     right.set_title("uniaxial compression")

@@ -82,7 +82,7 @@ def test_fit_recovers_parameters_from_scattered_data() -> None:
 
 
 def test_neo_hookean_and_muscle_law_are_not_the_fat_curve() -> None:
-    """The comparison discriminates: neo-Hookean stiffens as C^−1/2 only (Ogden 1984 §6.2)."""
+    """The comparison discriminates: neo-Hookean stiffens as C^−1/2 only (Ogden 1984, ch. 6)."""
     cyy = np.linspace(0.4, 1.0, 7)
     neo = NeoHookean(748.5, 1e6)
     np.testing.assert_allclose(transverse_shear_modulus(neo, cyy), 748.5 * cyy**-0.5, rtol=1e-10)

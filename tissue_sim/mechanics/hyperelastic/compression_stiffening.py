@@ -52,7 +52,7 @@ Why it reproduces the measured curve
 In an incompressible isotropic solid pre-stretched by principal stretches
 :math:`\lambda_i`, a plane shear wave travelling along :math:`e_i` and polarised along
 :math:`e_j` has :math:`\rho c^2 = \mathcal A^0_{ijij}` (Ogden 1984, *Non-linear elastic
-deformations*, §6.2). Under uniaxial compression :math:`\lambda` along the load (so
+deformations*, ch. 6). Under uniaxial compression :math:`\lambda` along the load (so
 :math:`C_{yy} = \lambda^2`) the two transverse stretches are equal,
 :math:`\lambda_t = \lambda^{-1/2}`, and in that transverse plane
 
@@ -273,7 +273,7 @@ def shear_wave_modulus(
     with the law's tangent :math:`\mathbb A = \partial P/\partial F`, the unit
     propagation direction :math:`n` and polarisation :math:`m \perp n` in the deformed
     configuration. For :math:`m \perp n` the volumetric part drops out, so the result is
-    the incompressible wave modulus (Ogden 1984 §6.2) and, at F = I, the shear modulus.
+    the incompressible wave modulus (Ogden 1984, ch. 6) and, at F = I, the shear modulus.
 
     Parameters
     ----------

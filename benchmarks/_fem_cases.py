@@ -279,8 +279,8 @@ def technique_mechanics(params: Mapping[str, Any]) -> Prepared:
     """Mechanics of a whole technique with ``solve_linear_frames`` (one set-up solver).
 
     params: ``size``, ``technique`` (``single_load`` or ``effleurage``), ``frames`` and
-    optionally ``method`` (``amg``, the default here, or ``direct``: one factorisation
-    reused by every frame, what ``auto`` picks up to ``DIRECT_DOF_LIMIT`` unknowns).
+    optionally ``method`` (default ``auto``: at these sizes the best installed direct
+    back-end, one factorisation reused by every frame; or ``amg``, ``direct``, …).
     Both run on the effleurage mesh with the scenario's element and formulation (Q1,
     mixed). Timed: assembly, load vectors, constraints, AMG set-up, the CG solves, cell
     strains/stresses of every frame and the base reactions — everything
@@ -309,12 +309,13 @@ def technique_mechanics(params: Mapping[str, Any]) -> Prepared:
             condition,
             frames,
             quadrature,
-            method=params.get("method", "amg"),
+            method=params.get("method", "auto"),
             rtol=RTOL,
             maxiter=scenario.mechanics.max_iterations,
         )
         statistics = solution.statistics
         return {
+            "method": statistics.method,
             "frames": int(frames.n_frames),
             "solves": len(statistics.iterations),
             "iterations_total": int(sum(statistics.iterations)),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,11 @@ def _node(module: str, root_name: str) -> str:
 
 def package_graph(root: Path = PACKAGE_ROOT) -> dict[str, set[str]]:
     """Package → packages it imports (edges between different packages only)."""
+    return {node: set(targets) for node, targets in _package_graph(root).items()}
+
+
+@lru_cache(maxsize=8)
+def _package_graph(root: Path) -> dict[str, frozenset[str]]:
     root_name = root.name
     files = {_module_name(path, root): path for path in sorted(root.rglob("*.py"))}
     graph: dict[str, set[str]] = defaultdict(set)
@@ -77,7 +83,7 @@ def package_graph(root: Path = PACKAGE_ROOT) -> dict[str, set[str]]:
             source, target = _node(module, root_name), _node(name, root_name)
             if source != target:
                 graph[source].add(target)
-    return dict(graph)
+    return {node: frozenset(targets) for node, targets in graph.items()}
 
 
 def package_cycles(root: Path = PACKAGE_ROOT) -> list[frozenset[str]]:

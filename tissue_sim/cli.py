@@ -244,6 +244,20 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=_delegate("tissue_sim.sweep.commands", "sweep_command"))
 
+    calibrate = sub.add_parser(
+        "calibrate", help="fit cell-model parameters to literature targets (least squares)"
+    )
+    calibrate.add_argument("targets", help="targets YAML (e.g. models/calibration/targets.yaml)")
+    calibrate.add_argument("--params", required=True, help="parameters to fit, comma-separated")
+    calibrate.add_argument("-o", "--output", default=None, help="override file (calibration.yaml)")
+    calibrate.add_argument(
+        "--targets", dest="only", default=None, help="targets to fit (default: those with fit)"
+    )
+    calibrate.add_argument("--max-evaluations", type=int, default=60, help="most model evaluations")
+    calibrate.set_defaults(
+        handler=_delegate("tissue_sim.calibration.commands", "calibrate_command")
+    )
+
     verify = sub.add_parser("verify", help="check a result folder's integrity (exit 1 if not)")
     verify.add_argument("directory", help="result folder (or its result.h5)")
     verify.set_defaults(handler=_delegate("tissue_sim.io.verify", "verify_command"))

@@ -23,7 +23,7 @@ import numpy as np
 import yaml
 from numpy.typing import NDArray
 
-from tissue_sim.biology import CellModel, list_presets, load_model, simulate
+from tissue_sim.biology import CellModel, list_presets, load_model, model_inputs, simulate
 from tissue_sim.config import Scenario
 from tissue_sim.errors import InputError
 from tissue_sim.geometry.block import BlockSpec, mesh_block
@@ -57,7 +57,7 @@ from tissue_sim.mechanics.session import (
     layer_materials,
     solve_session_mechanics,
 )
-from tissue_sim.stimulus import FEATURE_UNITS, compute_features
+from tissue_sim.stimulus import FEATURE_UNITS, compute_features, feature_unit
 
 __all__ = [
     "CELL_SCALAR_UNITS",
@@ -352,8 +352,11 @@ def _solver_summary(session: SessionMechanics) -> dict[str, object]:
 def _step_features(
     scenario: Scenario, mesh: Mesh, solutions: list[FrameSolution]
 ) -> list[dict[str, FloatArray]]:
-    """Dose features per cell for each technique step (one dict of ``(m,)`` arrays each)."""
+    """Dose features per cell for each technique step (one dict of ``(m,)`` arrays each):
+    every feature of ``FEATURE_NAMES`` and the level features the cell models read."""
     fibres = _fibre_directions(scenario, mesh)
+    biology = scenario.biology
+    levels = model_inputs(list(biology.models)) if biology.enabled else ()
     per_step = []
     for step, solution in zip(scenario.loading.steps, solutions, strict=True):
         frames = step.frames()
@@ -367,6 +370,7 @@ def _step_features(
                 effective_measure=scenario.stimulus.effective_measure,
                 fibre_directions=fibres,
                 green_lagrange=scenario.mechanics.model == "hyperelastic",
+                level_features=[name for name in levels if name not in FEATURE_UNITS],
             )
         )
     return per_step
@@ -382,7 +386,7 @@ def _stimulus(
         features = {name: np.stack([f[name] for f in per_step]) for name in names}
     return StimulusOutput(
         features=features,
-        units={name: FEATURE_UNITS[name] for name in names},
+        units={name: feature_unit(name) for name in names},
         layer_stats=_layer_stats(features, mesh, volume),
         effective_measure=scenario.stimulus.effective_measure,
     )
@@ -491,38 +495,98 @@ def run_to_directory(
     report: bool | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[RunResult, Path]:
-    """Run a scenario and write its files into ``directory``.
+    """Run a scenario and publish its files as one folder ``directory``.
 
-    Writes ``result.h5`` (atomically), ``result.xdmf`` (and ``biology.xdmf``), the
-    pictures in ``figures/`` and ``report.html`` (each skipped when ``figures`` /
-    ``report`` is false; ``None`` follows the scenario's ``output`` section).
+    Writes ``result.h5``, ``result.xdmf`` (and ``biology.xdmf``), the pictures in
+    ``figures/`` and ``report.html`` (each skipped when ``figures`` / ``report`` is
+    false; ``None`` follows the scenario's ``output`` section) into a private staging
+    folder beside ``directory`` and swaps it into place in one step
+    (:mod:`tissue_sim.io.publish`): a kill at any moment leaves the old complete set or
+    the new one. The result's provenance records the content digests of the model
+    files it used and its run key (:mod:`tissue_sim.io.provenance`).
 
     Returns
     -------
     result, path
         The result and the path of ``result.h5``.
+
+    Raises
+    ------
+    InputError
+        If ``directory`` holds files that are not a run's (it is replaced whole).
+    RunError
+        If the computation fails, including numbers that stop being finite.
     """
-    directory = Path(directory)
-    result = run(scenario, progress=progress)
+    from tissue_sim.io.provenance import input_digests, run_key_of
+    from tissue_sim.io.publish import check_target, kill_point, staged_directory
+
+    directory = check_target(directory)  # refused before hours of computing, not after
+    inputs = input_digests(scenario)
+    result = _run_reporting_numerics(scenario, progress)
+    result.provenance["inputs"] = inputs
+    result.provenance["run_key"] = run_key_of(
+        result.config_hash, inputs, str(result.provenance["versions"]["tissue_sim"])
+    )
     timer = StageTimer(result.timings)
-    with timer.stage("output"):
-        path = write_result(result, directory / "result.h5")
-        write_xdmf(result, path)
-    if progress is not None:
-        progress("output", 1.0)
     make_figures = scenario.output.figures if figures is None else figures
     make_report = scenario.output.report if report is None else report
-    figure_paths: list[Path] = []
-    if make_figures:
-        from tissue_sim.viz import write_figures
+    with staged_directory(directory) as staging:
+        with timer.stage("output"):
+            path = write_result(result, staging / "result.h5")
+            kill_point("after-result")
+            write_xdmf(result, path)
+            kill_point("after-xdmf")
+        if progress is not None:
+            progress("output", 1.0)
+        figure_paths: list[Path] = []
+        if make_figures:
+            from tissue_sim.viz import write_figures
 
-        with timer.stage("figures"):
-            figure_paths = write_figures(result, directory / "figures")
-    if make_report:
-        from tissue_sim.viz import write_report
+            with timer.stage("figures"):
+                figure_paths = write_figures(result, staging / "figures")
+        if make_report:
+            from tissue_sim.viz import write_report
 
-        with timer.stage("report"):
-            write_report(result, directory / "report.html", figures=figure_paths)
+            with timer.stage("report"):
+                write_report(result, staging / "report.html", figures=figure_paths)
+        kill_point("after-figures")
     if progress is not None:
         progress("figures", 1.0)
-    return result, path
+    return result, directory / "result.h5"
+
+
+def _run_reporting_numerics(scenario: Scenario, progress: ProgressCallback | None) -> RunResult:
+    """:func:`run`, with arithmetic failures (NaN, overflow, division by zero in a rate
+    or a solver) turned into a :class:`~tissue_sim.errors.RunError` with a clear line."""
+    from tissue_sim.errors import RunError
+
+    hint = (
+        "a rate expression or parameter may produce NaN or infinite values (check the "
+        "model files), or the load is beyond what the mechanics can solve"
+    )
+    try:
+        result = run(scenario, progress=progress)
+    except (ArithmeticError, FloatingPointError) as error:
+        raise RunError(
+            f"the computation stopped: {type(error).__name__} ({error}); {hint}"
+        ) from None
+    for where, values in _float_arrays(result):
+        if not np.all(np.isfinite(values)):
+            raise RunError(f"the run produced non-finite values in {where}; {hint}")
+    return result
+
+
+def _float_arrays(item: object, where: str = "") -> Iterator[tuple[str, NDArray[np.floating]]]:
+    """Every floating-point array of a result, with its path (``biology.fields.m2``)."""
+    import dataclasses
+
+    if isinstance(item, np.ndarray):
+        if item.dtype.kind == "f":
+            yield where, item
+    elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+        for entry in dataclasses.fields(item):
+            child = f"{where}.{entry.name}" if where else entry.name
+            yield from _float_arrays(getattr(item, entry.name), child)
+    elif isinstance(item, dict):
+        for key, value in item.items():
+            yield from _float_arrays(value, f"{where}.{key}" if where else str(key))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.biology._stimuli import triangle_stimulus
 from tissue_sim.biology import CellModel
 from tissue_sim.biology._distinct import distinct_rows, stand_ins
 from tissue_sim.biology.simulate import simulate
@@ -23,14 +24,14 @@ SESSIONS = np.array([[2 * HOUR, 2.5 * HOUR], [DAY + 2 * HOUR, DAY + 2.5 * HOUR]]
 TIMES = np.array([0.0, 2.2 * HOUR, 2.5 * HOUR, 7 * HOUR, DAY + 2.4 * HOUR, 2 * DAY])
 
 
-def _duplicated_stimulus(n_points: int, seed: int = 3):
+def _duplicated_stimulus(model: CellModel, n_points: int, seed: int = 3):
     """Six distinct stimuli; most points carry the weakest one (as far from a hand)."""
     rng = np.random.default_rng(seed)
-    distinct = {
-        "effective_strain_peak": np.array([0.001, 0.02, 0.05, 0.08, 0.11, 0.14]),
-        "effective_strain_mean": np.array([0.0005, 0.01, 0.02, 0.04, 0.05, 0.07]),
-        "strain_rate_peak": np.array([0.001, 0.02, 0.08, 0.2, 0.3, 0.45]),
-    }
+    distinct = triangle_stimulus(
+        model,
+        np.array([0.001, 0.02, 0.05, 0.08, 0.11, 0.14]),
+        np.array([0.001, 0.02, 0.08, 0.2, 0.3, 0.45]),
+    )
     which = np.where(rng.random(n_points) < 0.6, 0, rng.integers(1, 6, n_points))
     stimulus = {name: values[which] for name, values in distinct.items()}
     groups = rng.integers(0, 3, n_points)
@@ -59,7 +60,7 @@ def _run(model: CellModel, stimulus, groups, weights, **kwargs):
 
 @pytest.fixture(scope="module")
 def runs(composed_model: CellModel):
-    stimulus, groups, weights = _duplicated_stimulus(240)
+    stimulus, groups, weights = _duplicated_stimulus(composed_model, 240)
     return {
         "inputs": (stimulus, groups, weights),
         "distinct": _run(composed_model, stimulus, groups, weights, control=True),
@@ -158,7 +159,7 @@ def test_control_is_the_course_without_load(runs, composed_model) -> None:
 
 
 def test_zero_load_is_exactly_the_control(composed_model) -> None:
-    stimulus, groups, weights = _duplicated_stimulus(60, seed=8)
+    stimulus, groups, weights = _duplicated_stimulus(composed_model, 60, seed=8)
     zero = {name: np.zeros_like(values) for name, values in stimulus.items()}
     result = _run(composed_model, zero, groups, weights, control=True)
     assert result.n_distinct == 1 and result.n_integrated == 1
@@ -169,7 +170,7 @@ def test_zero_load_is_exactly_the_control(composed_model) -> None:
 
 
 def test_every_distinct_initial_state_gets_its_own_control(composed_model) -> None:
-    stimulus, groups, weights = _duplicated_stimulus(50, seed=4)
+    stimulus, groups, weights = _duplicated_stimulus(composed_model, 50, seed=4)
     states = np.stack(
         [composed_model.initial_state(name) for name in ("healthy", "chronic_overuse")]
     )

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sympy
 
+from tests.biology._stimuli import triangle_stimulus
 from tissue_sim.biology._expressions import parse_expression
 from tissue_sim.biology._program import Program
 from tissue_sim.biology._system import CompiledSystem
@@ -97,12 +98,16 @@ def test_input_only_terms_are_prepared_once() -> None:
 def test_analytic_jacobian_matches_finite_differences(composed_model) -> None:
     rng = np.random.default_rng(3)
     n_points = 6
-    y = composed_model.initial_state("chronic_overuse") * (0.5 + rng.random((n_points, 13)))
-    inputs = {
-        "effective_strain_peak": rng.uniform(0.0, 0.12, n_points),
-        "effective_strain_mean": rng.uniform(0.0, 0.06, n_points),
-        "strain_rate_peak": rng.uniform(0.0, 0.4, n_points),
-    }
+    n_species = composed_model.n_species
+    y = composed_model.initial_state("chronic_overuse") * (0.5 + rng.random((n_points, n_species)))
+    y[:, composed_model.species_index("hold_exposure")] = rng.uniform(0.0, 3600.0, n_points)
+    y[:, composed_model.species_index("repetitive_load")] = rng.uniform(0.0, 8000.0, n_points)
+    y[:, composed_model.species_index("damage")] = rng.uniform(0.0, 0.3, n_points)
+    inputs = triangle_stimulus(
+        composed_model, rng.uniform(0.0, 0.8, n_points), rng.uniform(0.0, 0.6, n_points)
+    )
+    inputs["longest_time_above_50pct"] = rng.uniform(0.0, 600.0, n_points)
+    inputs["time_above_50pct"] = rng.uniform(0.0, 1.0, n_points) / inputs["cycle_frequency"]
     jacobian = composed_model.jacobian(0.0, y, inputs)
     numeric = np.empty_like(jacobian)
     for j in range(y.shape[1]):

@@ -9,10 +9,12 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.linalg import block_diag
 
+from tests.biology._stimuli import triangle_stimulus
 from tissue_sim.biology import CellModel, load_model
 from tissue_sim.biology._integrator import ESDIRK_A, ESDIRK_B, ESDIRK_B_HAT, ESDIRK_C
 from tissue_sim.biology._sparse_lu import SparseLU
 from tissue_sim.biology.simulate import session_segments, simulate
+from tissue_sim.calibration import Waveform, waveform_features
 from tissue_sim.errors import InputError
 
 HOUR = 3600.0
@@ -133,11 +135,15 @@ def _reference(
 
 def test_integrator_matches_scipy_radau_on_a_small_batch(composed_model) -> None:
     """Composed models, 2 days with two 30-min sessions: relative error < 1e-4 everywhere."""
-    stimulus = {
-        "effective_strain_peak": np.array([0.02, 0.06, 0.11]),
-        "effective_strain_mean": np.array([0.01, 0.04, 0.05]),
-        "strain_rate_peak": np.array([0.01, 0.05, 0.35]),
-    }
+    stimulus = triangle_stimulus(
+        composed_model, np.array([0.02, 0.3, 0.11]), np.array([0.01, 0.6, 0.35])
+    )
+    # the third point is also held above the injury and sustained-stretch levels (a hold
+    # that lasts the session): every pathway of the composed model is exercised
+    held = waveform_features(Waveform((0.0,), (0.6,), 60.0), 1800.0, composed_model.inputs)
+    for name in ("longest_time_above_3pct", "time_above_3pct", "longest_time_above_50pct",
+                 "time_above_50pct", "cycle_frequency"):  # fmt: skip
+        stimulus[name][2] = held[name]
     sessions = np.array([[9 * HOUR, 9.5 * HOUR], [DAY + 9 * HOUR, DAY + 9.5 * HOUR]])
     t_end = 2 * DAY
     times = np.array([0.0, 9.25 * HOUR, 9.5 * HOUR, 13.37 * HOUR, DAY + 9.1 * HOUR, t_end])
@@ -164,11 +170,9 @@ def test_integrator_matches_scipy_radau_on_a_small_batch(composed_model) -> None
 def test_summaries_are_weighted_means_and_percentiles_per_group(composed_model) -> None:
     rng = np.random.default_rng(11)
     n_points = 40
-    stimulus = {
-        "effective_strain_peak": rng.uniform(0.0, 0.1, n_points),
-        "effective_strain_mean": rng.uniform(0.0, 0.05, n_points),
-        "strain_rate_peak": rng.uniform(0.0, 0.3, n_points),
-    }
+    stimulus = triangle_stimulus(
+        composed_model, rng.uniform(0.0, 0.1, n_points), rng.uniform(0.0, 0.3, n_points)
+    )
     groups = rng.integers(0, 3, n_points)
     weights = rng.uniform(0.1, 2.0, n_points)
     times = np.array([0.0, 0.3 * HOUR, 2 * HOUR, 6 * HOUR])
@@ -214,11 +218,9 @@ def test_summaries_are_weighted_means_and_percentiles_per_group(composed_model) 
 def test_chunking_does_not_change_results(composed_model) -> None:
     rng = np.random.default_rng(5)
     n_points = 30
-    stimulus = {
-        "effective_strain_peak": rng.uniform(0.0, 0.1, n_points),
-        "effective_strain_mean": rng.uniform(0.0, 0.05, n_points),
-        "strain_rate_peak": rng.uniform(0.0, 0.3, n_points),
-    }
+    stimulus = triangle_stimulus(
+        composed_model, rng.uniform(0.0, 0.1, n_points), rng.uniform(0.0, 0.3, n_points)
+    )
     kwargs = {
         "summary_times": [0.0, 6 * HOUR],
         "rtol": 1e-6,
@@ -236,11 +238,8 @@ def test_chunking_does_not_change_results(composed_model) -> None:
 
 
 def test_simulate_rejects_bad_input(composed_model) -> None:
-    stimulus = {
-        "effective_strain_peak": [0.1, 0.2],
-        "effective_strain_mean": 0.0,
-        "strain_rate_peak": 0.0,
-    }
+    stimulus: dict[str, object] = {name: 0.0 for name in composed_model.inputs}
+    stimulus["effective_strain_peak"] = [0.1, 0.2]
     with pytest.raises(InputError, match="needed by the cell model"):
         simulate(composed_model, {"effective_strain_peak": [0.1]}, [], DAY)
     with pytest.raises(InputError, match="point count"):

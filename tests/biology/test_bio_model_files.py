@@ -17,6 +17,7 @@ from tissue_sim.biology import (
     load_model,
 )
 from tissue_sim.errors import InputError, ModelFileError
+from tissue_sim.stimulus import is_feature
 
 GOOD = """\
 name: {name}
@@ -55,7 +56,8 @@ def test_shipped_models_presets_and_species_names() -> None:
     issue_names = "il6 il1b il10 tnfa tgfb1_latent tgfb1_active myofibroblast collagen m0 m1 m2"
     assert set(STANDARD_SPECIES) == {*issue_names.split(), "fak"}
     assert set(STANDARD_SPECIES) <= set(model.species_names)
-    assert set(model.inputs) <= set(KNOWN_STIMULUS_FEATURES)
+    assert all(name in KNOWN_STIMULUS_FEATURES or is_feature(name) for name in model.inputs)
+    assert {"longest_time_above_50pct", "time_above_3pct"} <= set(model.inputs)
     for info in model.parameters.values():
         assert (
             info.source.startswith("assumption: ")
@@ -69,8 +71,11 @@ def test_presets_raise_the_named_species(composed_model) -> None:
     acute = composed_model.initial_state("acute_exercise_damage")
     chronic = composed_model.initial_state("chronic_overuse")
     index = composed_model.species_index
-    for name in ("m1", "tnfa", "il6"):
+    for name in ("il6", "il1b"):
         assert acute[index(name)] > 2 * healthy[index(name)]
+    assert acute[index("damage")] > healthy[index("damage")] == 0.0
+    for name in ("m1", "tnfa"):  # rise within a day as the damage recruits macrophages
+        assert acute[index(name)] > healthy[index(name)]
     for name in ("tgfb1_latent", "tgfb1_active", "myofibroblast", "collagen"):
         assert chronic[index(name)] > 1.5 * healthy[index(name)]
     with pytest.raises(InputError, match="unknown initial-state preset 'sick'"):
@@ -114,7 +119,7 @@ def test_describe_lists_species_parameters_sources_and_equations() -> None:
         "k_active_decay",
         "Wakefield",
         "dcollagen/dt",
-        "effective_strain_peak",
+        "effective_strain_amplitude",
         "chronic_overuse",
         "External species",
     ):
@@ -215,9 +220,6 @@ def test_model_name_must_match_file_name_and_unknown_models(tmp_path: Path) -> N
 
 
 def test_missing_stimulus_feature_is_an_input_error(composed_model) -> None:
+    partial = {name: 0.0 for name in composed_model.inputs if name != "strain_rate_peak"}
     with pytest.raises(InputError, match="strain_rate_peak"):
-        composed_model.rhs(
-            0.0,
-            composed_model.initial_state()[None, :],
-            {"effective_strain_peak": 0.0, "effective_strain_mean": 0.0},
-        )
+        composed_model.rhs(0.0, composed_model.initial_state()[None, :], partial)

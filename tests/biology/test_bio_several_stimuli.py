@@ -5,20 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.biology._stimuli import triangle_stimulus
 from tissue_sim.biology import load_model, simulate
+from tissue_sim.calibration import Waveform, waveform_features
+
+MODEL = load_model(["fibroblast_mechanotransduction", "tgfb1_fibrosis"])
 
 
 @pytest.fixture(scope="module")
 def model():
-    return load_model(["fibroblast_mechanotransduction", "tgfb1_fibrosis"])
+    return MODEL
 
 
 def _stimulus(strain: float, rate: float, points: int = 3) -> dict[str, np.ndarray]:
-    return {
-        "effective_strain_peak": np.full(points, strain),
-        "effective_strain_mean": np.full(points, 0.5 * strain),
-        "strain_rate_peak": np.full(points, rate),
-    }
+    return triangle_stimulus(MODEL, np.full(points, strain), np.full(points, rate))
+
+
+def _hold(strain: float, points: int = 3) -> dict[str, np.ndarray]:
+    """A static hold at ``strain`` for the whole session (it releases the mechanosensor)."""
+    features = waveform_features(Waveform((0.0,), (strain,), 60.0), 900.0, MODEL.inputs)
+    return {name: np.full(points, value) for name, value in features.items()}
 
 
 def test_two_equal_halves_equal_one_session(model) -> None:
@@ -41,10 +47,10 @@ def test_a_zero_second_technique_is_the_first_alone(model) -> None:
     day = 86400.0
     first = np.array([[9 * 3600.0, 9 * 3600.0 + 900.0]])
     second = np.array([[9 * 3600.0 + 900.0, 9 * 3600.0 + 1800.0]])
-    alone = simulate(model, _stimulus(0.12, 0.5), first, day, summary_times=[day], rtol=1e-9)
+    alone = simulate(model, _hold(0.06), first, day, summary_times=[day], rtol=1e-9)
     paired = simulate(
         model,
-        [_stimulus(0.12, 0.5), _stimulus(0.0, 0.0)],
+        [_hold(0.06), _stimulus(0.0, 0.0)],
         [first, second],
         day,
         summary_times=[day],
@@ -52,7 +58,7 @@ def test_a_zero_second_technique_is_the_first_alone(model) -> None:
     )
     swapped = simulate(
         model,
-        [_stimulus(0.0, 0.0), _stimulus(0.12, 0.5)],
+        [_stimulus(0.0, 0.0), _hold(0.06)],
         [first, second],
         day,
         summary_times=[day],

@@ -19,6 +19,7 @@ from tissue_sim.biology.model import (
     list_models,
     list_presets,
     load_model,
+    model_inputs,
 )
 from tissue_sim.biology.simulate import (
     SUMMARY_STATISTICS,
@@ -39,6 +40,7 @@ __all__ = [
     "list_models",
     "list_presets",
     "load_model",
+    "model_inputs",
     "session_segments",
     "simulate",
 ]

@@ -41,6 +41,7 @@ __all__ = [
     "list_models",
     "list_presets",
     "load_model",
+    "model_inputs",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -101,6 +102,20 @@ def list_models(directory: Path | None = None) -> list[str]:
     """
     folder = directory or cell_models_directory()
     return sorted(path.stem for path in folder.glob("*.yaml"))
+
+
+def model_inputs(names_or_paths: Sequence[str]) -> tuple[str, ...]:
+    """Stimulus features the named models read, in load order (read only, not compiled).
+
+    Parameters
+    ----------
+    names_or_paths
+        Model names from ``models/cells`` or paths of ``.yaml`` files.
+    """
+    inputs: list[str] = []
+    for file in _read_files(names_or_paths):
+        inputs.extend(name for name in file.inputs if name not in inputs)
+    return tuple(inputs)
 
 
 def list_presets(names_or_paths: Sequence[str] | None = None) -> list[str]:

@@ -445,7 +445,7 @@ def scenario_from_mapping(
             )
             if related or (key and override_key.startswith(key + ".")):
                 where = f"{file} (--set {override_key})" if file else f"--set {override_key}"
-                raise InputError(error.message, file=where, key=error.key) from None
+                raise type(error)(error.message, file=where, key=error.key) from None
         raise
 
 

@@ -49,6 +49,8 @@ def brief(value: Any) -> str:
         text = _BRIEF.repr(value)
     except Exception:  # a value whose repr fails: say what it is
         text = f"<{type(value).__name__}>"
+    if len(text) > 120:  # nested containers: each part is short, the whole need not be
+        text = text[:119] + "…"
     if isinstance(value, str) and len(value) > _BRIEF.maxstring:
         text += f" ({len(value)} characters)"
     return text

@@ -56,6 +56,8 @@ def run_case(case: Case, tree: Path, timeout: float) -> dict[str, object]:
         stderr = done.stderr
     except subprocess.TimeoutExpired:
         code, stderr = None, ""
+    except ValueError:  # a NUL byte cannot be passed in a command line: in-process only
+        return {"id": case.id, "category": case.category, "outcome": "skipped", "why": "argv"}
     elapsed = time.perf_counter() - start
     outcome, why = classify(case, code, stderr)
     return {
@@ -75,13 +77,22 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
+    log = open(args.json + ".log", "w", encoding="utf-8") if args.json else None  # noqa: SIM115
+
+    def one(case: Case) -> dict[str, object]:
+        record = run_case(case, tree, args.timeout)
+        if log is not None:
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+        return record
+
     with tempfile.TemporaryDirectory() as folder:
         cases = build_corpus(Path(folder))
         with ThreadPoolExecutor(args.jobs) as pool:
-            records = list(pool.map(lambda c: run_case(c, tree, args.timeout), cases))
+            records = list(pool.map(one, cases))
     counts = collections.Counter(str(r["outcome"]) for r in records)
     print(f"{len(records)} cases on {tree}")
-    for outcome in OUTCOMES:
+    for outcome in (*OUTCOMES, "skipped"):
         print(f"  {outcome:<11} {counts.get(outcome, 0)}")
     by_category: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for record in records:

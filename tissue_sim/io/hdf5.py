@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,11 +49,17 @@ READABLE_FORMAT_VERSIONS = (1, 2)
 def atomic_path(destination: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``destination``; rename it over it on success.
 
-    On an exception the temporary file is removed and ``destination`` is untouched.
+    On an exception the temporary file is removed and ``destination`` is untouched. The
+    temporary is created by :func:`tempfile.mkstemp` (exclusive, unpredictable name), so a
+    symlink planted beside ``destination`` is never followed.
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.tmp-{os.getpid()}")
+    handle, name = tempfile.mkstemp(
+        prefix=f".{destination.name}.tmp-{os.getpid()}-", dir=destination.parent
+    )
+    os.close(handle)
+    temporary = Path(name)
     try:
         yield temporary
         os.replace(temporary, destination)

@@ -269,12 +269,12 @@ def parse_yaml_text(
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        mark_line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         if context and "found" in problem:
             problem = f"{context}, {problem}"
-        raise error(f"malformed YAML: {problem}", file=file, line=line) from None
+        raise error(f"malformed YAML: {problem}", file=file, line=mark_line) from None
     except RecursionError:
         raise error(f"malformed YAML: nested deeper than {MAX_DEPTH} levels", file=file) from None
 

@@ -7,9 +7,10 @@ per-layer summaries over four layers, the treated course and its untreated contr
 (``simulate(control=True)``), identical points integrated once.
 
 The points: a block of which a fraction feels the hand (``TISSUE_SIM_BENCH_LOADED``,
-default 0.2; every loaded point has its own dose, decaying with depth) and the rest does
-not. Assumption: far from the hand the dose features are exactly zero (a dose gated by
-the strain threshold), so the unloaded points share one integration with the control.
+default 0.2; every loaded point has its own dose, from triangle strain cycles whose peak
+decays with depth, turned into the model's dose features by the stimulus stage) and the
+rest does not. Assumption: far from the hand the strain is exactly zero, so are the
+features, and the unloaded points share one integration with the control.
 ``TISSUE_SIM_BENCH_LOADED=1`` makes every point distinct (the worst case; with today's
 ungated features a real mesh is close to it).
 
@@ -54,19 +55,34 @@ INITIAL = "chronic_overuse"
 
 
 def block_stimulus(
-    n_points: int, loaded: float, seed: int = 0
+    n_points: int, loaded: float, inputs: tuple[str, ...], seed: int = 0
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Dose features of a block: a fraction ``loaded`` under the hand, each point its own
-    dose decaying with depth; the rest exactly zero. Returns the features and the layer of
-    every point (four layers by depth)."""
+    """Dose features of a block: a fraction ``loaded`` under the hand, the rest untouched.
+
+    Every loaded point goes through 1-s triangle strain cycles (0 → peak → 0, 15-min
+    sessions) whose peak decays with depth (up to 12 %, each point its own); its features
+    are those the stimulus stage computes from that history, for every name in ``inputs``
+    (the cell model's inputs). Unloaded points have zero strain, so zero features. Returns
+    the features and the layer of every point (four layers by depth).
+    """
+    from tissue_sim.stimulus import compute_features
+
     rng = np.random.default_rng(seed)
     depth = rng.random(n_points)
-    attenuation = np.exp(-3.0 * depth) * (rng.random(n_points) < loaded)
-    stimulus = {
-        "effective_strain_peak": 0.12 * attenuation,
-        "effective_strain_mean": 0.06 * attenuation,
-        "strain_rate_peak": 0.3 * attenuation,
-    }
+    peak = 0.12 * np.exp(-3.0 * depth) * (rng.random(n_points) < loaded)
+    times = np.linspace(0.0, 1.0, 9)
+    shape = 1.0 - np.abs(2.0 * times - 1.0)  # 0 → 1 → 0 over one cycle
+    tensors = np.zeros((times.size, n_points, 3, 3))
+    tensors[:, :, 0, 0] = shape[:, None] * peak[None, :]
+    features = compute_features(
+        tensors,
+        times,
+        cycle_period=1.0,
+        threshold=0.01,
+        session_duration=900.0,
+        level_features=list(inputs),
+    )
+    stimulus = {name: np.asarray(features[name], dtype=float) for name in inputs}
     return stimulus, np.minimum((depth * 4).astype(np.intp), 3)
 
 
@@ -92,7 +108,7 @@ def case_ours(n_points: int, n_days: int) -> dict[str, Any]:
     from tissue_sim.biology.simulate import simulate
 
     model = _model()
-    stimulus, layers = block_stimulus(n_points, LOADED)
+    stimulus, layers = block_stimulus(n_points, LOADED, model.inputs)
     load = _load_average()
     start = time.perf_counter()
     result = simulate(
@@ -134,7 +150,7 @@ def case_scipy(n_points: int, n_days: int) -> dict[str, Any]:
     from tissue_sim.biology.simulate import session_segments
 
     model = _model()
-    stimulus, _ = block_stimulus(n_points, 1.0, seed=1)  # every point loaded and distinct
+    stimulus, _ = block_stimulus(n_points, 1.0, model.inputs, seed=1)  # all loaded, distinct
     n_species = model.n_species
     blocks = np.arange(n_points)
     pointers = np.arange(n_points + 1)

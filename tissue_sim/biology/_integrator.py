@@ -202,7 +202,10 @@ class ChunkIntegrator:
         self._scratch = np.empty(n_points)
         self._eta = 1.0
         self._history_valid = False
-        self._predictor_work = np.empty((n_species, n_points))
+        # The last step's Hermite data, stacked (y₀, f₀, y₁, f₁), and the stage predictors
+        # built from it with one matrix product per attempt.
+        self._history = np.empty((4, n_species, n_points))
+        self._predictors = np.empty((3, n_species, n_points))
         self.newton_tolerance = max(10 * np.finfo(float).eps / rtol, min(0.03, rtol**0.5))
         # Current step state.
         self.t = self.segments[0].start
@@ -358,6 +361,8 @@ class ChunkIntegrator:
         self.t = self.t + h
         self._jacobian_fresh = False
         self._history_valid = True
+        for row, values in enumerate((self.y_previous, self.f_previous, self.y, self.f_step_end)):
+            self._history[row] = values
         if self.t >= segment.end - 1e-9 * max(1.0, abs(segment.end)):
             self.t = segment.end
             if self.segment_index < len(self.segments) - 1:
@@ -375,14 +380,20 @@ class ChunkIntegrator:
         inverse_scale *= self.rtol
         inverse_scale += self.atol
         np.divide(1.0, inverse_scale, out=inverse_scale)
+        n_values = base.size
+        stage_rows = stages.reshape(4, n_values)
+        if self._history_valid:
+            coefficients = self._hermite_coefficients(self.t + ESDIRK_C[1:] * h)
+            np.dot(
+                coefficients,
+                self._history.reshape(4, n_values),
+                out=self._predictors.reshape(3, n_values),
+            )
         for i in range(1, 4):
-            np.multiply(stages[0], h * ESDIRK_A[i, 0], out=base)
+            np.dot(h * ESDIRK_A[i, :i], stage_rows[:i], out=base.reshape(n_values))
             base += self.y
-            for j in range(1, i):
-                np.multiply(stages[j], h * ESDIRK_A[i, j], out=delta)
-                base += delta
             if self._history_valid:
-                self._extrapolate(self.t + ESDIRK_C[i] * h, z)
+                z[...] = self._predictors[i - 1]
             else:
                 np.multiply(stages[i - 1], hg, out=z)
                 z += base
@@ -417,10 +428,7 @@ class ChunkIntegrator:
             stages[i] *= 1.0 / hg
         y_new = z.copy()
         error = delta
-        np.multiply(stages[0], h * _ERROR_WEIGHTS[0], out=error)
-        for i in range(1, 4):
-            np.multiply(stages[i], h * _ERROR_WEIGHTS[i], out=scaled)
-            error += scaled
+        np.dot(h * _ERROR_WEIGHTS, stage_rows, out=error.reshape(n_values))
         self._solve(error)
         np.abs(self.y, out=scaled)
         np.abs(y_new, out=base)
@@ -430,23 +438,20 @@ class ChunkIntegrator:
         np.divide(error, scaled, out=scaled)
         return y_new, _max_rms(scaled)
 
-    def _extrapolate(self, time: float, out: FloatArray) -> FloatArray:
-        """Hermite polynomial of the last step evaluated beyond its end (stage predictor)."""
+    def _hermite_coefficients(self, times: FloatArray) -> FloatArray:
+        """Weights of (y₀, f₀, y₁, f₁) of the last step's cubic Hermite polynomial at
+        ``times`` (beyond its end: the stage predictors), shape ``(len(times), 4)``."""
         h = self.t - self.t_previous
-        theta = (time - self.t_previous) / h
-        h00 = (1 + 2 * theta) * (1 - theta) ** 2
-        h10 = theta * (1 - theta) ** 2
-        h01 = theta**2 * (3 - 2 * theta)
-        h11 = theta**2 * (theta - 1)
-        np.multiply(self.y_previous, h00, out=out)
-        for coefficient, term in (
-            (h10 * h, self.f_previous),
-            (h01, self.y),
-            (h11 * h, self.f_step_end),
-        ):
-            np.multiply(term, coefficient, out=self._predictor_work)
-            out += self._predictor_work
-        return out
+        theta = (np.asarray(times) - self.t_previous) / h
+        return np.stack(
+            [
+                (1 + 2 * theta) * (1 - theta) ** 2,
+                h * theta * (1 - theta) ** 2,
+                theta**2 * (3 - 2 * theta),
+                h * theta**2 * (theta - 1),
+            ],
+            axis=1,
+        )
 
     def _interpolate(self, time: float) -> FloatArray:
         h = self.t - self.t_previous

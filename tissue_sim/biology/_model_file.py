@@ -27,6 +27,8 @@ becomes the first-order rate ``ln 2 / t½`` in ``1/s``.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -218,12 +220,24 @@ def read_model_file(path: Path) -> ModelFile:
         raise
     except InputError as error:
         raise ModelFileError(error.message, file=error.file, line=error.line) from None
+    digest = hashlib.sha256(f"{path.stem}\0{text}".encode()).hexdigest()
+    cached = _PARSED.get(digest)
+    if cached is not None:  # the same content read before (sweeps, tests): reuse its parse
+        return dataclasses.replace(cached, path=file)
     # depth, alias expansion, duplicate keys and plain types, before anything is built
     check_yaml_text(text, file=file, error=ModelFileError)
     data = load_yaml_with_lines(text, file=file)
     if not isinstance(data, LineMap):
         raise ModelFileError("a model file must be a mapping of keys", file=file, line=1)
-    return _Reader(file, data, path.stem).read()
+    parsed = _Reader(file, data, path.stem).read()
+    if len(_PARSED) >= 64:
+        _PARSED.clear()
+    _PARSED[digest] = parsed  # only files that parsed: errors are never cached
+    return parsed
+
+
+#: Parsed model files by SHA-256 of (file stem, content); the parse is immutable.
+_PARSED: dict[str, ModelFile] = {}
 
 
 class _Reader:

@@ -24,6 +24,7 @@ then builds and validates the scenario of every design point before anything run
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -293,9 +294,9 @@ def sweep_from_mapping(data: Mapping[str, Any], *, file: str | None = None) -> S
     base = _read_base(root, file)
     fixed = _read_fixed(root)
     design = _read_design(root)
-    axes = _read_axes(root, design, fixed)
-    outputs = _read_outputs(root)
     max_points = _read_limits(root)
+    axes = _read_axes(root, design, fixed, max_points)
+    outputs = _read_outputs(root)
     root.finish()
     count = design_point_count(design, axes)
     if count > max_points:
@@ -387,7 +388,9 @@ def _read_design(root: MappingReader) -> DesignSpec:
     return DesignSpec(kind, samples, seed, confidence, resamples)
 
 
-def _read_axes(root: MappingReader, design: DesignSpec, fixed: tuple[str, ...]) -> tuple[Axis, ...]:
+def _read_axes(
+    root: MappingReader, design: DesignSpec, fixed: tuple[str, ...], max_points: int
+) -> tuple[Axis, ...]:
     parameters = root.sub("parameters", required=True)
     names = parameters.key_names()
     if not names:
@@ -413,7 +416,10 @@ def _read_axes(root: MappingReader, design: DesignSpec, fixed: tuple[str, ...]) 
             )
         axes.append(
             _read_axis(
-                MappingReader(value, file=root.file, path=f"parameters.{path}"), path, design
+                MappingReader(value, file=root.file, path=f"parameters.{path}"),
+                path,
+                design,
+                max_points,
             )
         )
     parameters.finish()
@@ -434,7 +440,7 @@ def _axis_length(axis: Axis) -> int:
     return axis.steps
 
 
-def _read_axis(reader: MappingReader, path: str, design: DesignSpec) -> Axis:
+def _read_axis(reader: MappingReader, path: str, design: DesignSpec, max_points: int) -> Axis:
     sampled = design.kind in _SAMPLED
     if reader.has("values") == reader.has("range"):
         raise reader.error(None, "give either values: [...] or range: [low, high]")
@@ -447,6 +453,12 @@ def _read_axis(reader: MappingReader, path: str, design: DesignSpec) -> Axis:
         values = reader.sequence("values")
         if not values:
             raise reader.error("values", "expected at least one value")
+        if len(values) > max_points:
+            raise reader.error(
+                "values",
+                f"{len(values)} values, more than the limit of {max_points} design points; "
+                "raise limits.design_points if this is intended",
+            )
         kind, unit = _classify(reader, "values", values)
         reader.finish()
         return Axis(path, kind, unit, values=tuple(values))
@@ -511,6 +523,7 @@ def _classify(reader: MappingReader, key: str, values: list[Any]) -> tuple[str, 
     return kind, unit
 
 
+@functools.lru_cache(maxsize=8192)
 def _quantity_in(text: Any, unit: str) -> float:
     """Magnitude of the quantity ``text`` (e.g. ``"2 cm"``) in ``unit`` (e.g. ``"mm"``)."""
     registry = unit_registry()

@@ -323,7 +323,7 @@ class _Importer:
         return ImportedModel(
             name=self.name,
             text=text,
-            renamed={k: v for k, v in self.names.items() if k != v},
+            renamed={k: v for k, v in self.names.items() if k != v and k not in self.input_of},
             inputs=dict(self.input_of),
             notes=tuple(self.notes),
         )
@@ -621,7 +621,7 @@ class _Importer:
             if note is not None:
                 initial = note.exact("initial", initial)
             self.out.species[name] = {
-                "unit": unit.si_text if unit is not None and unit.is_si else "1",
+                "unit": _unit_text(unit, note),
                 "initial": initial,
                 "description": self.species_description(species, unit),
             }
@@ -689,7 +689,7 @@ class _Importer:
             if external is not None and identifier not in self.assignment:
                 unit = read_unit(model, parameter.getUnits()) if parameter.isSetUnits() else None
                 self.out.external[name] = {
-                    "unit": unit.si_text if unit is not None and unit.is_si else "1",
+                    "unit": _unit_text(unit, external),
                     "healthy": external.exact("healthy", float(parameter.getValue())),
                     "description": external.get("description") or name,
                 }
@@ -1058,6 +1058,21 @@ class _Importer:
                 raise SBMLImportError(
                     self.file, [f"the translated model does not load: {error.message}"]
                 ) from None
+
+
+def _unit_text(unit: SBMLUnit | None, note: Annotation | None) -> str:
+    """The model-file unit: the SI unit the tissue_sim annotation names (an SI text that the
+    SBML element may not be able to carry, such as seconds for a species), else the SBML
+    unit when it is its SI form, else ``"1"``."""
+    if note is not None and note.get("unit"):
+        text = note.get("unit")
+        try:
+            factor, si_text = to_si(1.0, text, file="", line=0, what="")
+        except InputError:
+            factor, si_text = 0.0, ""
+        if factor == 1.0 and si_text == text:
+            return text
+    return unit.si_text if unit is not None and unit.is_si else "1"
 
 
 def _number(value: float) -> str:

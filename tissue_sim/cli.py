@@ -151,6 +151,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_models(args: argparse.Namespace) -> int:
     from tissue_sim.biology import describe_model, list_models, list_presets, load_model
 
+    if args.action in ("import", "export"):  # SBML: docs/sbml.md
+        from tissue_sim.sbml.commands import models_sbml_command
+
+        return models_sbml_command(args)
     if args.action == "show":
         if not args.name:
             raise InputError("give a model name: tissue-sim models show NAME")
@@ -227,9 +231,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(handler=_delegate("tissue_sim.demos.commands", "demo_command"))
 
-    models = sub.add_parser("models", help="list cell models, or show one")
-    models.add_argument("action", nargs="?", choices=("list", "show"), default="list")
-    models.add_argument("name", nargs="?", default=None, help="model name (with show)")
+    models = sub.add_parser(
+        "models", help="list cell models, show one, import SBML/Antimony or export SBML"
+    )
+    models.add_argument(
+        "action", nargs="?", choices=("list", "show", "import", "export"), default="list"
+    )
+    models.add_argument(
+        "name",
+        nargs="?",
+        default=None,
+        help="model name (show; export: NAME[,NAME...] or default) or SBML/Antimony file (import)",
+    )
+    models.add_argument("-o", "--output", default=None, help="file to write (import, export)")
+    models.add_argument("--force", action="store_true", help="replace an existing output file")
+    models.add_argument(
+        "--input", action="append", metavar="SBML_ID=FEATURE", help="import: a stimulus input"
+    )
+    models.add_argument("--time-unit", default=None, help="import: the SBML model's time unit")
     models.set_defaults(handler=_cmd_models)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep (local workers or Dask)")

@@ -73,9 +73,8 @@ def import_command(args: argparse.Namespace) -> int:
     for note in imported.notes:
         print(f"  {note}")
     print(
-        f"  check it with: tissue-sim models show {target}"
-        if "/" in str(target)
-        else f"  use it as biology.models: [{target}] in a scenario"
+        f"  use it in a scenario as biology: {{models: [{target}]}}, or put it in "
+        "models/cells/ to use it by name (tissue-sim models show NAME)"
     )
     return _EXIT_OK
 

@@ -86,6 +86,8 @@ def model_file_paths(names_or_paths: Sequence[str]) -> list[Path]:
     for item in names_or_paths:
         if item.endswith((".yaml", ".yml")) or "/" in item or "\\" in item:
             path = Path(item)
+            if path.suffix not in (".yaml", ".yml"):
+                raise InputError(f"expected a cell-model name or a .yaml model file, got {item!r}")
             if not path.is_file():
                 raise InputError(f"model file not found: {item}")
         else:

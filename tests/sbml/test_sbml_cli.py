@@ -10,8 +10,8 @@ import pytest
 pytest.importorskip("libsbml", reason="python-libsbml is not installed ('.[sbml]')")
 pytest.importorskip("antimony", reason="antimony is not installed ('.[sbml]')")
 
-from tissue_sim.biology import load_model  # noqa: E402
-from tissue_sim.cli import main  # noqa: E402
+from tissue_sim.biology import load_model
+from tissue_sim.cli import main
 
 DATA = Path(__file__).parent / "data"
 

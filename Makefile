@@ -18,7 +18,8 @@ $(VENV)/.installed: pyproject.toml
 install-test: $(VENV)/.installed-test
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@# sbml: python-libsbml, antimony, libroadrunner for tests/sbml (~12 s, ~200 MB of wheels)
+	$(BIN)/python -m pip install --quiet -e ".[test,sbml]"
 	@# headless Chromium opens report.html in tests/viz (Debian package; skipped with a reason if absent)
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the report browser test will be skipped"
 	touch $@

@@ -23,8 +23,8 @@ from _support import SCALE, Prepared, worker_main
 SCENARIO_FILE = Path(__file__).with_name("effleurage_300k.yaml")
 
 #: Mesh size label → ``mesh.size`` [mm] giving about that many DOFs with the scenario's
-#: grading (growth 1.2): 31 248, 289 872 and 1 526 472 DOFs.
-MESH_SIZES: dict[str, float] = {"30k": 3.8, "300k": 1.08, "1.5M": 0.53}
+#: grading (growth 1.2): 31 248, ~100k, 289 872 and 1 526 472 DOFs.
+MESH_SIZES: dict[str, float] = {"30k": 3.8, "100k": 1.95, "300k": 1.08, "1.5M": 0.53}
 
 #: The size every single-size benchmark uses at this scale.
 MAIN_SIZE = "30k" if SCALE == "small" else "300k"
@@ -331,7 +331,52 @@ def technique_mechanics(params: Mapping[str, Any]) -> Prepared:
     return Prepared(run, info=info)
 
 
+def solver_comparison(params: Mapping[str, Any]) -> Prepared:
+    """One solver method on the Q1 mixed single-load system: set-up, 1 solve, 50 solves.
+
+    params: ``size``, ``method`` (``pardiso``, ``cholmod``, ``superlu``, ``amg``, …),
+    ``columns`` (right-hand sides of the block solve; the stroke's 50). Prepared
+    (untimed): stiffness, constraints, the single load and ``columns`` shifted copies of
+    it (a load moving over the skin is what a stroke solves). Timed: set-up, one solve,
+    the block solve.
+    """
+    import time
+
+    from tissue_sim.fem.dirichlet import apply_dirichlet
+    from tissue_sim.fem.solvers import make_solver
+    from tissue_sim.mechanics.frames import base_condition
+
+    size = params["size"]
+    mesh, problem = _linear_problem(size, "Q1", "mixed")
+    load = single_load_vector(mesh, size)
+    matrix, rhs = apply_dirichlet(problem.stiffness(), load, base_condition(mesh, "roller"))
+    columns = int(params.get("columns", ISSUE_FRAMES))
+    block = np.stack([np.roll(rhs, 3 * k) for k in range(columns)], axis=1)
+
+    def run() -> dict[str, Any]:
+        solver = make_solver(matrix, method=params["method"], rtol=RTOL, points=mesh.points)
+        start = time.perf_counter()
+        solver.solve(rhs)
+        single = time.perf_counter() - start
+        start = time.perf_counter()
+        if solver.kind == "direct":  # (50 CG solves would cost 50 single ones)
+            solver.solve(block)
+        many = time.perf_counter() - start
+        statistics = solver.statistics
+        return {
+            "method": solver.method,
+            "setup_seconds": statistics.setup_seconds,
+            "solve_seconds": single,
+            "block_seconds": many if solver.kind == "direct" else float("nan"),
+            "iterations": statistics.iterations[0],
+            "fill": solver.fill,
+        }
+
+    return Prepared(run, info=mesh_info(mesh))
+
+
 CASES = {
+    "solver_comparison": solver_comparison,
     "assembly_tissue_sim": assembly_tissue_sim,
     "assembly_scikit_fem": assembly_scikit_fem,
     "amg_solve": amg_solve,

@@ -86,6 +86,17 @@ def tissue_sim_solve(params: Mapping[str, Any]) -> Prepared:
 
     data = _read(params["problem_path"])
     mesh, problem = _linear_problem(params["size"], "Q1", "mixed")
+    same = (
+        np.array_equal(mesh.points, data["points"])
+        and np.array_equal(mesh.cells, data["cells"])
+        and np.allclose(problem.shear_modulus, data["shear_modulus"], rtol=1e-14)
+        and np.allclose(problem.bulk_modulus, data["bulk_modulus"], rtol=1e-14)
+    )
+    if not same:
+        raise RuntimeError(
+            f"{params['problem_path']} is stale (the tissue preset or mesh changed since "
+            "it was exported): delete it and run again"
+        )
     condition = DirichletCondition(data["fixed"], np.zeros(data["fixed"].size))
     load = data["load"]
     result: dict[str, Any] = {}

@@ -12,7 +12,7 @@ once and reusing the factor for any number of right-hand sides:
 * **SuperLU** (scipy, always there): LU in symmetric mode without pivoting on the same
   METIS ordering — the fallback.
 
-Measured on the project's lumbar stack (Q1 mixed, 2-core AMD EPYC, one BLAS thread,
+Measured on the project's lumbar stack (Q1 mixed, 2-core x86-64 VM, one BLAS thread,
 loaded machine; CPU seconds of the numerical factorisation): 31k unknowns — PARDISO
 0.7 s, CHOLMOD 1.8 s, SuperLU 6.4 s; 290k — PARDISO 20.5 s (3.3 GiB), CHOLMOD 61 s
 (3.6 GiB), SuperLU 313 s (12 GB, benchmarks/README). ``python-mumps`` 0.0.2, the only
@@ -126,6 +126,18 @@ def _cvxopt_available() -> bool:
     return True
 
 
+def available_memory() -> int | None:
+    """Memory the kernel reports as available (``MemAvailable``) [bytes], if known."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def backend_available(name: str) -> bool:
     """Whether a direct back-end (``pardiso``, ``cholmod``, ``superlu``) is installed."""
     if name == "pardiso":
@@ -209,6 +221,12 @@ class PardisoFactorisation:
         self._alive = True
         #: Memory PARDISO reported for the factorisation [bytes].
         self.factor_bytes = 1024 * int(max(iparm[14], iparm[15] + iparm[16]))
+        available = available_memory()
+        if available is not None and self.factor_bytes > available:
+            raise SolverError(
+                f"pardiso solver: not enough memory for the factorisation "
+                f"({self.factor_bytes / 1e9:.1f} GB needed, {available / 1e9:.1f} GB available)"
+            )
         self._call(22, np.zeros((self._size, 1)))
 
     def _call(self, phase: int, rhs: FloatArray) -> FloatArray:

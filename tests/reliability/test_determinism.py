@@ -1,6 +1,7 @@
 """The same config gives bit-identical datasets on every solver path (docs/reliability.md).
 
-Each path (``mechanics.model`` × ``mechanics.solver``) runs the same coarse scenario twice
+Each path (``mechanics.model`` × ``mechanics.solver``; methods not installed here are
+skipped with the reason) runs the same coarse scenario twice
 through ``run_to_directory`` and every dataset of the two ``result.h5`` files is compared
 byte for byte (timings and creation times are attributes, not datasets). Sweeps: 1 vs 2
 workers, local pool and Dask, in ``tests/sweep/test_sweep_determinism.py``.
@@ -14,14 +15,16 @@ import h5py
 import pytest
 
 from tissue_sim.config import load_config
+from tissue_sim.fem.solvers import METHODS, available_methods
 from tissue_sim.pipeline import run_to_directory
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "configs" / "static_compression.yaml"
 
+#: Every linear solver method (``mechanics.solver``) on the linear path, with the biology;
+#: the finite-strain path with its default direct solver (mechanics only).
 PATHS = {
-    "linear-direct": ("linear", "direct", True),
-    "linear-amg": ("linear", "amg", True),
+    **{f"linear-{method}": ("linear", method, True) for method in METHODS if method != "auto"},
     "hyperelastic-direct": ("hyperelastic", "direct", False),
 }
 
@@ -41,9 +44,29 @@ def _datasets(path: Path) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("path_name", sorted(PATHS))
+#: Methods the mechanics stage (mechanics/newton.py) does not take yet: the config accepts
+#: every fem/solvers.py method, newton.py raises ValueError for these (reported to MECH).
+_NOT_WIRED = {"pardiso", "cholmod", "superlu", "petsc", "mumps"}
+
+
+def _case(name: str) -> object:
+    if PATHS[name][1] in _NOT_WIRED:
+        return pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=ValueError,
+                reason="mechanics/newton.py accepts only auto, direct, amg as linear_solver",
+            ),
+        )
+    return name
+
+
+@pytest.mark.parametrize("path_name", [_case(name) for name in sorted(PATHS)])
 def test_same_config_twice_gives_bit_identical_datasets(path_name: str, tmp_path: Path) -> None:
     model, solver, biology = PATHS[path_name]
+    if solver not in available_methods():
+        pytest.skip(f"solver {solver} is not installed here")
     overrides = [
         "mesh.size=coarse",
         "schedule.days=1",

@@ -298,3 +298,35 @@ def test_write_model_file_refuses_a_wrong_name_or_an_existing_file(tmp_path: Pat
     with pytest.raises(InputError, match="--force"):
         write_model_file(imported, target)
     assert write_model_file(imported, target, force=True) == target
+
+
+def test_roadrunners_own_test_models_import_with_its_rates(tmp_path: Path) -> None:
+    """Every SBML file libRoadRunner ships as test data (SBML Level 2 and 3, reactions, named
+    stoichiometries, amounts and concentrations) either imports with rates equal to
+    libRoadRunner's at 10 random states, or is refused with the constructs named (events,
+    the distrib package, species without initial values)."""
+    folder = Path(roadrunner.__file__).parent / "tests"
+    files = sorted(folder.rglob("*.xml"))
+    if not files:
+        pytest.skip("this libroadrunner wheel ships no test models")
+    rng = np.random.default_rng(13)
+    imported_count = 0
+    for index, path in enumerate(files):
+        try:
+            imported = import_sbml(path, name=f"model_{index}")
+        except SBMLImportError as error:
+            assert error.problems and all(problem for problem in error.problems)
+            continue
+        imported_count += 1
+        model = _load(imported, tmp_path)
+        original = {name: sbml_id for sbml_id, name in imported.renamed.items()}
+        sbml_model = libsbml.readSBMLFromFile(str(path)).getModel()
+        variables = {}
+        for name in model.species_names:
+            identifier = original.get(name, name)
+            species = sbml_model.getSpecies(identifier)
+            concentration = species is not None and not species.getHasOnlySubstanceUnits()
+            variables[name] = f"[{identifier}]" if concentration else identifier
+        sbml = read_sbml_text(path)
+        assert _compare_with_roadrunner(sbml, model, variables, rng, n_states=10) < 1e-12, path
+    assert imported_count >= min(5, len(files) // 2)

@@ -281,10 +281,13 @@ class _Importer:
             )
         if document.getModel() is None:
             raise InputError("the SBML document holds no model", file=self.file)
-        for index in range(document.getNumPlugins()):
-            package = document.getPlugin(index).getPackageName()
-            if package == "l3v2extendedmath":  # libsbml's own handling of L3V2 math
-                continue
+        namespaces = document.getNamespaces()
+        declared = {namespaces.getURI(i) for i in range(namespaces.getNumNamespaces())}
+        for index in range(document.getNumPlugins() if document.getLevel() >= 3 else 0):
+            plugin = document.getPlugin(index)
+            package = plugin.getPackageName()
+            if package == "l3v2extendedmath" or plugin.getURI() not in declared:
+                continue  # a plugin libsbml adds itself, not a package the file uses
             if package == "comp" and document.getPackageRequired("comp"):
                 properties = libsbml.ConversionProperties()
                 properties.addOption("flatten comp", True)
@@ -646,7 +649,11 @@ class _Importer:
         if not species.getHasOnlySubstanceUnits():
             compartment = species.getCompartment()
             self.reader.used.add(compartment)
-            text = f"({text}) / {self.names[compartment]}"
+            text = (
+                f"({text}) / {self.names[compartment]}"
+                if len(parts) > 1
+                else (f"{text} / {self.names[compartment]}")
+            )
         factor = species.getConversionFactor() or self.model.getConversionFactor()
         if factor:
             if factor not in self.names:

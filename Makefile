@@ -19,9 +19,10 @@ install-test: $(VENV)/.installed-test
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	@# sbml: python-libsbml, antimony, libroadrunner for tests/sbml (~12 s, ~200 MB of wheels)
-	$(BIN)/python -m pip install --quiet -e ".[test,sbml]"
+	@# explore: trame, trame-pyvista, playwright for tests/explore (~20 s of wheels)
+	$(BIN)/python -m pip install --quiet -e ".[test,sbml,explore]"
 	@# headless Chromium opens report.html in tests/viz (Debian package; skipped with a reason if absent)
-	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the report browser test will be skipped"
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser tests (report, explore) will be skipped"
 	touch $@
 
 install-bench: $(VENV)/.installed-bench

@@ -280,6 +280,27 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="check a result folder's integrity (exit 1 if not)")
     verify.add_argument("directory", help="result folder (or its result.h5)")
     verify.set_defaults(handler=_delegate("tissue_sim.io.verify", "verify_command"))
+
+    explore = sub.add_parser(
+        "explore", help="interactive page in the browser: strain section and treatment effect"
+    )
+    explore.add_argument("--port", type=int, default=8080, help="localhost port (default 8080)")
+    explore.add_argument("--preset", default="lumbar", help="tissue preset shown first")
+    explore.add_argument("--technique", default="static_compression", help="technique first")
+    explore.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    explore.add_argument(
+        "--mechanics",
+        choices=("hyperelastic", "linear"),
+        default="hyperelastic",
+        help="finite strain (precomputed grid, default) or small strain (superposition)",
+    )
+    explore.add_argument(
+        "--pressures", default="2.5,5,10,20,40", help="grid pressures in kPa (finite strain)"
+    )
+    explore.add_argument("--ratios", default="0,0.25,0.5", help="grid shear ratios (finite strain)")
+    explore.add_argument("--cache-dir", default=None, help="folder of the cached grids")
+    explore.add_argument("--no-cache", action="store_true", help="keep the grids in memory only")
+    explore.set_defaults(handler=_delegate("tissue_sim.explore.commands", "explore_command"))
     return parser
 
 

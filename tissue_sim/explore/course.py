@@ -3,10 +3,13 @@ r"""The live biology of the explorer: the treated course and its untreated contr
 A run integrates the cell models at every cell; the explorer integrates a few
 **dose classes** per layer instead, so that a change of a control is answered in about a
 second. In every layer the cells are ordered by their dose (the peak effective strain
-over a cycle) and cut into ``classes`` groups of equal volume; each group is represented
-by one real cell of it (the one at the group's volume median, with all of that cell's
-dose features) and weighted by the group's volume. The layer summaries are then the
-volume-weighted statistics of the representatives: a stratified sample of the layer.
+over a cycle) and cut where either their volume quantile or their dose (as a fraction of
+the layer's largest) crosses a multiple of ``1/classes``: at most ``2 classes`` groups,
+equal-volume ones where the dose is spread evenly and small ones at a hot spot. Each
+group is represented by one real cell of it (the one at the group's volume median, with
+all of that cell's dose features) and weighted by the group's volume. The layer summaries
+are then the volume-weighted statistics of the representatives: a stratified sample of
+the layer.
 ``tests/explore/test_explore_course.py`` measures it against the integration of every
 cell.
 
@@ -56,7 +59,8 @@ class DoseClasses:
 def dose_classes(
     dose: FloatArray, layer: NDArray[np.int32], volume: FloatArray, classes: int = 12
 ) -> DoseClasses:
-    """Cut every layer into ``classes`` equal-volume classes of increasing ``dose``.
+    """Cut every layer into classes of increasing ``dose`` (equal volume and equal dose
+    steps, see the module description).
 
     Parameters
     ----------
@@ -67,12 +71,18 @@ def dose_classes(
     volume
         ``(m,)`` cell volumes [m³].
     classes
-        Classes per layer (fewer when a layer has fewer cells).
+        Volume quantiles and dose steps per layer (at most ``2 classes - 1`` classes;
+        fewer when a layer has fewer cells).
 
     Returns
     -------
     DoseClasses
         One representative per non-empty class: the cell at the class's volume median.
+
+    Notes
+    -----
+    Classes are contiguous runs of the dose-sorted cells; a representative's features are
+    all its own (a real cell), so the classes never mix features of different cells.
     """
     cells: list[IntArray] = []
     layers: list[NDArray[np.int32]] = []
@@ -83,7 +93,13 @@ def dose_classes(
         cumulative = np.cumsum(volume[members])
         total = cumulative[-1]
         centre = (cumulative - 0.5 * volume[members]) / total  # volume quantile of each cell
-        group = np.minimum((centre * classes).astype(np.int64), classes - 1)
+        by_volume = np.minimum((centre * classes).astype(np.int64), classes - 1)
+        # and equal steps of dose, so that a small hot spot (the cells right under the
+        # hand) has classes of its own instead of hiding in the top volume class
+        top = float(dose[members[-1]])
+        scaled = dose[members] / top if top > 0.0 else np.zeros(members.size)
+        by_dose = np.minimum((scaled * classes).astype(np.int64), classes - 1)
+        group = by_volume * classes + by_dose  # both rise with the dose: one sorted key
         edges = np.flatnonzero(np.diff(group)) + 1
         starts = np.concatenate([[0], edges])
         ends = np.concatenate([edges, [members.size]])

@@ -55,7 +55,7 @@ import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
 from tissue_sim.errors import SolverError
-from tissue_sim.fem._solver_amg import AMG_SETTINGS, AMGHierarchy
+from tissue_sim.fem._solver_amg import AMG_SETTINGS, AMGHierarchy, preconditioned_cg
 from tissue_sim.fem._solver_direct import (
     DIRECT_BACKENDS,
     Factorisation,
@@ -299,23 +299,11 @@ class LinearSolver:
             self._check(relative, limit, iterations)
             return x
         assert self._hierarchy is not None
-        iterations = 0
-
-        def count(_: FloatArray) -> None:
-            nonlocal iterations
-            iterations += 1
-
-        x, info = spla.cg(
-            self.matrix,
-            b,
-            rtol=self.rtol,
-            atol=0.0,
-            maxiter=self.maxiter,
-            M=self._vcycle_operator(),
-            callback=count,
+        x, iterations, converged = preconditioned_cg(
+            self.matrix, b, self._hierarchy.vcycle, rtol=self.rtol, maxiter=self.maxiter
         )
         relative = float(np.linalg.norm(b - self.matrix @ x)) / norm_b
-        if info != 0:
+        if not converged:
             raise SolverError(
                 f"amg solver: CG did not converge in {iterations} iterations "
                 f"(relative residual {relative:.2e}, required {self.rtol:.1e})"

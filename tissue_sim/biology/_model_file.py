@@ -20,6 +20,23 @@ The file format (every key is checked; unknown keys are errors)::
       collagen: "k_syn * myofibroblast - k_deg * collagen"
     presets:                          # named initial states (values of owned species)
       chronic_overuse: {collagen: 1.8}
+    report:                           # optional: what reports show of this model, in order
+      collagen: {label: collagen, relative_to: healthy collagen}
+      drive_share: {label: share driven, expression: "myofibroblast / (1 + myofibroblast)"}
+      myofibroblast: {label: myofibroblasts, show: false}    # a label only
+
+``report`` names the quantities the report, the figures and the run summary show first,
+in this order (composed models: in model load order), and how to call them. Each key is a
+species this file owns, or a new name with an ``expression``: a *derived* quantity drawn
+like a species (e.g. a share ``m2 / (m1 + m2)``), evaluated by the report from the stored
+species (layer means, and per cell for the maps) with the safe expression parser; it may
+read the file's own and external species (it is left out of a composition that lacks one
+of them). Entry keys: ``label`` (plain-language name; default the name), ``relative_to``
+(what 1 is, for dimensionless quantities: the axis reads ``× <relative_to>``; default
+"healthy level" for species, none for derived ones), ``expression`` and ``unit`` (derived
+quantities only; default ``"1"``), ``show`` (``false``: only a label, not shown first;
+default ``true``). Species not listed are still stored, listed and viewable under their
+own names; a model without ``report`` is shown by its first species.
 
 Parameters are converted to SI base units with pint (``1/h`` → ``1/s``); a ``half_life``
 becomes the first-order rate ``ln 2 / t½`` in ``1/s``.
@@ -55,6 +72,7 @@ __all__ = [
     "ExternalDefinition",
     "ModelFile",
     "ParameterInfo",
+    "ReportEntry",
     "SpeciesDefinition",
     "read_model_file",
     "to_si",
@@ -89,6 +107,7 @@ _TOP_KEYS: Final = (
     "expressions",
     "rates",
     "presets",
+    "report",
 )
 
 
@@ -157,6 +176,40 @@ class ParameterInfo:
 
 
 @dataclass(frozen=True)
+class ReportEntry:
+    """One quantity a report shows (the ``report`` section of a model file).
+
+    Attributes
+    ----------
+    name
+        A species of the file, or the name of a derived quantity.
+    label
+        Plain-language name (the name itself when the file gives none).
+    relative_to
+        What 1 is for a dimensionless quantity (``"healthy latent pool"``), or ``""``.
+    expression
+        For a derived quantity: the expression as written (species names only), else ``""``.
+    reads
+        Species a derived quantity reads (empty for a species).
+    unit
+        Unit of a derived quantity (``"1"``), or ``""`` for a species (its own unit).
+    shown
+        Whether reports show it first (``show: false``: a label only).
+    line
+        Line of the entry.
+    """
+
+    name: str
+    label: str
+    relative_to: str
+    expression: str
+    reads: tuple[str, ...]
+    unit: str
+    shown: bool
+    line: int
+
+
+@dataclass(frozen=True)
 class ModelFile:
     """A parsed, locally validated model file (names not yet resolved across models)."""
 
@@ -173,6 +226,7 @@ class ModelFile:
     rates: dict[str, tuple[str, sympy.Expr, int]]
     presets: dict[str, dict[str, float]]
     preset_lines: dict[str, int]
+    report: tuple[ReportEntry, ...] = ()
 
 
 def to_si(value: float, unit: str, *, file: str, line: int, what: str) -> tuple[float, str]:
@@ -342,6 +396,7 @@ class _Reader:
             if species_name not in rates:
                 raise self.error(f"species {species_name!r} has no rate", definition.line)
         presets, preset_lines = self.read_presets(species)
+        report = self.read_report(species, external, taken | {n: "expression" for n in expressions})
         return ModelFile(
             name=name,
             path=self.file,
@@ -356,6 +411,7 @@ class _Reader:
             rates=rates,
             presets=presets,
             preset_lines=preset_lines,
+            report=report,
         )
 
     def line_of_name(self, item: str) -> int:
@@ -585,6 +641,78 @@ class _Reader:
             presets[preset] = values
             lines[preset] = line
         return presets, lines
+
+    def read_report(
+        self,
+        species: dict[str, SpeciesDefinition],
+        external: dict[str, ExternalDefinition],
+        taken: dict[str, str],
+    ) -> tuple[ReportEntry, ...]:
+        section = self.mapping(self.data, "report", required=False)
+        entries = []
+        for name, entry in section.items():
+            line = section.line_of(name)
+            self.check_name(name, line, "report")
+            if entry is None:
+                entry = LineMap(line=line)
+            if not isinstance(entry, LineMap):
+                raise self.error(f"report entry {name!r} must be a mapping", line, "report")
+            self.check_keys(
+                entry,
+                ("label", "relative_to", "expression", "unit", "show"),
+                f"report entry {name}",
+            )
+            label = self.text(entry, "label", required=False).strip() or name
+            shown = entry.get("show", True)
+            if not isinstance(shown, bool):
+                raise self.error(
+                    f"report entry {name!r}: show must be true or false, got {brief(shown)}",
+                    entry.line_of("show"),
+                    "report",
+                )
+            relative_to = self.text(entry, "relative_to", required=False).strip()
+            if "expression" not in entry:
+                if name not in species:
+                    raise self.error(
+                        f"report entry {name!r} is not a species of this model; give an "
+                        "'expression' for a derived quantity (species of other models are "
+                        "labelled by their own file)",
+                        line,
+                        "report",
+                    )
+                if "unit" in entry:
+                    raise self.error(
+                        f"report entry {name!r}: a species has its own unit; 'unit' is for "
+                        "derived quantities",
+                        line,
+                        "report",
+                    )
+                entries.append(ReportEntry(name, label, relative_to, "", (), "", shown, line))
+                continue
+            if name in taken:
+                raise self.error(
+                    f"duplicate definition: derived report quantity {name!r} is also a "
+                    f"{taken[name]}",
+                    line,
+                    "report",
+                )
+            text = self.text(entry, "expression")
+            expression = parse_expression(
+                text, file=self.file, line=line, key=f"report.{name}.expression"
+            )
+            reads = tuple(sorted(str(symbol) for symbol in expression.free_symbols))
+            for read in reads:
+                if read not in species and read not in external:
+                    raise self.error(
+                        f"report entry {name!r}: {read!r} is not a species or external species "
+                        "of this model (a derived quantity reads species only)",
+                        line,
+                        "report",
+                    )
+            unit_text = self.text(entry, "unit", required=False).strip() or "1"
+            _, unit = to_si(1.0, unit_text, file=self.file, line=line, what=f"report.{name}")
+            entries.append(ReportEntry(name, label, relative_to, text, reads, unit, shown, line))
+        return tuple(entries)
 
 
 def _unit_text_of(data: LineMap, species_name: str) -> str:

@@ -38,6 +38,7 @@ __all__ = [
     "ParameterInfo",
     "Species",
     "describe_model",
+    "evaluate_expression",
     "list_models",
     "list_presets",
     "load_model",
@@ -223,6 +224,15 @@ class CellModel:
         Stimulus feature names the composed model reads.
     rate_equations
         ``{species: "model: expression as written"}`` for display.
+    report_species
+        What reports show first, in order: the ``report`` entries of the files in load
+        order (species, and derived quantities whose species are all in the composition).
+    species_labels
+        Name → plain-language label of every ``report`` entry (shown or not).
+    report_scales
+        Name → what 1 is (``relative_to``) for the entries that say so.
+    report_derived
+        Derived quantity → ``(expression, unit)``; evaluate with :func:`evaluate_expression`.
     """
 
     def __init__(self, files: Sequence[ModelFile], overrides: Mapping[str, Any]) -> None:
@@ -272,6 +282,27 @@ class CellModel:
         self.rates: tuple[sympy.Expr, ...] = tuple(rates[name] for name in self.species_names)
         self._presets = self._build_presets()
         self.system = CompiledSystem(self.rates, self.species_names, self.inputs)
+        self._read_report()
+
+    def _read_report(self) -> None:
+        """:attr:`report_species`, :attr:`species_labels`, :attr:`report_scales` and
+        :attr:`report_derived` from the files' ``report`` sections."""
+        shown: list[str] = []
+        self.species_labels: dict[str, str] = {}
+        self.report_scales: dict[str, str] = {}
+        self.report_derived: dict[str, tuple[str, str]] = {}
+        for file in self._files:
+            for entry in file.report:
+                if entry.expression:
+                    if not set(entry.reads) <= set(self.species_names):
+                        continue  # it reads a species no loaded model owns
+                    self.report_derived[entry.name] = (entry.expression, entry.unit)
+                if entry.shown and entry.name not in shown:
+                    shown.append(entry.name)
+                self.species_labels[entry.name] = entry.label
+                if entry.relative_to:
+                    self.report_scales[entry.name] = entry.relative_to
+        self.report_species: tuple[str, ...] = tuple(shown)
 
     # -- composition checks -------------------------------------------------------------
     def _check_externals(
@@ -453,6 +484,45 @@ class CellModel:
                     lines.append(f"  {preset}: {settings}")
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
+
+
+def evaluate_expression(text: str, values: Mapping[str, npt.ArrayLike]) -> npt.NDArray[np.float64]:
+    """Evaluate a derived report quantity (``report.NAME.expression``) on arrays.
+
+    The text goes through the same safe parser as the rates (never ``eval``) and is
+    evaluated by the same numpy evaluator; where it is undefined (e.g. ``m2 / (m1 + m2)``
+    with no macrophages) the result is NaN.
+
+    Parameters
+    ----------
+    text
+        The expression, over species names.
+    values
+        Species name → array (all of one shape) [species unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        The quantity, in the shape of the arrays [unit of the derived quantity].
+
+    Raises
+    ------
+    ModelFileError
+        If the text is not a valid expression.
+    ValueError
+        If it reads a name that ``values`` does not give.
+    """
+    from tissue_sim.biology._expressions import parse_expression
+    from tissue_sim.biology._program import Program
+
+    arrays = {name: np.asarray(value, dtype=np.float64) for name, value in values.items()}
+    shape = np.broadcast_shapes(*(array.shape for array in arrays.values())) if arrays else ()
+    program = Program([parse_expression(text, key="report expression")], tuple(arrays), ())
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        (result,) = program.evaluate(program.prepare({}), arrays)
+    out = np.array(np.broadcast_to(np.asarray(result, dtype=np.float64), shape))
+    out[~np.isfinite(out)] = np.nan
+    return out
 
 
 def _as_points(y: npt.ArrayLike, n_species: int) -> FloatArray:

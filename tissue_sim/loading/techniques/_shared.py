@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -13,6 +15,7 @@ __all__ = [
     "HAND",
     "THUMB",
     "cm",
+    "describe_load",
     "fixed_patch_boxes",
     "fixed_patch_off_block_error",
     "patch_load_feature",
@@ -31,6 +34,44 @@ FINGERTIP = ContactPatch(centre=(0.0, 0.0), semi_axes=(0.005, 0.005), profile="s
 def cm(value: float) -> str:
     """A length [m] in centimetres, 3 significant digits (for messages)."""
     return f"{value * 100.0:.3g}"
+
+
+def _mm(value: float) -> str:
+    return f"{value * 1e3:.3g} mm"
+
+
+def describe_patch(patch: ContactPatch) -> str:
+    """The patch in words: ``a circle of radius 10 mm (smooth pressure profile)``."""
+    a, b = patch.semi_axes
+    if patch.shape == "ellipse":
+        size = (
+            f"a circle of radius {_mm(a)}"
+            if math.isclose(a, b, rel_tol=1e-9)
+            else f"an ellipse of {_mm(2 * a)} × {_mm(2 * b)}"
+        )
+    else:
+        size = f"a strip of {_mm(2 * a)} × {_mm(2 * b)}"
+    return f"{size} ({patch.profile} pressure profile)"
+
+
+def describe_load(name: str, pressure: float, shear: float, patch: ContactPatch) -> str:
+    """The start of every technique's description: name, mean pressure, shear, patch.
+
+    Parameters
+    ----------
+    name
+        Technique name (``sustained_shear`` is written ``sustained shear``).
+    pressure
+        Mean normal pressure [Pa].
+    shear
+        Size of the mean shear traction [Pa] (0: none).
+    patch
+        The contact patch.
+    """
+    words = f"{name.replace('_', ' ')} at {pressure / 1e3:.3g} kPa mean pressure"
+    if shear:
+        words += f" with {abs(shear) / 1e3:.3g} kPa of shear"
+    return f"{words} over {describe_patch(patch)}"
 
 
 def scaled_frame(reference: LoadFrame, time: float, factor: float) -> LoadFrame:

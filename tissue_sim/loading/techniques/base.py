@@ -109,6 +109,14 @@ class Technique(Protocol):
         """Smallest length over which the skin load changes [m] (for the skin quadrature)."""
         ...
 
+    def describe(self) -> str:
+        """The technique in plain words, as reports print it (stored in ``result.h5``).
+
+        E.g. ``effleurage at 5 kPa mean pressure with 1 kPa of shear over a circle of
+        radius 20 mm (smooth pressure profile) gliding at 6 cm/s along a 4 cm path``.
+        """
+        ...
+
 
 @dataclass(frozen=True, eq=False)
 class TechniqueFrames:

@@ -28,6 +28,7 @@ from tissue_sim.loading.patch import ContactPatch, LoadFrame, PatchLoad
 from tissue_sim.loading.techniques._shared import (
     FINGERTIP,
     HAND,
+    describe_load,
     fixed_patch_boxes,
     fixed_patch_off_block_error,
     patch_load_feature,
@@ -144,6 +145,15 @@ class Kneading(_Oscillation):
             )
         require_positive("frequency", self.frequency)
 
+    def describe(self) -> str:
+        """Peak pressure, shear, patch, the lowest pressure and the frequency in words."""
+        words = describe_load(
+            self.name, self.pressure, float(np.hypot(*self.shear)), self.patch
+        ).replace(" mean pressure", " mean pressure at the peak of the cycle", 1)
+        if self.min_pressure:
+            words += f", {self.min_pressure / 1e3:.3g} kPa at its lowest,"
+        return f"{words} at {self.frequency:.3g} Hz"
+
     def build_frames(self, count: int) -> TechniqueFrames:
         """One spatial pattern (the peak load) times the raised-cosine curve."""
         period = self.cycle_period
@@ -206,6 +216,15 @@ class CrossFibreFriction(_Oscillation):
         if not math.isfinite(self.fibre_direction):
             raise LoadingParameterError("fibre_direction", "expected a finite angle")
         require_positive("frequency", self.frequency)
+
+    def describe(self) -> str:
+        """Pressure, shear amplitude across the fibres, patch and frequency in words."""
+        words = describe_load(self.name, self.pressure, 0.0, self.patch)
+        fibres = math.degrees(self.fibre_direction)
+        return (
+            f"{words}, the skin moved across the fibres ({fibres:.3g}° from x) with "
+            f"{self.shear_amplitude / 1e3:.3g} kPa of shear at {self.frequency:.3g} Hz"
+        )
 
     @property
     def shear_direction(self) -> tuple[float, float]:

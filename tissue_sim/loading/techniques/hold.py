@@ -29,6 +29,7 @@ from tissue_sim.loading.patch import ContactPatch, LoadFrame, PatchLoad
 from tissue_sim.loading.techniques._shared import (
     HAND,
     THUMB,
+    describe_load,
     fixed_patch_boxes,
     fixed_patch_off_block_error,
     patch_load_feature,
@@ -148,6 +149,17 @@ class _Hold:
     def smallest_load_feature(self) -> float:
         """The patch's smallest load feature [m]."""
         return patch_load_feature(self.patch)
+
+    def describe(self) -> str:
+        """Pressure, shear, patch, hold time and ramps in words."""
+        words = describe_load(self.name, self.pressure, float(np.hypot(*self.shear)), self.patch)
+        words += f" held {self.hold_time:.3g} s"
+        if self.has_ramps:
+            words += (
+                f" (loaded over {self.ramp_time:.3g} s, released over {self.release_time:.3g} s"
+                + (f", then {self.rest_time:.3g} s of rest)" if self.rest_time else ")")
+            )
+        return words
 
 
 @dataclass(frozen=True)

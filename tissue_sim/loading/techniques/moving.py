@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from tissue_sim.loading._path import path_lengths, path_vertices, positions_along_path
 from tissue_sim.loading._validation import LoadingParameterError, require_positive
 from tissue_sim.loading.patch import ContactPatch, LoadFrame, PatchLoad, patch_extent
-from tissue_sim.loading.techniques._shared import HAND, cm, patch_load_feature
+from tissue_sim.loading.techniques._shared import HAND, cm, describe_load, patch_load_feature
 from tissue_sim.loading.techniques.base import TechniqueFrames
 
 __all__ = [
@@ -207,6 +207,16 @@ class _MovingStroke:
     def smallest_load_feature(self) -> float:
         """The patch's smallest load feature [m] (the patch turns, it does not shrink)."""
         return patch_load_feature(self.patch)
+
+    def describe(self) -> str:
+        """Pressure, shear, patch, speed, path length and stroke rate in words."""
+        words = describe_load(self.name, self.pressure, self.shear, self.patch)
+        words += (
+            f" gliding at {self.speed * 100:.3g} cm/s along a {self.path_length * 100:.3g} cm path"
+        )
+        if self.stroke_rate is not None:
+            words += f", {self.stroke_rate * 60:.3g} strokes per minute"
+        return words
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,6 @@ def explore_command(args: argparse.Namespace) -> int:
         ``port``, ``preset``, ``technique``, ``no_browser``, ``mechanics``, ``pressures``
         (kPa), ``ratios``, ``cache_dir``.
     """
-    try:
-        from tissue_sim.explore.app import ExploreApp
-    except ImportError as error:  # the page's libraries are an extra
-        raise InputError(
-            f"tissue-sim explore needs the 'explore' extra ({error.name} is missing): "
-            "pip install 'tissue-sim[explore]'"
-        ) from None
     from tissue_sim.explore.controls import PRESETS, Controls
     from tissue_sim.explore.model import ExploreModel, ExploreSettings
     from tissue_sim.loading import TECHNIQUES
@@ -72,6 +65,13 @@ def explore_command(args: argparse.Namespace) -> int:
         ratios=parse_levels(args.ratios, scale=1.0, option="--ratios", positive=False),
         cache_dir=cache,
     )
+    try:
+        from tissue_sim.explore.app import ExploreApp
+    except ImportError as error:  # the page's libraries are an extra
+        raise InputError(
+            f"tissue-sim explore needs the 'explore' extra ({error.name} is missing): "
+            "pip install 'tissue-sim[explore]'"
+        ) from None
     pressure = min(10.0e3, settings.pressures[-1])
     controls = Controls(preset=args.preset, technique=args.technique, pressure=pressure)
     app = ExploreApp(ExploreModel(settings), controls)

@@ -233,19 +233,21 @@ def prepare(scenario: Scenario) -> PreparedRun:
     if not biology.enabled:
         return PreparedRun(scenario, None, materials)
     try:
+        # the preset is checked on the files as read, before the (slower) compilation
+        presets = list_presets(list(biology.models))
+        if biology.initial_state not in presets:
+            raise InputError(
+                f"no initial-state preset {biology.initial_state!r}; "
+                f"available: {', '.join(presets)}",
+                file=file,
+                key="biology.initial_state",
+            )
         model = load_model(list(biology.models), dict(biology.parameters))
     except InputError as error:
         if error.file and error.file != file and error.line:
             raise  # a problem inside a model file: it names that file and line
         key = error.key if error.key and error.key.startswith("biology.") else "biology.models"
         raise InputError(error.message, file=file, key=key) from None
-    presets = list_presets(list(biology.models))
-    if biology.initial_state not in presets:
-        raise InputError(
-            f"no initial-state preset {biology.initial_state!r}; available: {', '.join(presets)}",
-            file=file,
-            key="biology.initial_state",
-        )
     course = course_duration(scenario.schedule)
     if biology.output_times is not None and any(t > course for t in biology.output_times):
         raise InputError(

@@ -78,29 +78,30 @@ class AMGHierarchy:
         self.settings = {**AMG_SETTINGS, **dict(settings or {})}
         self._near_null_space = near_null_space
         self._aggregates: list[Any] | None = None
-        self._strength: list[Any] | None = None
+        self.hierarchy: Any = None
         self._build(matrix)
 
     def _build(self, matrix: sp.csr_matrix, *, reuse: bool = False) -> None:
         settings = dict(self.settings)
-        if reuse and self._aggregates is not None and self._strength is not None:
+        if reuse and self._aggregates is not None:
+            # the strength graph is recomputed (cheap); keeping it would cost about one
+            # more fine matrix of memory
             settings["aggregate"] = [("predefined", {"AggOp": a}) for a in self._aggregates]
-            settings["strength"] = [("predefined", {"C": c}) for c in self._strength]
+        self.hierarchy = None  # release the old hierarchy before building the new one
         with seeded():
             hierarchy = pyamg.smoothed_aggregation_solver(
                 matrix, B=self._near_null_space, keep=True, **settings
             )
         self._aggregates = [level.AggOp for level in hierarchy.levels[:-1]]
-        self._strength = [level.C for level in hierarchy.levels[:-1]]
         for level in hierarchy.levels[:-1]:
-            # keep what a later update needs (aggregates, strength), drop the rest
-            for name in ("T", "BH"):
+            # keep what a later update needs (the aggregates), drop the rest
+            for name in ("C", "T", "BH"):
                 if hasattr(level, name):
                     delattr(level, name)
         self.hierarchy = hierarchy
 
     def update(self, matrix: sp.csr_matrix) -> None:
-        """New values on the same pattern: reuse strength and aggregates, redo the rest."""
+        """New values on the same pattern: reuse the aggregates, redo the rest."""
         self._build(matrix, reuse=True)
 
     @property

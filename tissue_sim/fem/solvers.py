@@ -329,8 +329,8 @@ class LinearSolver:
 
         With the same sparsity pattern (the Newton tangents of one mesh), a direct
         solver keeps its fill-reducing ordering and symbolic analysis and redoes only
-        the numerical factorisation; AMG keeps the strength graph and aggregates and
-        redoes the prolongation smoothing and Galerkin products; PETSc keeps the MUMPS
+        the numerical factorisation; AMG keeps the aggregates and redoes the strength
+        graph, prolongation smoothing and Galerkin products; PETSc keeps the MUMPS
         analysis or the GAMG interpolation. A matrix with another pattern is set up
         from scratch.
 

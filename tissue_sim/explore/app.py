@@ -37,7 +37,7 @@ COLOUR_SCALES = (5, 10, 20, 40, 80)
 _LIMITS = (
     "Limits: a quasi-static, layered block on a fixed base (no bone shape, no blood flow, "
     "no nerves); the cell models are hypotheses fitted to the sources in docs/biology.md; "
-    "the layer summaries come from 12 equal-volume dose classes per layer (docs/explore.md); "
+    "the layer summaries come from dose classes of each layer (docs/explore.md); "
     "expectation, context and the person receiving the massage are not modelled."
 )
 
@@ -265,10 +265,14 @@ class ExploreApp:
 
     def _request(self) -> None:
         try:
-            self._pending = self._controls_from_state()
+            controls = self._controls_from_state()
         except ValueError as error:
             self.state.status_text = f"not a valid choice: {error}"
             return
+        unchanged = controls.with_changes(species=None) == self.controls.with_changes(species=None)
+        if unchanged and not self._working and self._answer is not None:
+            return  # e.g. a page (re)connecting sends the values it was given
+        self._pending = controls
         if not self._working:
             from trame.app import asynchronous
 

@@ -164,7 +164,13 @@ def integrate_course(
     """
     course = course_duration(scenario.schedule)
     intervals = step_intervals(scenario.loading, scenario.schedule)[0]
-    stimulus = {name: np.asarray(values)[classes.cells] for name, values in features.items()}
+    # One more point with no dose, in a group of its own: the untreated control shares its
+    # integration (a point whose features are all zero *is* its control, to the last bit;
+    # docs/results-format.md), so treated and control advance in one chunk, not two.
+    unloaded_group = len(layer_names)
+    stimulus = {
+        name: np.append(np.asarray(values)[classes.cells], 0.0) for name, values in features.items()
+    }
     result = simulate(
         model,
         stimulus,
@@ -172,14 +178,16 @@ def integrate_course(
         course,
         initial_state=scenario.biology.initial_state,
         summary_times=summary_times(scenario),
-        groups=classes.layer,
-        weights=classes.weight,
+        groups=np.append(classes.layer, unloaded_group),
+        weights=np.append(classes.weight, 1.0),
         rtol=scenario.biology.rtol,
         control=True,
         threads=0,  # a few dozen points: the calling thread alone is fastest
     )
     names = result.species
-    group_of_layer = {int(label): g for g, label in enumerate(result.group_labels)}
+    group_of_layer = {
+        int(label): g for g, label in enumerate(result.group_labels) if label != unloaded_group
+    }
 
     def per_layer(summaries: dict[str, FloatArray]) -> dict[str, dict[str, FloatArray]]:
         return {

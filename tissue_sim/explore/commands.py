@@ -41,6 +41,21 @@ def parse_levels(text: str, *, scale: float, option: str, positive: bool) -> tup
     return tuple(values)
 
 
+def _check_port(port: int) -> None:
+    """Refuse a port that is taken before minutes of precomputing, not after."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise InputError(f"expected a port between 1 and 65535, got {port}", key="--port")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("localhost", port))
+        except OSError:
+            raise InputError(
+                f"port {port} is in use on localhost; choose another with --port", key="--port"
+            ) from None
+
+
 def explore_command(args: argparse.Namespace) -> int:
     """Build the first answer, then serve the page until interrupted.
 
@@ -58,6 +73,7 @@ def explore_command(args: argparse.Namespace) -> int:
         raise InputError(f"no preset {args.preset!r}; choose one of {', '.join(PRESETS)}")
     if args.technique not in TECHNIQUES:
         raise InputError(f"no technique {args.technique!r}; choose one of {', '.join(TECHNIQUES)}")
+    _check_port(args.port)
     cache = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
     settings = ExploreSettings(
         mechanics_model=args.mechanics,

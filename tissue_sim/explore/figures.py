@@ -205,7 +205,7 @@ class SectionScene:
         )
         plotter.add_text(title, position="upper_left", font_size=9, color="black")
         plotter.view_xz()
-        plotter.camera.zoom(1.05)
+        plotter.camera.zoom(1.3)
 
     def screenshot(self) -> NDArray[np.uint8]:
         """The current picture ``(height, width, 3)``."""

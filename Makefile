@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONFIG ?= configs/baseline.yaml
 OUT ?= results/baseline
 
-.PHONY: install install-test install-bench demo demos test lint typecheck unit wheel-check bench clean
+.PHONY: install install-test install-bench demo demos test lint typecheck unit wheel-check bench clean update-figures
 
 install: $(VENV)/.installed
 
@@ -55,6 +55,11 @@ wheel-check: install
 	bash tests/packaging/wheel_check.sh $(BIN)/python
 
 test: lint typecheck unit wheel-check
+
+# Rewrite the stored reference pictures of tests/viz/test_viz_regression.py after an intended
+# change of a figure (look at them, then commit tests/viz/reference_figures/).
+update-figures: install-test
+	TISSUE_SIM_UPDATE_FIGURES=1 $(BIN)/python -m pytest tests/viz/test_viz_regression.py -q
 
 bench: install-bench
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,mean,max,rounds -p no:randomly -s

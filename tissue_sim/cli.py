@@ -68,6 +68,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result: object, path: Path) -> None:
+    from tissue_sim.geometry.layer_statistics import stat
     from tissue_sim.io import RunResult
 
     assert isinstance(result, RunResult)
@@ -79,50 +80,25 @@ def _print_summary(result: object, path: Path) -> None:
     print("peak max-principal strain per layer (volume-weighted 90th percentile, max):")
     for layer, stats in mech.layer_stats.items():
         table = stats["max_principal_strain"]
-        print(f"  {layer:<10} p90 {table[:, 4].max():8.4f}   max {table[:, 1].max():8.4f}")
+        p90, largest = stat(table, "p90").max(), stat(table, "max").max()
+        print(f"  {layer:<10} p90 {p90:8.4f}   max {largest:8.4f}")
     if result.biology is not None:
-        _print_treatment_effect(result.biology)
+        _print_treatment_effect(result)
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
     print(f"time: {timing}")
     print(f"wrote {path}")
 
 
-def _print_treatment_effect(bio: object) -> None:
-    """What the massage did per layer: treated vs untreated at the end of the course."""
-    import numpy as np
+def _print_treatment_effect(result: object) -> None:
+    """What the massage did per layer: treated vs untreated at the end of the course, for
+    the quantities the model files declare for reports (with their labels)."""
+    from tissue_sim.io import RunResult
+    from tissue_sim.viz.effect import effect_table
 
-    from tissue_sim.io import BiologyOutput
-
-    assert isinstance(bio, BiologyOutput)
-    species = bio.shown_species()
-    day = bio.time[-1] / 86400.0 if bio.time.size else 0.0
-    if bio.control is None:  # a result written before controls existed
-        print(f"biology at day {day:g} (volume-weighted layer mean; no untreated control):")
-        for layer, values in bio.layers.items():
-            parts = [f"{name} {values[name][-1, 0]:.3g}" for name in species if name in values]
-            print(f"  {layer:<10} " + ", ".join(parts))
-        return
-    start = bio.initial_state.replace("_", " ")
-    print(
-        f"treatment effect at day {day:g}, per layer: treated ÷ untreated layer mean "
-        f"(treated − untreated);\n  untreated = the same course from the '{start}' state "
-        "without sessions"
-    )
-    layers = list(bio.layers)
-    width = 18
-    print(("  " + f"{'species':<16}" + "".join(f"{layer:<{width}}" for layer in layers)).rstrip())
-    ratio, difference = bio.effect_ratio, bio.effect_difference
-    for name in species:
-        cells = []
-        for layer in layers:
-            if name not in ratio.get(layer, {}):
-                cells.append(f"{'–':<{width}}")
-                continue
-            factor = ratio[layer][name][-1, 0]
-            shown = "×n/a" if not np.isfinite(factor) else f"×{factor:.3f}"
-            cells.append(f"{shown + f' ({difference[layer][name][-1, 0]:+.2g})':<{width}}")
-        print((f"  {name:<16}" + "".join(cells)).rstrip())
-    stats = bio.statistics
+    assert isinstance(result, RunResult) and result.biology is not None
+    for line in effect_table(result):
+        print(line)
+    stats = result.biology.statistics
     if "points" in stats:
         print(
             f"  biology: {stats['points']} cells, {stats['distinct_points']} distinct "

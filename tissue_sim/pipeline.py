@@ -32,6 +32,7 @@ from tissue_sim.geometry.mesh import Mesh
 from tissue_sim.io import (
     STATISTICS_COLUMNS,
     BiologyOutput,
+    LoadingOutput,
     MechanicsOutput,
     MeshOutput,
     RunResult,
@@ -334,6 +335,7 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
         mechanics=mechanics,
         stimulus=stimulus,
         biology=biology,
+        loading=LoadingOutput.from_steps(scenario.loading.steps),
         provenance=provenance(config_hash),
         timings=dict(timer.timings),
         sources=dict(scenario.tissue.sources),
@@ -476,7 +478,8 @@ def _biology(
         field_times=result.field_times,
         fields=fields,
         final_state=result.final_state,
-        units=dict(zip(names, result.units, strict=True)),
+        units=dict(zip(names, result.units, strict=True))
+        | {name: unit for name, (_, unit) in model.report_derived.items()},
         models=tuple(scenario.biology.models),
         initial_state=initial,
         session_intervals=session_intervals(scenario.schedule),
@@ -484,8 +487,10 @@ def _biology(
         statistics=stats,
         control=control,
         control_fields=control_fields,
-        report_species=tuple(getattr(model, "report_species", ()) or ()),
-        species_labels=dict(getattr(model, "species_labels", {}) or {}),
+        report_species=model.report_species,
+        species_labels=dict(model.species_labels),
+        report_scales=dict(model.report_scales),
+        derived={name: text for name, (text, _) in model.report_derived.items()},
     )
 
 

@@ -11,15 +11,18 @@ import psutil
 import pytest
 from conftest import REPOSITORY
 from PIL import Image
+from synthetic import LABELS, REPORT, synthetic_result
 
 from tissue_sim.config import Scenario, load_config
 from tissue_sim.errors import InputError
+from tissue_sim.geometry.layer_statistics import stat
 from tissue_sim.io import RunResult
 from tissue_sim.pipeline import run
 from tissue_sim.viz import key_numbers, resolve_field, write_figures
 from tissue_sim.viz._grid import CutPlane, cut_section, interface_curves, snap_offset, volume_grid
 from tissue_sim.viz._loads import skin_loads
-from tissue_sim.viz.fields import choose_cut, deformation_scale, m2_fraction, peak_frame
+from tissue_sim.viz._quantities import quantity_label
+from tissue_sim.viz.fields import choose_cut, deformation_scale, peak_frame
 
 STANDARD = [
     "treatment_effect",
@@ -42,16 +45,13 @@ def _polygon_area(polygon: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
-def test_standard_figures_are_written_and_not_blank(baseline_figures: list[Path]) -> None:
+def test_standard_figures_are_written(baseline_figures: list[Path]) -> None:
+    """Every standard picture of a real run is written at a readable size (their content is
+    checked against stored references in ``test_viz_regression.py``)."""
     assert [path.stem for path in baseline_figures] == STANDARD
     for path in baseline_figures:
-        pixels = _image(path)
-        height, width, _ = pixels.shape
+        height, width, _ = _image(path).shape
         assert width >= 900 and height >= 450, f"{path.name} is too small: {width}×{height}"
-        # a picture, not an empty canvas: many distinct colours and real contrast
-        assert pixels.std() > 20.0, path.name
-        colours = np.unique(pixels[::4, ::4].reshape(-1, 3), axis=0)
-        assert len(colours) > 200, path.name
 
 
 def test_cut_runs_through_the_centre_of_the_moving_patch(baseline_result: RunResult) -> None:
@@ -140,9 +140,13 @@ def test_fields_by_name(baseline_result: RunResult) -> None:
     )
     biology = baseline_result.biology
     assert biology is not None
+    # a derived quantity the macrophage model file declares (report: m2_fraction)
     share = resolve_field(baseline_result, "m2_fraction", time="1 d")
-    expected = m2_fraction(biology.fields["m1"][0], biology.fields["m2"][0])
-    assert np.allclose(share.values, expected) and np.all((expected >= 0) & (expected <= 1))
+    m1, m2 = biology.fields["m1"][0], biology.fields["m2"][0]
+    assert np.allclose(share.values, m2 / (m1 + m2)) and np.all(
+        (share.values > 0) & (share.values < 1)
+    )
+    assert share.label == biology.species_labels["m2_fraction"]
     change = resolve_field(baseline_result, "tgfb1_active_change")
     start = biology.layers["skin"]["tgfb1_active"][0, 0]
     assert np.allclose(change.values, 100 * (biology.fields["tgfb1_active"][-1] - start) / start)
@@ -176,27 +180,34 @@ def test_key_numbers_match_the_layer_statistics(baseline_result: RunResult) -> N
     assert list(numbers) == list(baseline_result.mesh.layer_names)
     assert numbers["skin"].thickness == pytest.approx(3e-3)
     assert numbers["adipose"].thickness == pytest.approx(15e-3)
-    biology = baseline_result.biology
-    assert biology is not None
     for layer, item in numbers.items():
         stats = baseline_result.mechanics.layer_stats[layer]["max_principal_strain"]
-        assert item.strain_p90 == pytest.approx(stats[:, 4].max())
-        assert item.strain_max == pytest.approx(stats[:, 1].max())
-        series = biology.layers[layer]["tgfb1_active"][:, 0]
-        assert item.tgfb1_change == pytest.approx(100 * (series[-1] - series[0]) / series[0])
-        assert item.tgfb1_change is not None
-        m1, m2 = biology.layers[layer]["m1"][-1, 0], biology.layers[layer]["m2"][-1, 0]
-        assert item.m2_fraction_end == pytest.approx(m2 / (m1 + m2))
-        assert item.il6_peak >= item.il6_end  # type: ignore[operator]
+        assert item.strain_p90 == pytest.approx(stat(stats, "p90").max())
+        assert item.strain_max == pytest.approx(stat(stats, "max").max())
     # the soft adipose is strained far more than the stiff fascia
     assert numbers["adipose"].strain_p90 > 10 * numbers["fascia"].strain_p90
+
+
+def test_load_frames_come_from_the_result_not_the_config(baseline_result: RunResult) -> None:
+    """The stored frames are the ones the mechanics solved: same times, same resultants."""
+    from tissue_sim.loading import frame_resultant
+
+    broken = dataclasses.replace(baseline_result, config="", config_source="not: [yaml")
+    loads = skin_loads(broken)
+    assert loads.frames is not None and not loads.estimated
+    mechanics = baseline_result.mechanics
+    assert np.array_equal([frame.time for frame in loads.frames], mechanics.frame_time)
+    for frame, force in zip(loads.frames, mechanics.applied_force, strict=True):
+        assert np.allclose(
+            frame_resultant(frame), force, rtol=0.02, atol=1e-6 * np.abs(force).max()
+        )
 
 
 def test_without_load_frames_the_loaded_area_is_estimated(
     baseline_result: RunResult, tmp_path: Path
 ) -> None:
-    """A result whose scenario cannot be rebuilt still gets its pictures."""
-    broken = dataclasses.replace(baseline_result, config_source="tissue: {preset: nowhere}\n")
+    """A result written before format 3 (no ``/loading``) still gets its pictures."""
+    broken = dataclasses.replace(baseline_result, loading=None)
     loads = skin_loads(broken)
     assert loads.frames is None and loads.estimated
     frame = peak_frame(broken)
@@ -238,21 +249,23 @@ def test_memory_does_not_grow_over_many_figure_sets(tmp_path: Path) -> None:
     """Plotters and figures are released: RSS stays flat over repeated picture sets.
 
     Measured on this machine: one plotter left open holds about 120 MiB (its EGL render
-    window and VTK pipeline); with every plotter closed, RSS settles after two sets (font
-    and colour-map caches) and then stays within 1 MiB. A single leaked plotter per set
-    would exceed the limit many times over.
+    window of 1400 × 900 pixels and VTK pipeline, whatever the mesh); with every plotter
+    closed, RSS settles after two sets (font and colour-map caches) and then stays within
+    1 MiB. A single leaked plotter per set would exceed the limit many times over. The
+    pictures are those of the small synthetic run (no pipeline run, a tiny mesh: the cost
+    is the drawing itself).
     """
-    result = run(_small_scenario())
+    result = synthetic_result()
     process = psutil.Process()
     for _ in range(2):  # warm-up: first render, font caches, colour maps
         write_figures(result, tmp_path)
     gc.collect()
     before = process.memory_info().rss
-    for _ in range(3):
+    for _ in range(2):
         write_figures(result, tmp_path)
     gc.collect()
     growth = (process.memory_info().rss - before) / 2**20
-    assert growth < 20.0, f"RSS grew by {growth:.1f} MiB over 3 picture sets"
+    assert growth < 20.0, f"RSS grew by {growth:.1f} MiB over 2 picture sets"
 
 
 def test_treatment_effects_are_treated_against_untreated(baseline_result: RunResult) -> None:
@@ -266,9 +279,15 @@ def test_treatment_effects_are_treated_against_untreated(baseline_result: RunRes
         (layer, name) for layer in baseline_result.mesh.layer_names for name in shown
     ]
     for item in effects:
-        treated = biology.layers[item.layer][item.species][:, 0]
-        untreated = biology.control[item.layer][item.species][:, 0]
-        assert item.treated == treated[-1] and item.untreated == untreated[-1]
+        if item.species in biology.derived:  # the M2 share: of the layer means
+            m1, m2 = (biology.layers[item.layer][n][:, 0] for n in ("m1", "m2"))
+            c1, c2 = (biology.control[item.layer][n][:, 0] for n in ("m1", "m2"))
+            treated, untreated = m2 / (m1 + m2), c2 / (c1 + c2)
+            assert item.treated == pytest.approx(treated[-1], rel=1e-12)
+        else:
+            treated = biology.layers[item.layer][item.species][:, 0]
+            untreated = biology.control[item.layer][item.species][:, 0]
+            assert item.treated == treated[-1] and item.untreated == untreated[-1]
         assert item.difference == pytest.approx(treated[-1] - untreated[-1], rel=1e-12)
         assert item.ratio == pytest.approx(treated[-1] / untreated[-1], rel=1e-12)
         # the largest effect over the course is at least the effect at the end
@@ -299,20 +318,48 @@ def test_model_declared_report_species_and_labels_are_used(
 
 
 def test_final_maps_are_against_the_untreated_control(baseline_result: RunResult) -> None:
-    from tissue_sim.viz.plots import _final_panels
+    from tissue_sim.viz._quantities import cell_values
+    from tissue_sim.viz.biology_figures import final_panels
 
     biology = baseline_result.biology
     assert biology is not None
-    panels = _final_panels(biology)
+    panels = final_panels(biology)
     assert len(panels) == 3
     for title, unit, values, diverging in panels:
         assert "treated vs untreated" in title and diverging and unit.endswith("[%]")
-        name = next(n for n in biology.shown_species() if title.startswith(species_of(n)))
-        expected = 100 * (biology.fields[name][-1] / biology.control_fields[name][-1] - 1)
-        assert np.allclose(values, expected)
+        name = next(
+            n
+            for n in biology.shown_species()
+            if title == f"{quantity_label(biology, n)}: treated vs untreated"
+        )
+        last = biology.field_times.size - 1
+        treated = cell_values(biology, name, last)
+        untreated = cell_values(biology, name, last, control=True)
+        assert np.allclose(values, 100 * (treated / untreated - 1))
 
 
-def species_of(name: str) -> str:
-    from tissue_sim.viz._style import species_label
+def test_a_user_model_is_shown_by_its_own_declarations(tmp_path: Path) -> None:
+    """The synthetic run's model (names no shipped model has) decides what is shown and
+    how it is called, derived quantity included; nothing falls back to shipped names."""
+    from tissue_sim.viz.effect import effect_table, treatment_effects
+    from tissue_sim.viz.fields import available_fields
 
-    return species_label(name)
+    result = synthetic_result()
+    biology = result.biology
+    assert biology is not None
+    assert biology.shown_species() == REPORT
+    effects = treatment_effects(result)
+    assert [(e.layer, e.species) for e in effects] == [
+        (layer, name) for layer in result.mesh.layer_names for name in REPORT
+    ]
+    for item in effects:
+        assert item.label == LABELS[item.species]
+    share = next(e for e in effects if e.species == "b_share" and e.layer == "adipose")
+    a = stat(biology.layers["adipose"]["cell_a"], "mean", ("mean", "p10", "p90"))[-1]
+    b = stat(biology.layers["adipose"]["cell_b"], "mean", ("mean", "p10", "p90"))[-1]
+    assert share.treated == pytest.approx(b / (a + b), rel=1e-12)
+    text = "\n".join(effect_table(result))
+    assert all(label in text for label in LABELS.values())
+    assert {"b_share", "b_share_effect", "b_share_change"} <= set(available_fields(result))
+    field = resolve_field(result, "cell_b", time="2 d")
+    assert field.label == "B cells (repair)" and field.unit == "× healthy B cells"

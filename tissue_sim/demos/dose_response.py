@@ -26,6 +26,11 @@ __all__ = ["PRESSURES_KPA", "run"]
 #: Kneading pressures of the demonstration [kPa].
 PRESSURES_KPA = (1.5, 3.0, 6.0, 12.0, 24.0)
 
+#: The species of the shipped models this demonstration is about (a documented default:
+#: ``models/cells/tgfb1_fibrosis.yaml`` and ``fibroblast_mechanotransduction.yaml``): the
+#: active and latent TGF-β1 pools and the injury sensor.
+ACTIVE, LATENT, SENSOR = "tgfb1_active", "tgfb1_latent", "fak"
+
 FloatArray = NDArray[np.float64]
 
 
@@ -92,8 +97,8 @@ def _describe_layer(layer: str, pressures: FloatArray, curve: _LayerCurve, basal
 def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     """Run the demonstration (see the module docstring); pictures go into ``output``."""
     from tissue_sim.pipeline import run as run_scenario
-    from tissue_sim.viz import plot_layer_curves
     from tissue_sim.viz._style import layer_colours
+    from tissue_sim.viz.biology_figures import plot_layer_curves
 
     pressures = np.asarray(PRESSURES_KPA, dtype=float)
     active: dict[str, list[float]] = {}
@@ -118,12 +123,12 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
         for layer in layers:
             series = biology.layers[layer]
             active.setdefault(layer, []).append(
-                _percent(_mean(series["tgfb1_active"])[-1], control["tgfb1_active"][-1])
+                _percent(_mean(series[ACTIVE])[-1], control[ACTIVE][-1])
             )
             latent.setdefault(layer, []).append(
-                _percent(_mean(series["tgfb1_latent"])[-1], control["tgfb1_latent"][-1])
+                _percent(_mean(series[LATENT])[-1], control[LATENT][-1])
             )
-            average = _course_average(biology.time, _mean(series["fak"]))
+            average = _course_average(biology.time, _mean(series[SENSOR]))
             sensor.setdefault(layer, []).append(average)
             stats = result.mechanics.layer_stats[layer][measure]
             strain.setdefault(layer, []).append(float(np.max(stat(stats, "p90"))))
@@ -137,7 +142,7 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
         )
         for layer in layers
     }
-    basal = _course_average(time_grid, control["fak"])
+    basal = _course_average(time_grid, control[SENSOR])
     days = float(time_grid[-1]) / 86400.0
 
     progress("drawing the dose-response curves")

@@ -24,6 +24,13 @@ FloatArray = NDArray[np.float64]
 
 _DAY = 86400.0
 
+#: The quantities of the shipped macrophage model this demonstration is about (a documented
+#: default: ``models/cells/macrophage_polarisation.yaml``): M1 and M2 macrophages and the M2
+#: share the model file declares (``report: m2_fraction``, evaluated from its expression).
+M1, M2, SHARE = "m1", "m2", "m2_fraction"
+#: The panels of ``macrophage_switch.png``: the macrophages, their share and messengers.
+PANELS = (M1, M2, SHARE, "tnfa", "il10", "il6")
+
 
 def _mean(series: FloatArray) -> FloatArray:
     """The layer-mean column of a biology summary ``(T, 3)`` over time [species unit]."""
@@ -37,10 +44,11 @@ def _at(time: FloatArray, values: FloatArray, when: float) -> float:
 
 def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     """Run the demonstration (see the module docstring); pictures go into ``output``."""
+    from tissue_sim.biology.model import evaluate_expression
     from tissue_sim.pipeline import run as run_scenario
-    from tissue_sim.viz import plot_layer_series, plot_time_courses
+    from tissue_sim.viz._quantities import layer_mean
     from tissue_sim.viz._style import layer_colours
-    from tissue_sim.viz.fields import m2_fraction
+    from tissue_sim.viz.biology_figures import plot_layer_series, plot_time_courses
 
     scenario = demo_scenario(demo.config)
     progress("the course with daily kneading")
@@ -49,22 +57,19 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     assert biology is not None
     progress("the same days without massage")
     control = untreated_course(scenario, biology.time)
-    control["m2_fraction"] = m2_fraction(control["m1"], control["m2"])
+    control[SHARE] = evaluate_expression(biology.derived[SHARE], control)
 
     time = biology.time
     layers = result.mesh.layer_names
-    share = {
-        layer: m2_fraction(_mean(biology.layers[layer]["m1"]), _mean(biology.layers[layer]["m2"]))
-        for layer in layers
-    }
+    share = {layer: layer_mean(biology, layer, SHARE) for layer in layers}
     m1_change = {
-        layer: 100.0 * (_mean(biology.layers[layer]["m1"]) - control["m1"]) / control["m1"]
+        layer: 100.0 * (_mean(biology.layers[layer][M1]) - control[M1]) / control[M1]
         for layer in layers
     }
-    share_gain = {layer: 100.0 * (share[layer] - control["m2_fraction"]) for layer in layers}
+    share_gain = {layer: 100.0 * (share[layer] - control[SHARE]) for layer in layers}
 
     progress("drawing the time courses")
-    species = [s for s in ("m1", "m2", "m2_fraction", "tnfa", "il10", "il6") if s in control]
+    species = [name for name in PANELS if name in control]
     figures = [
         plot_time_courses(
             result,
@@ -109,9 +114,9 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     sessions = biology.session_intervals
     minutes = float(np.mean(sessions[:, 1] - sessions[:, 0])) / 60 if sessions.size else 0.0
     first_session = float(sessions[0, 0]) / 3600 if sessions.size else 0.0
-    start = float(control["m2_fraction"][0])
-    day_share = _at(time, control["m2_fraction"], one_day)
-    end_share = float(control["m2_fraction"][-1])
+    start = float(control[SHARE][0])
+    day_share = _at(time, control[SHARE], one_day)
+    end_share = float(control[SHARE][-1])
     days = float(time[-1]) / _DAY
     narrative = [
         f"After damaging exercise the tissue holds many inflammatory (M1) macrophages: only "

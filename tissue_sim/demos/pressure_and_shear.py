@@ -43,7 +43,7 @@ def _stiffness(pascal: float) -> str:
 def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     """Run the demonstration (see the module docstring); pictures go into ``output``."""
     from tissue_sim.pipeline import run as run_scenario
-    from tissue_sim.viz import plots
+    from tissue_sim.viz import mechanics_figures
     from tissue_sim.viz._loads import skin_loads
     from tissue_sim.viz.fields import peak_frame, resolve_field
     from tissue_sim.viz.scenes import render_block
@@ -64,7 +64,7 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
 
     progress("drawing the pictures")
     figures = [
-        plots.plot_strain_cuts(
+        mechanics_figures.plot_strain_cuts(
             result,
             output / "cuts_stretch.png",
             [press, shear],
@@ -72,7 +72,7 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
             titles=[f"Stretch — {press_label}", f"Stretch — {shear_label}"],
             loads=loads,
         ),
-        plots.plot_strain_cuts(
+        mechanics_figures.plot_strain_cuts(
             result,
             output / "cuts_shear.png",
             [press, shear],
@@ -80,7 +80,7 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
             titles=[f"Shear — {press_label}", f"Shear — {shear_label}"],
             loads=loads,
         ),
-        plots.plot_depth_profiles(
+        mechanics_figures.plot_depth_profiles(
             result, output / "depth_profiles.png", [press, shear], [press_label, shear_label]
         ),
     ]

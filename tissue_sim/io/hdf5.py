@@ -23,6 +23,7 @@ from tissue_sim.io.result import (
     BIOLOGY_COLUMNS,
     STATISTICS_COLUMNS,
     BiologyOutput,
+    LoadingOutput,
     MechanicsOutput,
     MeshOutput,
     RunResult,
@@ -40,9 +41,12 @@ __all__ = [
 #: Version of the file layout written (bumped when datasets are added, renamed or removed).
 #: 2: the untreated control (``/biology/control``) and the treatment effect
 #: (``/biology/effect``) beside the treated course.
-FORMAT_VERSION = 2
-#: Layout versions :func:`read_result` reads (version 1 has no control).
-READABLE_FORMAT_VERSIONS = (1, 2)
+#: 3: the skin loads of every frame and the techniques in words (``/loading``); the
+#: model's report declarations (``/biology`` attributes ``report_scales``, ``derived``).
+FORMAT_VERSION = 3
+#: Layout versions :func:`read_result` reads (version 1 has no control, versions 1 and 2
+#: no ``/loading``: viz then estimates the loaded area from the skin's displacement).
+READABLE_FORMAT_VERSIONS = (1, 2, 3)
 
 
 @contextmanager
@@ -105,6 +109,8 @@ def write_result(result: RunResult, path: str | Path) -> Path:
         f.attrs["sources"] = json.dumps(result.sources, sort_keys=True)
         _write_mesh(f.create_group("mesh"), result.mesh)
         _write_mechanics(f.create_group("mechanics"), result.mechanics)
+        if result.loading is not None:
+            _write_loading(f.create_group("loading"), result.loading)
         if result.stimulus is not None:
             _write_stimulus(f.create_group("stimulus"), result.stimulus)
         if result.biology is not None:
@@ -140,6 +146,42 @@ def _write_mechanics(group: h5py.Group, mech: MechanicsOutput) -> None:
     _write_stats(group.create_group("layer_stats"), mech.layer_stats, mech.units)
 
 
+def _write_loading(group: h5py.Group, loading: LoadingOutput) -> None:
+    group.attrs["step_names"] = np.array(loading.step_names, dtype="S")
+    group.attrs["step_descriptions"] = json.dumps(list(loading.step_descriptions))
+    _write(group, "frame_time", loading.frame_time, "s", "time of the frame within its cycle")
+    _write(group, "step_duration", loading.step_durations, "s", "time per session per step")
+    _write(group, "cycle_period", loading.cycle_periods, "s", "one cycle or stroke per step")
+    _write(group, "load_frame", loading.load_frame, "1", "frame of each patch load")
+    _write(group, "centre", loading.centre, "m", "patch centre (x, y) on the skin")
+    _write(group, "semi_axes", loading.semi_axes, "m", "patch semi-axes (a, b)")
+    _write(group, "orientation", loading.orientation, "rad", "patch axis from the x axis")
+    _write(group, "edge_width", loading.edge_width, "1", "smooth profile edge taper")
+    _write(group, "pressure", loading.pressure, "Pa", "mean normal pressure of the patch")
+    _write(group, "shear", loading.shear, "Pa", "mean tangential traction (tx, ty)")
+    _write(group, "profile", np.array(loading.profile, dtype="S"), "", "pressure profile")
+    _write(group, "shape", np.array(loading.shape, dtype="S"), "", "patch outline")
+
+
+def _read_loading(group: h5py.Group) -> LoadingOutput:
+    return LoadingOutput(
+        frame_time=group["frame_time"][()],
+        load_frame=group["load_frame"][()].astype(np.int64),
+        centre=group["centre"][()].reshape(-1, 2),
+        semi_axes=group["semi_axes"][()].reshape(-1, 2),
+        orientation=group["orientation"][()],
+        profile=_strings(group["profile"][()]),
+        shape=_strings(group["shape"][()]),
+        edge_width=group["edge_width"][()],
+        pressure=group["pressure"][()],
+        shear=group["shear"][()].reshape(-1, 2),
+        step_names=_strings(group.attrs["step_names"]),
+        step_descriptions=tuple(json.loads(group.attrs["step_descriptions"])),
+        step_durations=group["step_duration"][()],
+        cycle_periods=group["cycle_period"][()],
+    )
+
+
 def _write_stimulus(group: h5py.Group, stim: StimulusOutput) -> None:
     group.attrs["effective_measure"] = stim.effective_measure
     for name, values in stim.features.items():
@@ -163,6 +205,11 @@ def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
     group.attrs["initial_state"] = bio.initial_state
     group.attrs["report_species"] = np.array(bio.report_species, dtype="S")
     group.attrs["species_labels"] = json.dumps(bio.species_labels, sort_keys=True)
+    group.attrs["report_scales"] = json.dumps(bio.report_scales, sort_keys=True)
+    group.attrs["derived"] = json.dumps(
+        {name: [text, bio.units.get(name, "1")] for name, text in bio.derived.items()},
+        sort_keys=True,
+    )
     group.attrs["statistics"] = json.dumps(bio.statistics, sort_keys=True, default=float)
     group.attrs["parameters"] = json.dumps(bio.parameters, sort_keys=True, default=float)
     _write(group, "time", bio.time, "s", "output times of the layer summaries")
@@ -210,9 +257,7 @@ def _read_group_arrays(group: h5py.Group) -> tuple[dict[str, np.ndarray], dict[s
     return arrays, units
 
 
-def _read_stats(
-    group: h5py.Group, order: tuple[str, ...] = ()
-) -> dict[str, dict[str, np.ndarray]]:
+def _read_stats(group: h5py.Group, order: tuple[str, ...] = ()) -> dict[str, dict[str, np.ndarray]]:
     """``layer → name → array``, layers in ``order`` (HDF5 lists groups alphabetically)."""
     rank = {layer: index for index, layer in enumerate(order)}
     layers = sorted(group, key=lambda layer: (rank.get(layer, len(rank)), layer))
@@ -287,6 +332,7 @@ def read_result(path: str | Path) -> RunResult:
                 effective_measure=str(s.attrs["effective_measure"]),
             )
         biology = _read_biology(f["biology"], mesh.layer_names) if "biology" in f else None
+        loading = _read_loading(f["loading"]) if "loading" in f else None
         return RunResult(
             name=str(f.attrs["name"]),
             config=str(f.attrs["config"]),
@@ -296,6 +342,7 @@ def read_result(path: str | Path) -> RunResult:
             mechanics=mechanics,
             stimulus=stimulus,
             biology=biology,
+            loading=loading,
             provenance=json.loads(f.attrs.get("provenance", "{}")),
             timings=json.loads(f.attrs.get("timings", "{}")),
             sources=json.loads(f.attrs.get("sources", "{}")),
@@ -308,6 +355,9 @@ def _read_biology(b: h5py.Group, layer_names: tuple[str, ...]) -> BiologyOutput:
     for layer_group in b["layers"].values():
         for name, ds in layer_group.items():
             units_by_species.setdefault(name, str(ds.attrs.get("units", "1")))
+    derived = json.loads(b.attrs.get("derived", "{}"))  # format version 3
+    for name, (_, unit) in derived.items():
+        units_by_species[name] = str(unit)
     control = None
     control_fields: dict[str, np.ndarray] = {}
     if "control" in b:  # format version 2
@@ -330,4 +380,6 @@ def _read_biology(b: h5py.Group, layer_names: tuple[str, ...]) -> BiologyOutput:
         control_fields=control_fields,
         report_species=_strings(b.attrs.get("report_species", [])),
         species_labels=json.loads(b.attrs.get("species_labels", "{}")),
+        report_scales=json.loads(b.attrs.get("report_scales", "{}")),
+        derived={name: str(text) for name, (text, _) in derived.items()},
     )

@@ -7,6 +7,7 @@ documents the matching HDF5 layout.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,12 +15,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tissue_sim.geometry.layer_statistics import STATISTICS
+from tissue_sim.loading import ContactPatch, LoadFrame, PatchLoad, TechniqueStep
 
 __all__ = [
     "BIOLOGY_COLUMNS",
     "FALLBACK_REPORT_SPECIES",
     "STATISTICS_COLUMNS",
     "BiologyOutput",
+    "LoadingOutput",
     "MechanicsOutput",
     "MeshOutput",
     "RunResult",
@@ -33,8 +36,9 @@ FloatArray = NDArray[np.float64]
 STATISTICS_COLUMNS = STATISTICS
 #: Columns of every biology layer summary (treated, control and effect).
 BIOLOGY_COLUMNS = ("mean", "p10", "p90")
-#: Species shown first when the composed model does not declare its report species
-#: (those of the shipped models that it has, in this order).
+#: Species shown first for a result written before model files declared their report
+#: species (format versions 1 and 2: the shipped models' key species that it has, in this
+#: order); a model without a ``report`` section is shown by its first species.
 FALLBACK_REPORT_SPECIES = (
     "tgfb1_latent",
     "tgfb1_active",
@@ -128,6 +132,114 @@ class MechanicsOutput:
 
 
 @dataclass
+class LoadingOutput:
+    """The skin loads of every mechanics frame, and each technique in words (``/loading``).
+
+    Every patch load of every frame is one row ``l`` of the per-load arrays (a frame with
+    the hand lifted has none); :meth:`frames` rebuilds the load frames exactly, so the
+    traction anywhere on the skin is :func:`tissue_sim.loading.surface_traction` of them.
+
+    Attributes
+    ----------
+    frame_time
+        Time of each load frame within its technique's cycle ``(K,)`` [s] (the frames of
+        ``result.mechanics``, in the same order).
+    load_frame
+        Frame of each patch load ``(L,)``.
+    centre, semi_axes
+        Patch centre and semi-axes ``(L, 2)`` [m].
+    orientation
+        Angle of the patch axis from x ``(L,)`` [rad].
+    profile, shape
+        Pressure profile and outline of each patch ``(L,)``.
+    edge_width
+        Relative width of the smooth profile's edge taper ``(L,)`` [-].
+    pressure
+        Mean normal pressure ``(L,)`` [Pa].
+    shear
+        Mean tangential traction ``(L, 2)`` [Pa].
+    step_names
+        Technique name of each session step ``(S,)``.
+    step_descriptions
+        Each technique in plain words (:meth:`tissue_sim.loading.Technique.describe`).
+    step_durations
+        Time each technique is applied per session ``(S,)`` [s].
+    cycle_periods
+        Duration of one cycle or stroke of each technique ``(S,)`` [s].
+    """
+
+    frame_time: FloatArray
+    load_frame: NDArray[np.int64]
+    centre: FloatArray
+    semi_axes: FloatArray
+    orientation: FloatArray
+    profile: tuple[str, ...]
+    shape: tuple[str, ...]
+    edge_width: FloatArray
+    pressure: FloatArray
+    shear: FloatArray
+    step_names: tuple[str, ...]
+    step_descriptions: tuple[str, ...]
+    step_durations: FloatArray
+    cycle_periods: FloatArray
+
+    @classmethod
+    def from_steps(cls, steps: Sequence[TechniqueStep]) -> LoadingOutput:
+        """The load frames of a session's steps, in the order the mechanics solves them."""
+        built = [step.frames() for step in steps]
+        frames = [frame for step_frames in built for frame in step_frames.frames]
+        rows = [(k, load) for k, frame in enumerate(frames) for load in frame.loads]
+        loads = [load for _, load in rows]
+        return cls(
+            frame_time=np.array([frame.time for frame in frames], dtype=float),
+            load_frame=np.array([k for k, _ in rows], dtype=np.int64),
+            centre=np.array([load.patch.centre for load in loads], dtype=float).reshape(-1, 2),
+            semi_axes=np.array([load.patch.semi_axes for load in loads], dtype=float).reshape(
+                -1, 2
+            ),
+            orientation=np.array([load.patch.orientation for load in loads], dtype=float),
+            profile=tuple(load.patch.profile for load in loads),
+            shape=tuple(load.patch.shape for load in loads),
+            edge_width=np.array([load.patch.edge_width for load in loads], dtype=float),
+            pressure=np.array([load.pressure for load in loads], dtype=float),
+            shear=np.array([load.shear for load in loads], dtype=float).reshape(-1, 2),
+            step_names=tuple(step.technique.name for step in steps),
+            step_descriptions=tuple(step.technique.describe() for step in steps),
+            step_durations=np.array([step.duration for step in steps], dtype=float),
+            cycle_periods=np.array([frames.cycle_period for frames in built], dtype=float),
+        )
+
+    @property
+    def n_frames(self) -> int:
+        """Number of load frames ``K``."""
+        return int(self.frame_time.size)
+
+    def frames(self) -> tuple[LoadFrame, ...]:
+        """The ``K`` load frames, exactly as the mechanics solved them."""
+        per_frame: list[list[PatchLoad]] = [[] for _ in range(self.n_frames)]
+        for row, frame in enumerate(self.load_frame):
+            patch = ContactPatch(
+                centre=(float(self.centre[row, 0]), float(self.centre[row, 1])),
+                semi_axes=(float(self.semi_axes[row, 0]), float(self.semi_axes[row, 1])),
+                orientation=float(self.orientation[row]),
+                profile=self.profile[row],
+                shape=self.shape[row],
+                edge_width=float(self.edge_width[row]),
+            )
+            shear = (float(self.shear[row, 0]), float(self.shear[row, 1]))
+            per_frame[int(frame)].append(PatchLoad(patch, float(self.pressure[row]), shear))
+        return tuple(
+            LoadFrame(float(time), tuple(loads))
+            for time, loads in zip(self.frame_time, per_frame, strict=True)
+        )
+
+    def mean_pressure(self, frame: int) -> float:
+        """Largest mean normal pressure of a frame's patches [Pa] (0 with the hand lifted)."""
+        selected = self.pressure[self.load_frame == frame]
+        return float(selected.max()) if selected.size else 0.0
+
+
+@dataclass
 class StimulusOutput:
     """Dose features per material point (cell) for each technique step.
 
@@ -191,7 +303,14 @@ class BiologyOutput:
         Species the composed model asks reports to show first (may be empty: the
         viewer then chooses).
     species_labels
-        Species → plain-language label declared by the model (may be empty).
+        Species (and derived quantity) → plain-language label declared by the model
+        (may be empty).
+    report_scales
+        Name → what 1 is for a dimensionless quantity (``healthy latent pool``), as the
+        model declares (``relative_to``).
+    derived
+        Derived quantity → the expression over species it is computed from (the model's
+        ``report`` section); its unit is in ``units``.
     """
 
     time: FloatArray
@@ -210,14 +329,19 @@ class BiologyOutput:
     control_fields: dict[str, FloatArray] = field(default_factory=dict)
     report_species: tuple[str, ...] = ()
     species_labels: dict[str, str] = field(default_factory=dict)
+    report_scales: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
 
     def shown_species(self, limit: int = 8) -> tuple[str, ...]:
         """The species a summary or report shows first.
 
-        The composed model's ``report_species``; without them, those of
-        :data:`FALLBACK_REPORT_SPECIES` the model has; else its first ``limit`` species.
+        The composed model's ``report_species`` (species and derived quantities); without
+        them, those of :data:`FALLBACK_REPORT_SPECIES` the model has (results written
+        before models declared them); else its first ``limit`` species.
         """
-        declared = [name for name in self.report_species if name in self.species]
+        declared = [
+            name for name in self.report_species if name in self.species or name in self.derived
+        ]
         if declared:
             return tuple(declared)
         known = [name for name in FALLBACK_REPORT_SPECIES if name in self.species]
@@ -279,6 +403,9 @@ class RunResult:
         SHA-256 of the resolved scenario.
     mesh, mechanics, stimulus, biology
         The stages' outputs (``stimulus``/``biology`` may be ``None``).
+    loading
+        The skin loads of the mechanics frames and the techniques in words (``None`` for
+        a result written before format version 3).
     provenance
         Versions, time, machine, seed.
     timings
@@ -295,6 +422,7 @@ class RunResult:
     mechanics: MechanicsOutput
     stimulus: StimulusOutput | None = None
     biology: BiologyOutput | None = None
+    loading: LoadingOutput | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)

@@ -7,67 +7,89 @@
 * ``sobol_indices.png`` — for Sobol designs, first-order and total indices with their
   confidence intervals, one panel per output.
 
-Runs that did not finish are left out of the curves and shown grey in the heat map.
+Runs that did not finish are left out of the curves and shown grey in the heat map. The
+panels and the PNG settings are the run figures' own (:mod:`tissue_sim.viz.figure_helpers`).
+The plots read a summary table (:class:`SummaryTable`, e.g.
+:class:`tissue_sim.sweep.summary.SweepSummary`); they do not import the summary module.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from tissue_sim.viz.figure_helpers import panel_grid, save_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from tissue_sim.sweep.summary import SweepSummary
+    from tissue_sim.sweep.sensitivity import SobolIndices
 
-__all__ = ["plot_summary"]
+__all__ = ["SummaryTable", "plot_summary"]
 
 _MAX_LEGEND = 8
 
 
-def plot_summary(summary: SweepSummary, folder: str | Path) -> list[Path]:
-    """Draw the plots of a summary into ``folder``; return the files written."""
-    from tissue_sim.sweep.summary import unit_label
+class SummaryTable(Protocol):
+    """What the plots read of a sweep summary (:class:`~tissue_sim.sweep.summary.SweepSummary`).
 
+    Attributes
+    ----------
+    name, design
+        Sweep name and design type.
+    axes
+        Axis records (``path``, ``kind``, ``label``).
+    parameters
+        ``(n_points, n_axes)`` values in the axis units.
+    values
+        ``(n_points, n_outputs)`` outputs; NaN where a run did not finish.
+    output_labels
+        ``name [unit]`` of every output.
+    sensitivity
+        Output name → Sobol indices (Sobol designs).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def design(self) -> str: ...
+
+    @property
+    def axes(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def parameters(self) -> list[list[Any]]: ...
+
+    @property
+    def values(self) -> NDArray[np.float64]: ...
+
+    @property
+    def output_labels(self) -> list[str]: ...
+
+    @property
+    def sensitivity(self) -> Mapping[str, SobolIndices]: ...
+
+
+def plot_summary(summary: SummaryTable, folder: str | Path) -> list[Path]:
+    """Draw the plots of a summary into ``folder``; return the files written."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    labels = [unit_label(o["name"], o["unit"]) for o in summary.outputs]
+    labels = summary.output_labels
     written = []
     for index, axis in enumerate(summary.axes):
         path = folder / f"dose_response_{axis['path']}.png"
-        _save(_dose_response(summary, index, labels), path)
-        written.append(path)
+        written.append(save_figure(_dose_response(summary, index, labels), path))
     if summary.design == "grid" and len(summary.axes) == 2:
-        path = folder / "heatmap.png"
-        _save(_heat_map(summary, labels), path)
-        written.append(path)
+        written.append(save_figure(_heat_map(summary, labels), folder / "heatmap.png"))
     if summary.sensitivity:
-        path = folder / "sobol_indices.png"
-        _save(_sobol(summary), path)
-        written.append(path)
+        written.append(save_figure(_sobol(summary), folder / "sobol_indices.png"))
     return written
-
-
-def _save(figure: Figure, path: Path) -> None:
-    figure.savefig(path, dpi=110)
-
-
-def _panels(count: int, title: str) -> tuple[Figure, list[Axes]]:
-    columns = min(3, count)
-    rows = math.ceil(count / columns)
-    figure = Figure(figsize=(4.4 * columns, 3.4 * rows), layout="constrained")
-    grid = figure.subplots(rows, columns, squeeze=False)
-    panels = list(grid.ravel())
-    for extra in panels[count:]:
-        extra.set_visible(False)
-    figure.suptitle(title)
-    return figure, panels[:count]
 
 
 def _positions(column: Sequence[Any], numeric: bool) -> tuple[np.ndarray, list[str]]:
@@ -82,12 +104,12 @@ def _format(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _dose_response(summary: SweepSummary, index: int, labels: list[str]) -> Figure:
+def _dose_response(summary: SummaryTable, index: int, labels: list[str]) -> Figure:
     axis = summary.axes[index]
     column = [row[index] for row in summary.parameters]
     x, categories = _positions(column, axis["kind"] != "category")
     others = [i for i in range(len(summary.axes)) if i != index]
-    figure, panels = _panels(len(labels), f"{summary.name}: response to {axis['path']}")
+    figure, panels = panel_grid(len(labels), title=f"{summary.name}: response to {axis['path']}")
     sampled = summary.design in ("latin_hypercube", "sobol")
     for output, panel in enumerate(panels):
         y = summary.values[:, output]
@@ -104,7 +126,7 @@ def _dose_response(summary: SweepSummary, index: int, labels: list[str]) -> Figu
 
 
 def _lines(
-    summary: SweepSummary, panel: Axes, x: np.ndarray, y: np.ndarray, others: list[int]
+    summary: SummaryTable, panel: Axes, x: np.ndarray, y: np.ndarray, others: list[int]
 ) -> None:
     groups: dict[tuple[Any, ...], list[int]] = {}
     for row, values in enumerate(summary.parameters):
@@ -123,7 +145,7 @@ def _lines(
 
 
 def _scatter(
-    summary: SweepSummary,
+    summary: SummaryTable,
     panel: Axes,
     x: np.ndarray,
     y: np.ndarray,
@@ -141,10 +163,10 @@ def _scatter(
     figure.colorbar(points, ax=panel, label=summary.axes[colour_axis]["label"])
 
 
-def _heat_map(summary: SweepSummary, labels: list[str]) -> Figure:
+def _heat_map(summary: SummaryTable, labels: list[str]) -> Figure:
     first = list(dict.fromkeys(row[0] for row in summary.parameters))
     second = list(dict.fromkeys(row[1] for row in summary.parameters))
-    figure, panels = _panels(len(labels), f"{summary.name}: outputs over the grid")
+    figure, panels = panel_grid(len(labels), title=f"{summary.name}: outputs over the grid")
     for output, panel in enumerate(panels):
         grid = np.full((len(first), len(second)), np.nan)
         for row, values in enumerate(summary.parameters):
@@ -181,9 +203,9 @@ def _annotate(panel: Axes, grid: np.ndarray) -> None:
             )
 
 
-def _sobol(summary: SweepSummary) -> Figure:
+def _sobol(summary: SummaryTable) -> Figure:
     names = list(summary.sensitivity)
-    figure, panels = _panels(len(names), f"{summary.name}: Sobol indices")
+    figure, panels = panel_grid(len(names), title=f"{summary.name}: Sobol indices")
     positions = np.arange(len(summary.axes))
     ticks = [axis["path"] for axis in summary.axes]
     for name, panel in zip(names, panels, strict=True):

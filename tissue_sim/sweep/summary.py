@@ -121,6 +121,11 @@ class SweepSummary:
         """Whether every run finished."""
         return self.failed == 0 and self.pending == 0
 
+    @property
+    def output_labels(self) -> list[str]:
+        """``name [unit]`` of every output (the column headers and the plots' axes)."""
+        return [unit_label(output["name"], output["unit"]) for output in self.outputs]
+
     def describe(self) -> str:
         """A short report for the terminal."""
         lines = [f"{self.name}: {self.ok} run(s) ok, {self.failed} failed, {self.pending} not run"]

@@ -1,4 +1,8 @@
-"""Shared look of every picture: layer colours, plain-language names and labels."""
+"""Shared look of every picture: layer colours, plain-language names of the mechanics.
+
+The names and labels of cell-model quantities come from the model files (their
+``report`` sections, stored in ``result.h5``): see :mod:`tissue_sim.viz._quantities`.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,8 @@ from collections.abc import Sequence
 __all__ = [
     "FIGURE_DPI",
     "MEASURE_LABELS",
-    "SPECIES_LABELS",
     "layer_colours",
     "measure_label",
-    "species_axis_label",
-    "species_label",
 ]
 
 #: Resolution of every PNG [dots per inch].
@@ -50,24 +51,6 @@ MEASURE_LABELS = {
     "cycle_frequency": "cycle frequency",
 }
 
-#: Plain names of the cell-model species.
-SPECIES_LABELS = {
-    "tgfb1_active": "active TGF-β1",
-    "tgfb1_latent": "latent TGF-β1",
-    "myofibroblast": "myofibroblasts",
-    "collagen": "collagen",
-    "il6": "IL-6",
-    "il1b": "IL-1β",
-    "tnfa": "TNF-α",
-    "il10": "IL-10",
-    "m0": "M0 macrophages (unpolarised)",
-    "m1": "M1 macrophages (inflammatory)",
-    "m2": "M2 macrophages (repair)",
-    "m2_fraction": "M2 share M2/(M1+M2)",
-    "fak": "mechanosensor activity",
-    "mech_adaptation": "mechanosensor adaptation",
-}
-
 
 def layer_colours(layer_names: Sequence[str]) -> dict[str, str]:
     """One colour per layer: fixed for the usual layers, spare colours for others."""
@@ -81,21 +64,3 @@ def layer_colours(layer_names: Sequence[str]) -> dict[str, str]:
 def measure_label(name: str) -> str:
     """Plain-language name of a mechanics or stimulus quantity."""
     return MEASURE_LABELS.get(name, name.replace("_", " "))
-
-
-def species_label(name: str) -> str:
-    """Plain-language name of a species (e.g. ``tgfb1_active`` → ``active TGF-β1``)."""
-    return SPECIES_LABELS.get(name, name.replace("_", " "))
-
-
-def species_axis_label(name: str, unit: str) -> str:
-    """Axis label of a species: normalised species (unit ``1``) are relative to healthy."""
-    if unit in ("1", "", "dimensionless"):
-        if name == "m2_fraction":
-            return "M2/(M1+M2) [–]"
-        if name == "tgfb1_active":
-            return "× healthy latent pool [–]"
-        if name.startswith("m") and name[1:].isdigit():
-            return "× healthy total macrophages [–]"
-        return "× healthy level [–]"
-    return f"[{unit}]"

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from tissue_sim.io import BiologyOutput, RunResult
-from tissue_sim.viz._style import species_label
+from tissue_sim.viz._quantities import layer_mean, mean_ratio, quantity_label
 
 __all__ = [
     "SpeciesEffect",
     "effect_sentences",
+    "effect_table",
     "has_control",
     "shown_species",
     "species_name",
@@ -35,9 +36,9 @@ class SpeciesEffect:
     Attributes
     ----------
     layer, species
-        Layer and species names.
+        Layer and species (or derived quantity) names.
     label
-        Plain-language name of the species.
+        Plain-language name of the species, as the model file declares it.
     unit
         Unit of the species (``1``: normalised to healthy tissue).
     day
@@ -77,14 +78,14 @@ def has_control(result: RunResult) -> bool:
 
 
 def shown_species(biology: BiologyOutput) -> list[str]:
-    """Species to show first: those the model declares for reports (see
-    :meth:`~tissue_sim.io.BiologyOutput.shown_species`)."""
+    """Species (and derived quantities) to show first: those the model declares for reports
+    (see :meth:`~tissue_sim.io.BiologyOutput.shown_species`)."""
     return list(biology.shown_species())
 
 
 def species_name(biology: BiologyOutput, name: str) -> str:
-    """The plain-language name of a species: the model's label, else the built-in one."""
-    return biology.species_labels.get(name) or species_label(name)
+    """The plain-language name of a species: the model's label, else its name."""
+    return quantity_label(biology, name)
 
 
 def _finite(value: float) -> float | None:
@@ -110,16 +111,18 @@ def treatment_effects(result: RunResult, species: list[str] | None = None) -> li
     if biology is None or biology.control is None:
         raise ValueError("this result has no untreated control (written before format 2)")
     names = species if species is not None else shown_species(biology)
-    ratio, difference = biology.effect_ratio, biology.effect_difference
     day = float(biology.time[-1] / _DAY) if biology.time.size else 0.0
     effects = []
     for layer in result.mesh.layer_names:
         if layer not in biology.layers or layer not in biology.control:
             continue
         for name in names:
-            if name not in biology.layers[layer] or name not in biology.control[layer]:
+            stored = name in biology.layers[layer] and name in biology.control[layer]
+            if not stored and name not in biology.derived:
                 continue
-            series = ratio[layer][name][:, 0]
+            treated = layer_mean(biology, layer, name)
+            untreated = layer_mean(biology, layer, name, control=True)
+            series = mean_ratio(biology, layer, name)
             defined = np.flatnonzero(np.isfinite(series))
             largest = largest_day = None
             if defined.size:
@@ -129,12 +132,12 @@ def treatment_effects(result: RunResult, species: list[str] | None = None) -> li
                 SpeciesEffect(
                     layer=layer,
                     species=name,
-                    label=species_name(biology, name),
+                    label=quantity_label(biology, name),
                     unit=biology.units.get(name, "1"),
                     day=day,
-                    treated=float(biology.layers[layer][name][-1, 0]),
-                    untreated=float(biology.control[layer][name][-1, 0]),
-                    difference=float(difference[layer][name][-1, 0]),
+                    treated=float(treated[-1]),
+                    untreated=float(untreated[-1]),
+                    difference=float(treated[-1] - untreated[-1]),
                     ratio=_finite(series[-1]),
                     largest_ratio=largest,
                     largest_day=largest_day,
@@ -174,3 +177,51 @@ def effect_sentences(effects: list[SpeciesEffect], *, limit: int = 3) -> list[st
     if all(abs(percent) < 0.1 for _, percent in measured):
         sentences.append("Every shown species stays within 0.1 % of its untreated course.")
     return sentences
+
+
+def effect_table(result: RunResult) -> list[str]:
+    """The treatment effect as plain-text lines (``tissue-sim run`` prints them).
+
+    One row per shown quantity (the model's label), one column per layer: treated ÷
+    untreated (treated − untreated) of the layer mean at the end of the course. A result
+    without a control gets the treated layer means at the end instead.
+
+    Parameters
+    ----------
+    result
+        A run with biology.
+    """
+    biology = result.biology
+    if biology is None:
+        return []
+    names = shown_species(biology)
+    layers = [layer for layer in result.mesh.layer_names if layer in biology.layers]
+    day = biology.time[-1] / _DAY if biology.time.size else 0.0
+    labels = {name: quantity_label(biology, name) for name in names}
+    first = max((len(label) for label in labels.values()), default=8) + 2
+    width = 18
+    if biology.control is None:  # a result written before controls existed
+        lines = [f"biology at day {day:g} (volume-weighted layer mean; no untreated control):"]
+        for name in names:
+            row = "".join(f"{layer_mean(biology, layer, name)[-1]:<{width}.3g}" for layer in layers)
+            lines.append((f"  {labels[name]:<{first}}" + row).rstrip())
+        return lines
+    start = biology.initial_state.replace("_", " ")
+    lines = [
+        f"treatment effect at day {day:g}, per layer: treated ÷ untreated layer mean "
+        f"(treated − untreated);",
+        f"  untreated = the same course from the '{start}' state without sessions",
+        ("  " + f"{'':<{first}}" + "".join(f"{layer:<{width}}" for layer in layers)).rstrip(),
+    ]
+    by_key = {(item.layer, item.species): item for item in treatment_effects(result, names)}
+    for name in names:
+        cells = []
+        for layer in layers:
+            item = by_key.get((layer, name))
+            if item is None:
+                cells.append(f"{'–':<{width}}")
+                continue
+            shown = "×n/a" if item.ratio is None else f"×{item.ratio:.3f}"
+            cells.append(f"{shown + f' ({item.difference:+.2g})':<{width}}")
+        lines.append((f"  {labels[name]:<{first}}" + "".join(cells)).rstrip())
+    return lines

@@ -14,20 +14,20 @@ from pathlib import Path
 import numpy as np
 
 from tissue_sim.io import RunResult
-from tissue_sim.viz._style import layer_colours, species_axis_label
-from tissue_sim.viz.effect import shown_species, species_name
-from tissue_sim.viz.plots import (
-    _grid_figure,
-    _hide_unused_and_share_legend,
-    _label_time_axis,
-    plot_layer_series,
+from tissue_sim.viz._quantities import layer_mean, mean_ratio, quantity_axis_label, quantity_label
+from tissue_sim.viz._style import layer_colours
+from tissue_sim.viz.biology_figures import plot_layer_series
+from tissue_sim.viz.effect import shown_species
+from tissue_sim.viz.figure_helpers import (
+    DAY,
+    grid_figure,
+    hide_unused_and_share_legend,
+    label_time_axis,
     save_figure,
     shade_sessions,
 )
 
 __all__ = ["plot_effect_over_time", "plot_treated_vs_untreated"]
-
-_DAY = 86400.0
 
 
 def _checked(result: RunResult, species: Sequence[str] | None) -> list[str]:
@@ -35,7 +35,7 @@ def _checked(result: RunResult, species: Sequence[str] | None) -> list[str]:
     if biology is None or biology.control is None:
         raise ValueError("this result has no untreated control")
     names = list(species) if species is not None else shown_species(biology)
-    return [name for name in names if name in biology.species]
+    return [name for name in names if name in biology.species or name in biology.derived]
 
 
 def plot_treated_vs_untreated(
@@ -64,32 +64,32 @@ def plot_treated_vs_untreated(
     names = _checked(result, species)
     biology = result.biology
     assert biology is not None and biology.control is not None
-    control = biology.control
     columns = max(1, min(columns, len(names)))
     rows = -(-len(names) // columns)
-    figure = _grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
+    figure = grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
     axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
     colours = layer_colours(result.mesh.layer_names)
-    days = biology.time / _DAY
+    days = biology.time / DAY
     course = float(biology.time[-1]) if biology.time.size else 1.0
     layers = [layer for layer in result.mesh.layer_names if layer in biology.layers]
     for index, name in enumerate(names):
         ax = axes.flat[index]
         shade_sessions(ax, biology.session_intervals, course, label=index == 0)
-        untreated = [control[layer][name][:, 0] for layer in layers]
-        shared = all(np.array_equal(series, untreated[0]) for series in untreated)
+        untreated = [layer_mean(biology, layer, name, control=True) for layer in layers]
+        shared = all(np.array_equal(series, untreated[0], equal_nan=True) for series in untreated)
         for layer, reference in zip(layers, untreated, strict=True):
             colour = colours[layer]
-            ax.plot(days, biology.layers[layer][name][:, 0], color=colour, lw=1.6, label=layer)
+            treated = layer_mean(biology, layer, name)
+            ax.plot(days, treated, color=colour, lw=1.6, label=layer)
             if not shared:
                 ax.plot(days, reference, color=colour, lw=1.2, ls="--")
         if shared and untreated:
             ax.plot(days, untreated[0], color="black", lw=1.4, ls="--", label="untreated")
-        ax.set_title(species_name(biology, name), fontsize=11)
-        ax.set_ylabel(species_axis_label(name, biology.units.get(name, "1")), fontsize=9)
+        ax.set_title(quantity_label(biology, name), fontsize=11)
+        ax.set_ylabel(quantity_axis_label(biology, name), fontsize=9)
         ax.grid(True, alpha=0.3)
-        _label_time_axis(ax, index, len(names), columns)
-    _hide_unused_and_share_legend(figure, axes, len(names))
+        label_time_axis(ax, index, len(names), columns)
+    hide_unused_and_share_legend(figure, axes, len(names))
     start = biology.initial_state.replace("_", " ")
     figure.suptitle(
         "What the massage did: treated layer means (solid) against the untreated control "
@@ -122,13 +122,15 @@ def plot_effect_over_time(
     """
     names = _checked(result, species)
     biology = result.biology
-    assert biology is not None
-    ratio = biology.effect_ratio
-    layers = [layer for layer in result.mesh.layer_names if layer in ratio]
+    assert biology is not None and biology.control is not None
+    control = biology.control
+    layers = [
+        layer for layer in result.mesh.layer_names if layer in biology.layers and layer in control
+    ]
     panels = []
     for name in names:
-        series = {layer: 100.0 * (ratio[layer][name][:, 0] - 1.0) for layer in layers}
-        panels.append((species_name(biology, name), "treated vs untreated [%]", series))
+        series = {layer: 100.0 * (mean_ratio(biology, layer, name) - 1.0) for layer in layers}
+        panels.append((quantity_label(biology, name), "treated vs untreated [%]", series))
     return plot_layer_series(
         path,
         biology.time,

@@ -6,12 +6,13 @@ Names a picture can show (``tissue-sim view --field NAME``):
   (``max_principal_strain``, ``max_shear_strain``, ``von_mises_stress``, …) and
   ``displacement`` (magnitude, averaged over each cell's vertices);
 * stimulus (dose features over one cycle): every ``result.stimulus.features`` name;
-* biology (one output time, ``--time T``): every species name, ``m2_fraction``
-  (M2/(M1+M2)), ``<species>_effect`` (treated ÷ untreated − 1 per cell, %: against the
-  run's untreated control) and ``<species>_change`` (change from the start of the course, %).
+* biology (one output time, ``--time T``): every species name and every derived quantity
+  the model files declare (``report`` entries with an ``expression``, e.g. an M2 share),
+  ``<name>_effect`` (treated ÷ untreated − 1 per cell, %: against the run's untreated
+  control) and ``<name>_change`` (change from the start of the course, %).
 
 Strains are shown in %, stresses in kPa, displacements in mm; normalised species are
-dimensionless (healthy tissue = 1).
+dimensionless (healthy tissue = 1, or what the model file says 1 is).
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from tissue_sim.errors import InputError
 from tissue_sim.io import BiologyOutput, RunResult
 from tissue_sim.viz._grid import CutPlane, snap_offset
 from tissue_sim.viz._loads import SkinLoads
-from tissue_sim.viz._style import measure_label, species_label
+from tissue_sim.viz._quantities import (
+    available_quantities,
+    cell_values,
+    initial_value,
+    quantity_label,
+    quantity_unit,
+)
+from tissue_sim.viz._style import measure_label
 
 __all__ = [
     "CellField",
@@ -34,8 +42,6 @@ __all__ = [
     "deformation_scale",
     "display_unit",
     "effective_measure",
-    "initial_value",
-    "m2_fraction",
     "peak_frame",
     "resolve_field",
 ]
@@ -181,18 +187,6 @@ def choose_cut(result: RunResult, frame: int, loads: SkinLoads) -> CutPlane:
     return CutPlane(normal_axis, offset, (float(centre[0]), float(centre[1])))
 
 
-def initial_value(biology: BiologyOutput, species: str) -> float:
-    """A species' value at the start of the course (the initial state is uniform)."""
-    first = next(iter(biology.layers.values()))
-    return float(first[species][0, 0])
-
-
-def m2_fraction(m1: FloatArray, m2: FloatArray) -> FloatArray:
-    """M2/(M1+M2) [-], 0 where there are no polarised macrophages."""
-    total = np.asarray(m1) + np.asarray(m2)
-    return np.divide(m2, total, out=np.zeros_like(total, dtype=float), where=total > 0)
-
-
 def available_fields(result: RunResult) -> dict[str, str]:
     """Field names a picture can show → ``mechanics``, ``stimulus`` or ``biology``."""
     names = {name: "mechanics" for name in result.mechanics.cell_scalars}
@@ -200,13 +194,11 @@ def available_fields(result: RunResult) -> dict[str, str]:
     if result.stimulus is not None:
         names.update({name: "stimulus" for name in result.stimulus.features})
     if result.biology is not None:
-        species = result.biology.species
-        names.update({name: "biology" for name in species})
-        names.update({f"{name}_change": "biology" for name in species})
+        quantities = available_quantities(result.biology)
+        names.update({name: "biology" for name in quantities})
+        names.update({f"{name}_change": "biology" for name in quantities})
         if result.biology.control_fields:
-            names.update({f"{name}_effect": "biology" for name in result.biology.control_fields})
-        if "m1" in species and "m2" in species:
-            names["m2_fraction"] = "biology"
+            names.update({f"{name}_effect": "biology" for name in quantities})
     return names
 
 
@@ -325,34 +317,31 @@ def _biology_field(result: RunResult, name: str, time: str | None) -> CellField:
     assert biology is not None
     index = _field_time_index(biology, time)
     when = f"{_days(float(biology.field_times[index]))} of the course"
-    if name == "m2_fraction":
-        values = m2_fraction(biology.fields["m1"][index], biology.fields["m2"][index])
-        return CellField(name, species_label(name), "–", values, when, None)
-    if name.endswith("_effect") and name not in biology.species:
-        species = name.removesuffix("_effect")
-        treated = biology.fields[species][index]
-        untreated = biology.control_fields[species][index]
-        label = f"{species_label(species)}: treated vs untreated"
+    quantities = available_quantities(biology)
+    if name.endswith("_effect") and name not in quantities:
+        quantity = name.removesuffix("_effect")
+        treated = cell_values(biology, quantity, index)
+        untreated = cell_values(biology, quantity, index, control=True)
+        label = f"{quantity_label(biology, quantity)}: treated vs untreated"
         if np.any(untreated == 0.0):  # no ratio to zero: show the difference
-            unit = biology.units.get(species, "1")
-            shown_unit = "× healthy" if unit in ("1", "") else unit
-            return CellField(
-                name, label, shown_unit, treated - untreated, when, None, diverging=True
-            )
+            unit = quantity_unit(biology, quantity)
+            return CellField(name, label, unit, treated - untreated, when, None, diverging=True)
         effect = 100.0 * (treated / untreated - 1.0)
         return CellField(name, label, "%", effect, when, None, diverging=True)
-    if name.endswith("_change") and name not in biology.species:
-        species = name.removesuffix("_change")
-        start = initial_value(biology, species)
-        label = f"change of {species_label(species)} from the start"
-        change = biology.fields[species][index] - start
+    if name.endswith("_change") and name not in quantities:
+        quantity = name.removesuffix("_change")
+        start = initial_value(biology, quantity)
+        label = f"change of {quantity_label(biology, quantity)} from the start"
+        change = cell_values(biology, quantity, index) - start
         if start == 0.0:  # no relative change from zero: show the absolute change
-            unit = biology.units.get(species, "1")
-            shown_unit = "× healthy" if unit in ("1", "") else unit
-            return CellField(name, label, shown_unit, change, when, None, diverging=True)
+            unit = quantity_unit(biology, quantity)
+            return CellField(name, label, unit, change, when, None, diverging=True)
         return CellField(name, label, "%", 100.0 * change / start, when, None, diverging=True)
-    unit = biology.units.get(name, "1")
-    shown_unit = "× healthy" if unit in ("1", "") else unit
     return CellField(
-        name, species_label(name), shown_unit, np.asarray(biology.fields[name][index]), when, None
+        name,
+        quantity_label(biology, name),
+        quantity_unit(biology, name),
+        cell_values(biology, name, index),
+        when,
+        None,
     )

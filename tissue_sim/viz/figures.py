@@ -7,15 +7,11 @@ from pathlib import Path
 
 from tissue_sim.io import RunResult
 from tissue_sim.viz._loads import skin_loads
+from tissue_sim.viz.biology_figures import plot_final_maps, plot_time_courses
 from tissue_sim.viz.effect import has_control
 from tissue_sim.viz.effect_figures import plot_effect_over_time, plot_treated_vs_untreated
 from tissue_sim.viz.fields import effective_measure, peak_frame, resolve_field
-from tissue_sim.viz.plots import (
-    plot_final_maps,
-    plot_strain_cut,
-    plot_strain_distributions,
-    plot_time_courses,
-)
+from tissue_sim.viz.mechanics_figures import plot_strain_cut, plot_strain_distributions
 
 __all__ = ["FIGURE_CAPTIONS", "caption_for", "write_figures"]
 
@@ -48,8 +44,8 @@ FIGURE_CAPTIONS = {
     ),
     "time_courses": (
         "What the cells do over the course: layer averages (lines) and the spread within "
-        "each layer (bands, 10th–90th percentile) of the key messengers and cell types; "
-        "massage sessions are shaded grey."
+        "each layer (bands, 10th–90th percentile) of the quantities the cell models show "
+        "first; massage sessions are shaded grey."
     ),
     "final_maps": (
         "Where the massage acted, cell by cell, at the end of the course on the same vertical "
@@ -75,7 +71,7 @@ def write_figures(result: RunResult, directory: Path) -> list[Path]:
     """Write the standard pictures of a run as PNG files.
 
     * ``treatment_effect.png`` — treated (solid) against untreated (dashed) layer means of
-      the key species over the course (when the run has biology with a control);
+      the shown quantities over the course (when the run has biology with a control);
     * ``effect_over_time.png`` — treated ÷ untreated − 1 per layer over the course [%];
     * ``strain_cut.png`` — effective strain on a vertical cut through the load centre at
       the frame of largest strain, deformed shape, layer interfaces, the hand's pressure
@@ -84,8 +80,8 @@ def write_figures(result: RunResult, directory: Path) -> list[Path]:
       contact patch and the area swept over the stroke;
     * ``strain_distributions.png`` — per-layer, volume-weighted distributions of the peak
       stretch and shear over the cycle;
-    * ``time_courses.png`` — per-layer time courses of the key species, sessions shaded
-      (when the run has biology);
+    * ``time_courses.png`` — per-layer time courses of the quantities the model files
+      declare for reports, sessions shaded (when the run has biology);
     * ``final_maps.png`` — treated ÷ untreated − 1 per cell on the cut at the final time
       for the species the massage changed most (when the run stores biology fields).
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from tissue_sim.io import RunResult, atomic_path
-from tissue_sim.viz._style import measure_label, species_label
+from tissue_sim.viz._quantities import quantity_label
+from tissue_sim.viz._style import measure_label
 from tissue_sim.viz.effect import (
     SpeciesEffect,
     effect_sentences,
     has_control,
-    species_name,
     treatment_effects,
 )
 from tissue_sim.viz.fields import effective_measure
@@ -110,7 +110,7 @@ def _effect_section(result: RunResult, figures: Sequence[Path]) -> str:
     names = list(dict.fromkeys(item.species for item in effects))
     rows = []
     for name in names:
-        row = [species_name(biology, name)]
+        row = [quantity_label(biology, name)]
         for layer in layers:
             item = by_key.get((layer, name))
             row.append("–" if item is None else f"{_ratio(item.ratio)} ({item.difference:+.3g})")
@@ -259,8 +259,23 @@ def _parameters_section(result: RunResult, config: dict[str, Any]) -> str:
             for name, (value, unit, source) in sorted(result.biology.parameters.items())
         ]
         parts.append(_table(["model.parameter", "value (SI)", "unit", "source"], rows, {1}))
-        species = ", ".join(f"{species_label(name)} ({name})" for name in result.biology.species)
+        biology = result.biology
+        species = ", ".join(
+            f"{quantity_label(biology, name)} ({name})"
+            if quantity_label(biology, name) != name
+            else name
+            for name in biology.species
+        )
         parts.append(f"<p class='note'>Species: {_escape(species)}.</p>")
+        if biology.derived:
+            derived = "; ".join(
+                f"{quantity_label(biology, name)} = {text}"
+                for name, text in biology.derived.items()
+            )
+            parts.append(
+                "<p class='note'>Derived quantities (declared by the model files, computed "
+                f"from the layer means and per cell): {_escape(derived)}.</p>"
+            )
     return "".join(parts)
 
 

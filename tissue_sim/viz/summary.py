@@ -13,14 +13,14 @@ import yaml
 
 from tissue_sim.geometry.layer_statistics import stat
 from tissue_sim.io import RunResult
-from tissue_sim.viz.fields import effective_measure, m2_fraction
+from tissue_sim.viz.fields import effective_measure
 
 __all__ = ["LayerNumbers", "describe_scenario", "key_numbers", "resolved_config"]
 
 
 @dataclass(frozen=True)
 class LayerNumbers:
-    """What one layer felt and how its cells answered.
+    """What one layer felt.
 
     Attributes
     ----------
@@ -33,38 +33,18 @@ class LayerNumbers:
         strain in the layer [-].
     strain_max
         Largest effective strain anywhere in the layer [-].
-    tgfb1_change
-        Change of the layer-mean active TGF-β1 from start to end [%] (``None`` without
-        biology; likewise the following).
-    tgfb1_latent_change
-        Change of the layer-mean latent TGF-β1 from start to end [%].
-    m2_fraction_start, m2_fraction_end
-        M2/(M1+M2) of the layer means at the start and the end [-].
-    il6_end
-        Layer-mean IL-6 at the end [× healthy].
-    il6_peak
-        Largest layer-mean IL-6 over the course [× healthy].
     """
 
     layer: str
     thickness: float
     strain_p90: float
     strain_max: float
-    tgfb1_change: float | None = None
-    tgfb1_latent_change: float | None = None
-    m2_fraction_start: float | None = None
-    m2_fraction_end: float | None = None
-    il6_end: float | None = None
-    il6_peak: float | None = None
-
-
-def _percent_change(series: np.ndarray) -> float | None:
-    start, end = float(series[0, 0]), float(series[-1, 0])
-    return None if start == 0.0 else 100.0 * (end - start) / start
 
 
 def key_numbers(result: RunResult) -> list[LayerNumbers]:
-    """Per layer (top first): peak strain, TGF-β1 change, M2 share and IL-6.
+    """Per layer (top first): thickness and peak effective strain.
+
+    What the cells did is the treatment effect (:func:`tissue_sim.viz.effect.treatment_effects`).
 
     Parameters
     ----------
@@ -77,27 +57,14 @@ def key_numbers(result: RunResult) -> list[LayerNumbers]:
     numbers = []
     for index, layer in enumerate(result.mesh.layer_names):
         table = result.mechanics.layer_stats[layer][measure]
-        values: dict[str, Any] = {
-            "layer": layer,
-            "thickness": float(thickness[index]) if index < thickness.size else float("nan"),
-            "strain_p90": float(np.nanmax(stat(table, "p90"))),
-            "strain_max": float(np.nanmax(stat(table, "max"))),
-        }
-        biology = result.biology
-        if biology is not None and layer in biology.layers:
-            species = biology.layers[layer]
-            if "tgfb1_active" in species:
-                values["tgfb1_change"] = _percent_change(species["tgfb1_active"])
-            if "tgfb1_latent" in species:
-                values["tgfb1_latent_change"] = _percent_change(species["tgfb1_latent"])
-            if "m1" in species and "m2" in species:
-                share = m2_fraction(species["m1"][:, 0], species["m2"][:, 0])
-                values["m2_fraction_start"] = float(share[0])
-                values["m2_fraction_end"] = float(share[-1])
-            if "il6" in species:
-                values["il6_end"] = float(species["il6"][-1, 0])
-                values["il6_peak"] = float(np.max(species["il6"][:, 0]))
-        numbers.append(LayerNumbers(**values))
+        numbers.append(
+            LayerNumbers(
+                layer=layer,
+                thickness=float(thickness[index]) if index < thickness.size else float("nan"),
+                strain_p90=float(np.nanmax(stat(table, "p90"))),
+                strain_max=float(np.nanmax(stat(table, "max"))),
+            )
+        )
     return numbers
 
 
@@ -114,56 +81,34 @@ def _mm(value: Any) -> str:
     return f"{float(value) * 1e3:.3g} mm"
 
 
-def _patch_words(patch: dict[str, Any]) -> str:
-    axes = patch.get("semi_axes") or []
-    shape = patch.get("shape", "ellipse")
-    profile = patch.get("profile", "")
-    if len(axes) == 2 and shape == "ellipse":
-        if abs(axes[0] - axes[1]) < 1e-12:
-            size = f"a circle of radius {_mm(axes[0])}"
-        else:
-            size = f"an ellipse of {_mm(2 * axes[0])} × {_mm(2 * axes[1])}"
-    elif len(axes) == 2:
-        size = f"a strip of {_mm(2 * axes[0])} × {_mm(2 * axes[1])}"
-    else:
-        size = "a contact patch"
-    return f"{size} ({profile} pressure profile)" if profile else size
-
-
-def _technique_words(name: str, technique: dict[str, Any], duration: float | None) -> str:
-    parts = [f"{name.replace('_', ' ')}"]
-    if "pressure" in technique and technique["pressure"] is not None:
-        parts.append(f"at {float(technique['pressure']) / 1e3:.3g} kPa mean pressure")
-    shear = technique.get("shear")
-    if shear:
-        amount = float(np.max(np.abs(np.atleast_1d(shear))))
-        parts.append(f"with {amount / 1e3:.3g} kPa of shear")
-    if isinstance(technique.get("patch"), dict):
-        parts.append(f"over {_patch_words(technique['patch'])}")
-    if technique.get("speed"):
-        parts.append(f"gliding at {float(technique['speed']) * 100:.3g} cm/s")
-    path = technique.get("path")
-    if isinstance(path, list) and len(path) >= 2:
-        length = float(
-            np.sum(np.linalg.norm(np.diff(np.asarray(path, dtype=float), axis=0), axis=1))
+def _technique_sentence(result: RunResult) -> str:
+    """The session's techniques in words, as ``result.loading`` stores them."""
+    loading = result.loading
+    if loading is None:  # written before format version 3
+        names = ", then ".join(name.replace("_", " ") for name in result.mechanics.step_names)
+        return (
+            f"Technique(s): {names} (this result was written before the techniques' "
+            "parameters were stored with it)."
         )
-        parts.append(f"along a {length * 100:.3g} cm path")
-    if technique.get("frequency"):
-        parts.append(f"at {float(technique['frequency']):.3g} Hz")
-    if technique.get("hold_time"):
-        parts.append(f"held {float(technique['hold_time']):.3g} s")
-    if duration:
-        parts.append(f"for {duration / 60:.3g} min of each session")
-    return " ".join(parts)
+    words = [
+        f"{text} for {duration / 60:.3g} min of each session"
+        for text, duration in zip(loading.step_descriptions, loading.step_durations, strict=True)
+    ]
+    label = "Technique" if len(words) == 1 else "Techniques, one after another"
+    return f"{label}: " + "; then ".join(words) + "."
 
 
 def describe_scenario(result: RunResult) -> list[str]:
     """The scenario in plain sentences: tissue, technique(s), schedule, cells.
 
+    The techniques come from ``result.loading`` (their own words,
+    :meth:`tissue_sim.loading.Technique.describe`); the tissue stack and the schedule from
+    the resolved scenario stored with the result (a plain mapping: nothing is re-validated).
+
     Parameters
     ----------
     result
-        The run (its resolved config is read).
+        The run.
     """
     config = resolved_config(result)
     sentences = []
@@ -189,19 +134,7 @@ def describe_scenario(result: RunResult) -> list[str]:
             f"Modelled block: {_mm(size[0])} × {_mm(size[1])} of skin, {_mm(height)} deep, "
             "on a fixed base (bone)."
         )
-    steps = (config.get("loading", {}) or {}).get("steps") or []
-    names = result.mechanics.step_names
-    if steps:
-        words = [
-            _technique_words(
-                names[i] if i < len(names) else str(step.get("technique", {}).get("type", "")),
-                step.get("technique", {}) or {},
-                step.get("duration"),
-            )
-            for i, step in enumerate(steps)
-        ]
-        label = "Technique" if len(words) == 1 else "Techniques, one after another"
-        sentences.append(f"{label}: " + "; then ".join(words) + ".")
+    sentences.append(_technique_sentence(result))
     schedule = config.get("schedule", {}) or {}
     if schedule:
         per_day = schedule.get("sessions_per_day", 1)

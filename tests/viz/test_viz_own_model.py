@@ -1,0 +1,158 @@
+"""A user's own cell model (from ``$TISSUE_SIM_MODELS``) appears in the summary and report.
+
+What is shown, in which order and under which names comes from the model file's ``report``
+section; nothing in the report or the summary knows the shipped models' species. And no
+shipped species name is written into the code outside ``biology/`` (and the few documented
+defaults listed here).
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPOSITORY
+
+from tissue_sim.biology._model_file import read_model_file
+from tissue_sim.cli import main
+
+OWN_MODEL = """\
+name: wound_signal
+title: A user's own model (not shipped)
+description: |
+  A scar signal S that cyclic strain raises and that relaxes back to its healthy level,
+  and a helper cell fraction H that follows it.
+    dS/dt = k · (1 + g · hill(ε_peak, K, 2) − S)
+    dH/dt = k_h · (S − H)
+inputs: [effective_strain_peak]
+species:
+  scar_signal: {unit: "1", initial: 1.0, description: scar signal relative to healthy}
+  helper_cells: {unit: "1", initial: 1.0, description: helper cells relative to healthy}
+parameters:
+  k: {half_life: 2 h, source: "assumption: test model"}
+  k_h: {half_life: 6 h, source: "assumption: test model"}
+  g: {value: 0.5, source: "assumption: test model"}
+  K: {value: 0.05, source: "assumption: test model"}
+rates:
+  scar_signal: "k * (1 + g * hill(effective_strain_peak, K, 2) - scar_signal)"
+  helper_cells: "k_h * (scar_signal - helper_cells)"
+report:
+  helper_cells: {label: helper cells of the user, relative_to: healthy helper cells}
+  scar_signal: {label: scar signal of the user}
+  signal_per_helper: {label: signal per helper cell, expression: "scar_signal / helper_cells"}
+"""
+
+#: Files outside ``biology/`` allowed to name shipped species in code, and why (documented
+#: defaults): the species shown for results written before model files declared them, and
+#: the demonstrations, each about one shipped model (named in a documented constant).
+ALLOWED = {
+    "io/result.py": "FALLBACK_REPORT_SPECIES: results of format 1 and 2",
+    "demos/dose_response.py": "ACTIVE, LATENT, SENSOR: the TGF-β1 demonstration",
+    "demos/macrophage_switch.py": "M1, M2, SHARE, PANELS: the macrophage demonstration",
+}
+
+
+@pytest.fixture
+def own_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "models"
+    shutil.copytree(REPOSITORY / "models" / "tissues", folder / "tissues")
+    (folder / "cells").mkdir()
+    (folder / "cells" / "wound_signal.yaml").write_text(OWN_MODEL, encoding="utf-8")
+    monkeypatch.setenv("TISSUE_SIM_MODELS", str(folder))
+    return folder
+
+
+def test_own_model_appears_in_the_summary_and_the_report(
+    own_models: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    code = main(
+        [
+            "run",
+            str(REPOSITORY / "configs" / "static_compression.yaml"),
+            "-o",
+            str(out),
+            "--no-figures",
+            "--set",
+            "mesh.size=12 mm",
+            "--set",
+            "schedule.days=1",
+            "--set",
+            "biology.models=[wound_signal]",
+        ]
+    )
+    assert code == 0
+    summary = capsys.readouterr().out
+    labels = ("helper cells of the user", "scar signal of the user", "signal per helper cell")
+    rows = [line for line in summary.splitlines() if line.strip().startswith(labels)]
+    assert [row.split("  ")[1] for row in rows] == list(labels)  # declared order
+    assert all("×" in row for row in rows)  # treated ÷ untreated per layer
+    page = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    effect = page[page.index("What the massage did") : page.index("The scenario in plain words")]
+    for label in labels:
+        assert f"<td>{label}</td>" in effect
+    assert "signal per helper cell = scar_signal / helper_cells" in page
+
+
+def _shipped_names() -> set[str]:
+    names: set[str] = set()
+    for path in (REPOSITORY / "models" / "cells").glob("*.yaml"):
+        model = read_model_file(path)
+        names |= set(model.species) | {entry.name for entry in model.report}
+    return names
+
+
+def _code_strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """String constants that are not docstrings, with their lines."""
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                docstrings.add(id(body[0].value))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def shipped_species_in_code(package: Path) -> dict[str, list[str]]:
+    """``file → ["line: text", …]`` of code strings outside ``biology/`` that are a shipped
+    model's species or report quantity (docstrings and comments are prose, not code)."""
+    names = _shipped_names()
+    found: dict[str, list[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if relative.startswith("biology/"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        hits = [f"{line}: {text!r}" for line, text in _code_strings(tree) if text in names]
+        if hits:
+            found[relative] = hits
+    return found
+
+
+def test_no_shipped_species_name_in_code_outside_biology() -> None:
+    found = shipped_species_in_code(REPOSITORY / "tissue_sim")
+    unexpected = {file: hits for file, hits in found.items() if file not in ALLOWED}
+    assert not unexpected, f"shipped species names in code: {unexpected}"
+    # the allowance is not a blanket: each allowed file names them in one constant block
+    for file, hits in found.items():
+        lines = {int(hit.split(":")[0]) for hit in hits}
+        assert max(lines) - min(lines) <= 12, f"{file}: spread over lines {sorted(lines)}"
+
+
+def test_the_species_check_finds_names(tmp_path: Path) -> None:
+    """The check is not blind: a string naming a shipped species in code is found."""
+    package = tmp_path / "tissue_sim"
+    (package / "viz").mkdir(parents=True)
+    (package / "viz" / "bad.py").write_text(
+        '"""Docstrings may say il6."""\nKEY = ("il6", "x")\n', encoding="utf-8"
+    )
+    assert shipped_species_in_code(package) == {"viz/bad.py": ["2: 'il6'"]}

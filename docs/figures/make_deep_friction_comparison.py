@@ -17,7 +17,7 @@ from matplotlib.image import imread
 
 from tissue_sim import load_config
 from tissue_sim.pipeline import run
-from tissue_sim.viz.plots import plot_strain_cut
+from tissue_sim.viz.mechanics_figures import plot_strain_cut
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE.parents[1] / "configs" / "deep_friction.yaml"

@@ -15,7 +15,9 @@ pressure :math:`p` [Pa] and the shear ratio :math:`\mu` [-] the page's controls.
   frame from the previous converged one, follower loads, the tangent solver reused), then
   monotone cubic (PCHIP) interpolation in :math:`p` through the exact zero-load state
   and linear interpolation in :math:`\mu`. The grid's nodes are exact solutions; between
-  nodes the error is measured by ``tests/explore/test_explore_mechanics.py``.
+  nodes the error is measured by ``tests/explore/test_explore_mechanics.py``. When every
+  frame is one pattern scaled by a load curve (holds, kneading), only that pattern's
+  ladder is solved and frame ``k`` is read off it at ``factor_k p``.
 
 Both solve on the mesh, materials and boundary conditions a run of the same scenario
 uses (:func:`tissue_sim.pipeline.build_mesh`, :func:`tissue_sim.pipeline.prepare`,
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,6 +57,7 @@ __all__ = [
     "LinearPatterns",
     "TechniquePatterns",
     "build_strain_model",
+    "proportional_frames",
     "technique_patterns",
 ]
 
@@ -204,6 +207,14 @@ class FiniteStrainGrid:
         Wall time of all the solves [s].
     newton_iterations
         Newton iterations over the whole grid.
+    failures
+        What Newton could not reach (the grid stops below it).
+    frame_factors
+        ``(K,)`` for a technique whose frames are one load pattern scaled by a curve
+        (holds, kneading): frame ``k`` is the static equilibrium at ``factor_k ×`` the
+        load, so ``strains`` holds the ladder of the full pattern only (``K = 1`` there)
+        and frame ``k`` is read off it at pressure ``factor_k p`` (exact at the nodes:
+        quasi-static hyperelasticity has no load history). ``None``: one ladder per frame.
     """
 
     pressures: FloatArray
@@ -214,6 +225,7 @@ class FiniteStrainGrid:
     newton_iterations: int = 0
     failures: list[str] = field(default_factory=list)
     model: str = "hyperelastic"
+    frame_factors: FloatArray | None = None
 
     @property
     def pressure_limit(self) -> float:
@@ -235,15 +247,22 @@ class FiniteStrainGrid:
         lower = upper - 1 if ratios.size > 1 else 0
         upper = min(upper, ratios.size - 1)
 
+        factors = self.frame_factors
+        wanted = np.array([p]) if factors is None else p * np.asarray(factors)
+
         def at_ratio(j: int) -> FloatArray:
             nodes = self.pressures[:levels]
             values = self.strains[j, :levels]
+            if factors is not None:
+                values = values[:, 0]  # the ladder of the one pattern
             if levels == 1:
-                return np.asarray(values[0])
-            if levels == 2:
-                t = p / nodes[1]
-                return np.asarray((1.0 - t) * values[0] + t * values[1])
-            return np.asarray(PchipInterpolator(nodes, values, axis=0)(p))
+                out = np.zeros((wanted.size, *values.shape[1:]))
+            elif levels == 2:
+                t = wanted / nodes[1]
+                out = np.multiply.outer(1.0 - t, values[0]) + np.multiply.outer(t, values[1])
+            else:
+                out = np.asarray(PchipInterpolator(nodes, values, axis=0)(wanted))
+            return out[0] if factors is None else out
 
         if upper == lower:
             return at_ratio(lower)
@@ -259,6 +278,32 @@ class FiniteStrainGrid:
             f"{ratios} (Newton, follower loads; PCHIP in pressure, linear in shear ratio); "
             "biology integrated live"
         )
+
+
+def proportional_frames(patterns: TechniquePatterns) -> tuple[int, FloatArray] | None:
+    """Whether every frame is one load pattern times a factor (holds, kneading).
+
+    Returns
+    -------
+    (reference, factors) or None
+        The frame with the largest load and every frame's factor ``(K,)`` [-] (0 for an
+        unloaded frame), or ``None`` when the frames differ in shape (a moving patch,
+        cross-fibre friction's oscillating shear on a constant pressure).
+    """
+    loaded = np.flatnonzero(patterns.loaded)
+    if loaded.size == 0:
+        return None
+    frames = patterns.num_frames
+    both = np.concatenate(
+        [patterns.normal.reshape(frames, -1), patterns.tangential.reshape(frames, -1)], axis=1
+    )
+    size = np.abs(both).max(axis=1)
+    reference = int(np.argmax(size))
+    factors = size / size[reference]
+    scale = float(size[reference])
+    if not np.allclose(both, np.outer(factors, both[reference]), rtol=0.0, atol=1e-9 * scale):
+        return None
+    return reference, factors
 
 
 def _grid_frames(
@@ -336,6 +381,19 @@ def build_strain_model(
     if levels.size == 0 or levels[0] <= 0.0:
         raise ValueError("grid pressures must be positive")
     ratio_levels = np.asarray(sorted(float(r) for r in ratios))
+    proportional = proportional_frames(patterns)
+    frame_factors = None
+    if proportional is not None:
+        reference, frame_factors = proportional
+        keep = slice(reference, reference + 1)
+        patterns = replace(
+            patterns,
+            normal=patterns.normal[keep],
+            tangential=patterns.tangential[keep],
+            loaded=np.ones(1, dtype=bool),
+            frame_times=patterns.frame_times[keep],
+        )
+        k_total = 1
     newton = NewtonSettings(
         rtol=1e-6, linear_solver=config.solver, linear_rtol=min(config.rtol, 0.01)
     )
@@ -379,4 +437,5 @@ def build_strain_model(
         setup_seconds=time.perf_counter() - start,
         newton_iterations=iterations,
         failures=failures,
+        frame_factors=frame_factors,
     )

@@ -233,6 +233,7 @@ class ExploreModel:
             "pressures": list(self.settings.pressures),
             "ratios": list(self.settings.ratios),
             "version": __version__,
+            "format": _CACHE_FORMAT,
         }
         digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[
             :20
@@ -342,6 +343,10 @@ class ExploreModel:
         return Answer(controls, scenario, entry, features, dose, biology, timings, notes)
 
 
+#: Version of the cache files' layout (part of their key).
+_CACHE_FORMAT = 2
+
+
 def _write_cache(path: Path, model: LinearPatterns | FiniteStrainGrid) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
@@ -364,6 +369,7 @@ def _write_cache(path: Path, model: LinearPatterns | FiniteStrainGrid) -> None:
             setup_seconds=model.setup_seconds,
             newton_iterations=model.newton_iterations,
             failures=np.asarray(model.failures, dtype=str),
+            frame_factors=np.zeros(0) if model.frame_factors is None else model.frame_factors,
         )
     temporary.replace(path)
 
@@ -377,6 +383,7 @@ def _read_cache(path: Path) -> LinearPatterns | FiniteStrainGrid | None:
                 return LinearPatterns(
                     data["normal"], data["tangential"], float(data["setup_seconds"])
                 )
+            factors = np.asarray(data["frame_factors"])
             return FiniteStrainGrid(
                 pressures=data["pressures"],
                 ratios=data["ratios"],
@@ -385,6 +392,7 @@ def _read_cache(path: Path) -> LinearPatterns | FiniteStrainGrid | None:
                 setup_seconds=float(data["setup_seconds"]),
                 newton_iterations=int(data["newton_iterations"]),
                 failures=[str(item) for item in data["failures"]],
+                frame_factors=factors if factors.size else None,
             )
     except (OSError, KeyError, ValueError):
-        return None  # a damaged cache file is recomputed
+        return None  # a damaged or older cache file is recomputed

@@ -9,7 +9,11 @@ from conftest import sweep_mapping
 
 from tissue_sim.sweep import build_design, saltelli_blocks, sobol_indices, sweep_from_mapping
 from tissue_sim.sweep.designs import unit_samples
-from tissue_sim.sweep.sensitivity import morris_indices, morris_unit_samples
+from tissue_sim.sweep.sensitivity import (
+    elementary_effects,
+    morris_indices,
+    morris_unit_samples,
+)
 
 A, B = 7.0, 0.1
 
@@ -178,3 +182,24 @@ def test_morris_sigma_sees_interactions_and_failed_trajectories_are_left_out() -
         morris_indices(x[:-1], y[:-1])
     with pytest.raises(ValueError, match="even number of levels"):
         morris_unit_samples(3, 10, levels=3)
+
+
+def test_elementary_effects_reproduce_salib_and_their_intervals_the_standard_error() -> None:
+    """μ and σ of our elementary effects equal SALib's; the bootstrap half-width of μ is
+    the normal one, z·s·√((r − 1)/r)/√r (the bootstrap standard error of a mean)."""
+    a = np.array([0.0, 1.0, 4.5, 9.0])
+    x = morris_unit_samples(4, trajectories=40, seed=11)
+    y = sobol_g(x, a)
+    effects = elementary_effects(x, y)
+    assert effects.shape == (40, 4)
+    indices = morris_indices(x, y, resamples=4000, seed=2)
+    np.testing.assert_allclose(effects.mean(axis=0), indices.mu, rtol=1e-12)
+    np.testing.assert_allclose(np.abs(effects).mean(axis=0), indices.mu_star, rtol=1e-12)
+    np.testing.assert_allclose(effects.std(axis=0, ddof=1), indices.sigma, rtol=1e-12)
+    standard_error = effects.std(axis=0, ddof=1) * np.sqrt(39.0 / 40.0) / np.sqrt(40.0)
+    np.testing.assert_allclose(indices.mu_conf, 1.959964 * standard_error, rtol=0.06)
+    assert np.all(indices.sigma_conf > 0.0) and np.all(indices.sigma_conf < indices.sigma)
+    again = morris_indices(x, y, resamples=4000, seed=2)
+    np.testing.assert_array_equal(again.sigma_conf, indices.sigma_conf)  # seeded
+    with pytest.raises(ValueError, match="each once"):
+        elementary_effects(np.repeat(x[:1], 5, axis=0), y[:5])  # steps that move nothing

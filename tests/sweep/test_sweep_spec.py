@@ -9,6 +9,7 @@ import pytest
 import yaml
 from conftest import BASE, sweep_mapping
 
+from tissue_sim.cli import main
 from tissue_sim.config import parse_override
 from tissue_sim.errors import InputError
 from tissue_sim.sweep import load_sweep, plan_sweep, run_sweep, sweep_from_mapping
@@ -79,7 +80,7 @@ def _error(data: dict[str, Any], tmp_path: Path) -> InputError:
         ({"base": "missing.yaml"}, "base", "not found"),
         ({"sweeps": 3}, "sweeps", "unknown key"),
         ({"parameters": {}}, "parameters", "at least one"),
-        ({"design": "random"}, "design", "grid, zip, latin_hypercube, sobol"),
+        ({"design": "random"}, "design", "grid, zip, latin_hypercube, sobol, morris"),
         ({"design": "sobol"}, "design", "needs samples"),
         (
             {"design": {"type": "sobol", "samples": 12}},
@@ -239,3 +240,101 @@ def test_nothing_runs_when_one_point_is_bad(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         run_sweep(spec, tmp_path / "out", workers=1, quiet=True)
     assert not (tmp_path / "out").exists()
+
+
+MORRIS_AXIS = {"loading.pressure": {"range": ["5 kPa", "20 kPa"]}}
+
+
+@pytest.mark.parametrize(
+    ("design", "parameters", "key", "words"),
+    [
+        ("morris", MORRIS_AXIS, "design", "needs trajectories"),
+        ({"type": "morris"}, MORRIS_AXIS, "design.trajectories", "required"),
+        ({"type": "morris", "trajectories": 1}, MORRIS_AXIS, "design.trajectories", ">= 2"),
+        ({"type": "morris", "trajectories": 2.5}, MORRIS_AXIS, "design.trajectories", "whole"),
+        (
+            {"type": "morris", "trajectories": 4, "levels": 5},
+            MORRIS_AXIS,
+            "design.levels",
+            "even number of levels (e.g. 4 or 6)",
+        ),
+        ({"type": "morris", "trajectories": 4, "levels": 0}, MORRIS_AXIS, "design.levels", ">= 2"),
+        (
+            {"type": "morris", "trajectories": 4, "samples": 8},
+            MORRIS_AXIS,
+            "design.samples",
+            "unknown key; known keys here: confidence, levels, resamples, seed, trajectories",
+        ),
+        (
+            {"type": "morris", "trajectories": 4, "confidence": 1.5},
+            MORRIS_AXIS,
+            "design.confidence",
+            "0.999",
+        ),
+        (
+            {"type": "morris", "trajectories": 2000, "resamples": 100_000},
+            MORRIS_AXIS,
+            "design.resamples",
+            "bootstrap draws",
+        ),
+        (
+            {"type": "morris", "trajectories": 6000},
+            MORRIS_AXIS,
+            "design.trajectories",
+            "1.2e+04 points, more than the limit of 10000",
+        ),
+        (
+            {"type": "morris", "trajectories": 4},
+            {"loading.pressure": ["5 kPa", "20 kPa"]},
+            "parameters.loading.pressure.values",
+            "a morris design samples ranges",
+        ),
+        (
+            {"type": "morris", "trajectories": 4, "levels": 6},
+            {"schedule.sessions_per_day": {"range": [1, 4], "integer": True}},
+            "parameters.schedule.sessions_per_day.range",
+            "at least 6 whole numbers in its range, got 4",
+        ),
+    ],
+)
+def test_bad_morris_options_exit_2_naming_the_file_and_the_key(
+    design: Any,
+    parameters: dict[str, Any],
+    key: str,
+    words: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "morris.yaml"
+    path.write_text(
+        yaml.safe_dump(sweep_mapping(parameters=parameters, design=design), sort_keys=False)
+    )
+    with pytest.raises(InputError) as caught:
+        load_sweep(path)
+    assert (caught.value.file, caught.value.key) == (str(path), key), caught.value
+    assert words in caught.value.message, caught.value
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "-o", str(out), "--quiet"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and f"{path}: {key}: " in lines[0], lines
+    assert not out.exists()
+
+
+def test_a_morris_sweep_plans_trajectories_times_k_plus_1_runs() -> None:
+    spec = sweep_from_mapping(
+        sweep_mapping(
+            parameters={
+                "loading.pressure": {"range": ["5 kPa", "20 kPa"]},
+                "tissue.layers.adipose.thickness": {"range": ["5 mm", "25 mm"]},
+            },
+            design={"type": "morris", "trajectories": 3, "levels": 4, "seed": 1},
+        ),
+        file=str(REPO / "configs/sweeps/x.yaml"),
+    )
+    plan = plan_sweep(spec)
+    assert len(plan.runs) == 3 * (2 + 1)
+    manifest = plan.manifest()
+    assert manifest["design"]["trajectories"] == 3 and manifest["design"]["levels"] == 4
+    assert all(len(point["unit"]) == 2 for point in manifest["points"])
+    changed = [point["axis"] for point in manifest["points"]]
+    assert changed[::3] == [-1, -1, -1] and sorted(changed[1:3]) == [0, 1]

@@ -112,3 +112,97 @@ def test_summary_rows_follow_the_design_order(sobol_folder: Path) -> None:
     ok = np.array([status == "ok" for status in summary.status])
     np.testing.assert_allclose(summary.values[ok, 0], np.array(expected)[ok], rtol=1e-12)
     assert np.isnan(summary.values[7, 0])
+
+
+def _morris_model(pressure_kpa: float, thickness_mm: float, skin_mm: float) -> float:
+    """y = p + (t − 5)²/10 (skin thickness inert): per full range, EE_p = 20 exactly and
+    EE_t = 40 (2u ± Δ) ∈ {80/3, 160/3} for a step from u by ±Δ = ±2/3 (t = 5 + 20 u)."""
+    return pressure_kpa + (thickness_mm - 5.0) ** 2 / 10.0
+
+
+@pytest.fixture(scope="module")
+def morris_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = sweep_from_mapping(
+        sweep_mapping(
+            name="morris_stand_in",
+            parameters={
+                "loading.pressure": {"range": ["1 kPa", "21 kPa"]},
+                "tissue.layers.adipose.thickness": {"range": ["5 mm", "25 mm"]},
+                "tissue.layers.skin.thickness": {"range": ["1 mm", "3 mm"]},
+            },
+            design={"type": "morris", "trajectories": 12, "levels": 4, "seed": 5},
+            outputs={"shear": OUTPUT},
+        )
+    )
+    plan = plan_sweep(spec)
+    folder = tmp_path_factory.mktemp("morris")
+    write_manifest(folder, plan.manifest())
+    failed = {run.config_hash for run in plan.runs if run.point.index == 9}  # trajectory 2
+    for run in plan.runs:
+        run_dir = run_directory(folder, run.config_hash)
+        if run.config_hash in failed:
+            record_failure(run_dir, "SolverError: did not converge")
+            continue
+        run_dir.mkdir(parents=True, exist_ok=True)
+        table = np.zeros((3, 5))
+        table[1, 1] = _morris_model(*run.point.display)
+        with h5py.File(run_dir / "result.h5", "w") as f:
+            f.create_dataset("mechanics/layer_stats/adipose/max_shear_strain", data=table)
+        record_success(run_dir, 1.0)
+    return folder
+
+
+def test_morris_statistics_are_computed_written_and_plotted(morris_folder: Path) -> None:
+    summary = summarise(morris_folder)
+    assert summary.design == "morris" and len(summary.points) == 12 * 4
+    statistics = summary.morris["shear"]
+    # trajectories with the failed run (points on the grid may repeat) are left out
+    failed = np.array([status == "failed" for status in summary.status]).reshape(12, 4)
+    kept = int(np.count_nonzero(~failed.any(axis=1)))
+    assert failed[2].any() and 2 <= kept < 12
+    assert statistics.trajectories == kept
+    pressure, thickness, skin = 0, 1, 2
+    assert list(statistics.ranking()) == [thickness, pressure, skin]
+    # linear in p: every effect is 20 per range; no spread, so zero-width intervals
+    assert statistics.mu_star[pressure] == pytest.approx(20.0)
+    assert statistics.mu[pressure] == pytest.approx(20.0)
+    assert statistics.sigma[pressure] == pytest.approx(0.0, abs=1e-9)
+    assert statistics.mu_star_conf[pressure] == pytest.approx(0.0, abs=1e-9)
+    # quadratic in t: effects of 80/3 or 160/3, so their mean lies between and σ > 0
+    assert 80.0 / 3.0 < statistics.mu_star[thickness] < 160.0 / 3.0
+    assert statistics.mu[thickness] == pytest.approx(statistics.mu_star[thickness])
+    assert 0.0 < statistics.sigma[thickness] <= 40.0 / 3.0 * np.sqrt(kept / (kept - 1.0))
+    assert 0.0 < statistics.mu_star_conf[thickness] < statistics.mu_star[thickness]
+    assert statistics.mu_star[skin] == 0.0 and statistics.sigma[skin] == 0.0
+
+    with open(morris_folder / "morris.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["parameter"] for row in rows] == [
+        "tissue.layers.adipose.thickness",
+        "loading.pressure",
+        "tissue.layers.skin.thickness",
+    ]
+    assert [row["rank"] for row in rows] == ["1", "2", "3"]
+    assert float(rows[0]["mu_star"]) == statistics.mu_star[thickness]
+    assert float(rows[0]["sigma_conf"]) == statistics.sigma_conf[thickness]
+    assert rows[0]["trajectories"] == str(kept) and rows[0]["unit"] == "1"
+    with h5py.File(morris_folder / "summary.h5") as f:
+        group = f["morris/shear"]
+        np.testing.assert_array_equal(group["mu_star"][()], statistics.mu_star)
+        np.testing.assert_array_equal(group["sigma"][()], statistics.sigma)
+        assert group.attrs["trajectories"] == kept and group.attrs["levels"] == 4
+        assert [p.decode() for p in group.attrs["parameters"]] == [
+            "loading.pressure",
+            "tissue.layers.adipose.thickness",
+            "tissue.layers.skin.thickness",
+        ]
+    plots = sorted(path.name for path in (morris_folder / "plots").iterdir())
+    assert "morris.png" in plots and "sobol_indices.png" not in plots
+    assert not (morris_folder / "sensitivity.csv").exists()
+
+
+def test_morris_summary_rebuilds_the_same_statistics(morris_folder: Path) -> None:
+    first = summarise(morris_folder, plots=False).morris["shear"]
+    second = summarise(morris_folder, plots=False).morris["shear"]
+    for name in ("mu_star", "mu_star_conf", "mu", "mu_conf", "sigma", "sigma_conf"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(second, name))

@@ -1,11 +1,11 @@
 """Parameter sweeps: YAML sweep files, designs, executors, resumable runs, summaries.
 
 A sweep file names a base scenario, parameter axes by dotted scenario key, a design
-(grid, zip, Latin hypercube or Sobol) and named outputs (:mod:`~tissue_sim.sweep.spec`,
+(grid, zip, Latin hypercube, Sobol or Morris) and named outputs (:mod:`~tissue_sim.sweep.spec`,
 :mod:`~tissue_sim.sweep.outputs`). :func:`plan_sweep` validates every design point before
 anything runs; :func:`run_sweep` runs the points on a local process pool or a Dask
 cluster, one folder per run keyed by the hash of its resolved scenario (resumable), and
-writes the summary table, plots and Sobol indices (:func:`summarise`).
+writes the summary table, plots, Sobol indices or Morris statistics (:func:`summarise`).
 
 >>> from tissue_sim.sweep import load_sweep, run_sweep   # doctest: +SKIP
 >>> summary = run_sweep(load_sweep("configs/sweeps/pressure_adipose_grid.yaml"),
@@ -30,7 +30,13 @@ from tissue_sim.sweep.outputs import (
     parse_output_path,
 )
 from tissue_sim.sweep.runner import PlannedRun, SweepPlan, plan_sweep, run_sweep
-from tissue_sim.sweep.sensitivity import SobolIndices, saltelli_blocks, sobol_indices
+from tissue_sim.sweep.sensitivity import (
+    MorrisIndices,
+    SobolIndices,
+    morris_indices,
+    saltelli_blocks,
+    sobol_indices,
+)
 from tissue_sim.sweep.spec import (
     DESIGN_KINDS,
     Axis,
@@ -51,6 +57,7 @@ __all__ = [
     "DesignPoint",
     "DesignSpec",
     "LocalExecutor",
+    "MorrisIndices",
     "OutputPath",
     "OutputSpec",
     "PlannedRun",
@@ -65,6 +72,7 @@ __all__ = [
     "extract_from_result",
     "load_sweep",
     "make_executor",
+    "morris_indices",
     "parse_output_path",
     "plan_sweep",
     "run_sweep",

@@ -1,11 +1,14 @@
-"""Design points of a sweep: grid, zip, Latin hypercube and Sobol (Saltelli) designs.
+"""Design points of a sweep: grid, zip, Latin hypercube, Sobol (Saltelli) and Morris designs.
 
 Sampled designs use :mod:`scipy.stats.qmc` with the sweep's seed, so a design is the same
 on every machine. A Sobol design follows Saltelli's scheme: a scrambled Sobol sequence of
 dimension 2k gives two base matrices A and B (N rows each); for every base sample j the
 design holds A_j, B_j and, for each parameter i, AB_j^(i) (A_j with its i-th coordinate
 taken from B_j) — N·(k + 2) points, ordered by base sample so that an interrupted sweep
-still has complete groups.
+still has complete groups. A Morris design (SALib's sampler, seeded) is r trajectories of
+k + 1 points on a p-level grid of the unit hypercube, each point changing one coordinate
+of the previous one by Δ = p / (2 (p − 1)); the unit coordinates are kept with every point
+for the screening analysis (:mod:`tissue_sim.sweep.sensitivity`).
 """
 
 from __future__ import annotations
@@ -19,15 +22,23 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import qmc
 
-from tissue_sim.sweep.spec import Axis, SweepSpec
+from tissue_sim.sweep.spec import MORRIS_LEVELS, Axis, SweepSpec
 
-__all__ = ["BLOCKS", "Design", "DesignPoint", "axis_grid_values", "build_design", "unit_samples"]
+__all__ = [
+    "BLOCKS",
+    "Design",
+    "DesignPoint",
+    "axis_grid_values",
+    "build_design",
+    "morris_unit_samples",
+    "unit_samples",
+]
 
 FloatArray = NDArray[np.float64]
 
 #: Role of a point: ``grid``/``zip``/``sample`` for plain designs; ``A``, ``B``, ``AB``
-#: for the matrices of a Sobol design.
-BLOCKS = ("grid", "zip", "sample", "A", "B", "AB")
+#: for the matrices of a Sobol design; ``trajectory`` for the points of a Morris design.
+BLOCKS = ("grid", "zip", "sample", "A", "B", "AB", "trajectory")
 
 
 @dataclass(frozen=True)
@@ -45,9 +56,14 @@ class DesignPoint:
     block
         One of :data:`BLOCKS`.
     sample
-        Base-sample index of a sampled design (``-1`` for grid and zip).
+        Base-sample index of a sampled design, the trajectory of a Morris point (``-1``
+        for grid and zip).
     axis
-        For ``AB`` points, the axis taken from B (``-1`` otherwise).
+        For ``AB`` points, the axis taken from B; for Morris points, the axis changed from
+        the previous point of the trajectory (``-1`` otherwise, and for a trajectory's
+        first point).
+    unit
+        Morris points: the coordinates in the unit hypercube (``()`` otherwise).
     """
 
     index: int
@@ -56,6 +72,7 @@ class DesignPoint:
     block: str
     sample: int = -1
     axis: int = -1
+    unit: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,11 +82,12 @@ class Design:
     Attributes
     ----------
     kind
-        ``grid``, ``zip``, ``latin_hypercube`` or ``sobol``.
+        ``grid``, ``zip``, ``latin_hypercube``, ``sobol`` or ``morris``.
     points
         The points in design order.
     base_samples
-        N of a sampled design (``None`` for grid and zip).
+        N of a sampled design, r (trajectories) of a Morris design (``None`` for grid and
+        zip).
     """
 
     kind: str
@@ -135,8 +153,50 @@ def unit_samples(kind: str, dimension: int, samples: int, seed: int) -> FloatArr
     raise ValueError(f"not a sampled design: {kind!r}")
 
 
+def morris_unit_samples(
+    axes: int, trajectories: int, levels: int = MORRIS_LEVELS, seed: int = 0
+) -> FloatArray:
+    """Points of a Morris design in the unit hypercube, trajectory after trajectory.
+
+    Parameters
+    ----------
+    axes
+        Number of parameters k (>= 1).
+    trajectories
+        Number of trajectories r (>= 2).
+    levels
+        Grid levels p per parameter (even, >= 2).
+    seed
+        Seed of the sampler (the design is reproducible).
+
+    Returns
+    -------
+    ndarray
+        ``(r (k + 1), k)`` in [0, 1]; rows ``t (k + 1) … t (k + 1) + k`` are trajectory t,
+        each row changing one coordinate of the previous one by ±Δ, Δ = p / (2 (p − 1)).
+    """
+    from SALib.sample import morris as morris_sampling
+
+    if axes < 1 or trajectories < 2:
+        raise ValueError(
+            f"a Morris design needs >= 1 axis and >= 2 trajectories, got {axes}, {trajectories}"
+        )
+    if levels < 2 or levels % 2:
+        raise ValueError(f"a Morris design needs an even number of levels >= 2, got {levels}")
+    problem = {"num_vars": axes, "names": [f"x{i}" for i in range(axes)], "bounds": [[0, 1]] * axes}
+    return np.asarray(
+        morris_sampling.sample(problem, trajectories, num_levels=levels, seed=seed), dtype=float
+    )
+
+
 def _sampled_point(
-    axes: tuple[Axis, ...], row: FloatArray, index: int, block: str, sample: int, axis: int = -1
+    axes: tuple[Axis, ...],
+    row: FloatArray,
+    index: int,
+    block: str,
+    sample: int,
+    axis: int = -1,
+    unit: tuple[float, ...] = (),
 ) -> DesignPoint:
     values = []
     display: list[float | str] = []
@@ -144,15 +204,15 @@ def _sampled_point(
         magnitude = float(row[position])
         values.append(item.override_value(magnitude))
         display.append(float(round(magnitude)) if item.integer else magnitude)
-    return DesignPoint(index, tuple(values), tuple(display), block, sample, axis)
+    return DesignPoint(index, tuple(values), tuple(display), block, sample, axis, unit)
 
 
 def build_design(spec: SweepSpec) -> Design:
     """The design points of a sweep, in design order.
 
     Grid: every combination, the first axis varying slowest. Zip: the i-th value of every
-    axis together. Latin hypercube: ``samples`` points. Sobol: ``samples``·(k + 2) points
-    (see the module docstring).
+    axis together. Latin hypercube: ``samples`` points. Sobol: ``samples``·(k + 2) points.
+    Morris: ``trajectories``·(k + 1) points (see the module docstring).
     """
     axes = spec.axes
     kind = spec.design.kind
@@ -169,6 +229,8 @@ def build_design(spec: SweepSpec) -> Design:
             for index, combo in enumerate(combos)
         )
         return Design(kind, points)
+    if kind == "morris":
+        return _morris_design(spec)
     samples = spec.design.samples
     assert samples is not None
     k = len(axes)
@@ -189,3 +251,23 @@ def build_design(spec: SweepSpec) -> Design:
             row[i] = b_matrix[j, i]
             sobol_points.append(_sampled_point(axes, row, len(sobol_points), "AB", j, i))
     return Design(kind, tuple(sobol_points), samples)
+
+
+def _morris_design(spec: SweepSpec) -> Design:
+    axes = spec.axes
+    k = len(axes)
+    trajectories = spec.design.trajectories
+    assert trajectories is not None
+    unit = morris_unit_samples(k, trajectories, spec.design.levels, spec.design.seed)
+    scaled = np.column_stack([_scale(axis, unit[:, i]) for i, axis in enumerate(axes)])
+    steps = np.diff(unit.reshape(trajectories, k + 1, k), axis=1)  # one nonzero per step
+    changed = np.argmax(np.abs(steps), axis=2)
+    points = []
+    for index in range(trajectories * (k + 1)):
+        trajectory, position = divmod(index, k + 1)
+        axis = int(changed[trajectory, position - 1]) if position else -1
+        row = tuple(float(x) for x in unit[index])
+        points.append(
+            _sampled_point(axes, scaled[index], index, "trajectory", trajectory, axis, row)
+        )
+    return Design("morris", tuple(points), trajectories)

@@ -6,6 +6,8 @@
 * ``heatmap.png`` — for two-parameter grids, every output over the grid.
 * ``sobol_indices.png`` — for Sobol designs, first-order and total indices with their
   confidence intervals, one panel per output.
+* ``morris.png`` — for Morris designs, μ* and σ of every parameter as bars with their
+  confidence intervals, most influential first, one panel per output.
 
 Runs that did not finish are left out of the curves and shown grey in the heat map. The
 panels and the PNG settings are the run figures' own (:mod:`tissue_sim.viz.figure_helpers`).
@@ -29,7 +31,7 @@ from tissue_sim.viz.figure_helpers import panel_grid, save_figure
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from tissue_sim.sweep.sensitivity import SobolIndices
+    from tissue_sim.sweep.sensitivity import MorrisIndices, SobolIndices
 
 __all__ = ["SummaryTable", "plot_summary"]
 
@@ -49,10 +51,14 @@ class SummaryTable(Protocol):
         ``(n_points, n_axes)`` values in the axis units.
     values
         ``(n_points, n_outputs)`` outputs; NaN where a run did not finish.
+    outputs
+        Output records (``name``, ``unit``).
     output_labels
         ``name [unit]`` of every output.
     sensitivity
         Output name → Sobol indices (Sobol designs).
+    morris
+        Output name → Morris statistics (Morris designs).
     """
 
     @property
@@ -71,10 +77,16 @@ class SummaryTable(Protocol):
     def values(self) -> NDArray[np.float64]: ...
 
     @property
+    def outputs(self) -> list[dict[str, Any]]: ...
+
+    @property
     def output_labels(self) -> list[str]: ...
 
     @property
     def sensitivity(self) -> Mapping[str, SobolIndices]: ...
+
+    @property
+    def morris(self) -> Mapping[str, MorrisIndices]: ...
 
 
 def plot_summary(summary: SummaryTable, folder: str | Path) -> list[Path]:
@@ -89,6 +101,8 @@ def plot_summary(summary: SummaryTable, folder: str | Path) -> list[Path]:
         written.append(save_figure(_heat_map(summary, labels), folder / "heatmap.png"))
     if summary.sensitivity:
         written.append(save_figure(_sobol(summary), folder / "sobol_indices.png"))
+    if summary.morris:
+        written.append(save_figure(_morris(summary, labels), folder / "morris.png"))
     return written
 
 
@@ -110,7 +124,7 @@ def _dose_response(summary: SummaryTable, index: int, labels: list[str]) -> Figu
     x, categories = _positions(column, axis["kind"] != "category")
     others = [i for i in range(len(summary.axes)) if i != index]
     figure, panels = panel_grid(len(labels), title=f"{summary.name}: response to {axis['path']}")
-    sampled = summary.design in ("latin_hypercube", "sobol")
+    sampled = summary.design in ("latin_hypercube", "sobol", "morris")
     for output, panel in enumerate(panels):
         y = summary.values[:, output]
         if sampled:
@@ -237,4 +251,46 @@ def _sobol(summary: SummaryTable) -> Figure:
         finite = tops[np.isfinite(tops)]
         panel.set_ylim(top=1.3 * max(1.0, float(finite.max()) if finite.size else 1.0))
         panel.legend(fontsize="x-small", loc="upper right", ncols=2)
+    return figure
+
+
+def _morris(summary: SummaryTable, labels: list[str]) -> Figure:
+    """μ* and σ per parameter with their intervals as error bars, most influential first."""
+    names = list(summary.morris)
+    label_of = dict(zip((output["name"] for output in summary.outputs), labels, strict=True))
+    unit_of = {output["name"]: output["unit"] for output in summary.outputs}
+    figure, panels = panel_grid(len(names), title=f"{summary.name}: Morris screening")
+    for name, panel in zip(names, panels, strict=True):
+        statistics = summary.morris[name]
+        order = statistics.ranking()
+        positions = np.arange(order.size)
+        panel.bar(
+            positions - 0.2,
+            statistics.mu_star[order],
+            0.4,
+            yerr=statistics.mu_star_conf[order],
+            capsize=3,
+            label=r"$\mu^*$: mean |elementary effect|",
+        )
+        panel.bar(
+            positions + 0.2,
+            statistics.sigma[order],
+            0.4,
+            yerr=statistics.sigma_conf[order],
+            capsize=3,
+            label=r"$\sigma$: non-linearity, interactions",
+        )
+        panel.axhline(0.0, color="0.3", linewidth=0.8)
+        ticks = [summary.axes[i]["path"] for i in order]
+        panel.set_xticks(positions, ticks, rotation=30, ha="right", fontsize="small")
+        confidence = round(100 * statistics.confidence)
+        panel.set_title(
+            f"{label_of[name]} ({statistics.trajectories} trajectories, {confidence}% CI)",
+            fontsize="small",
+        )
+        unit = unit_of[name]
+        panel.set_ylabel(
+            f"effect [{unit} per range]" if unit and unit != "1" else "effect per range"
+        )
+        panel.legend(fontsize="x-small", loc="upper right")
     return figure

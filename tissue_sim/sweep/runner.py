@@ -100,6 +100,8 @@ class SweepPlan:
                 "seed": spec.design.seed,
                 "confidence": spec.design.confidence,
                 "resamples": spec.design.resamples,
+                "trajectories": spec.design.trajectories,
+                "levels": spec.design.levels,
             },
             "axes": [
                 {"path": axis.path, "kind": axis.kind, "unit": axis.unit, "label": axis.label}
@@ -117,6 +119,7 @@ class SweepPlan:
                     "block": run.point.block,
                     "sample": run.point.sample,
                     "axis": run.point.axis,
+                    "unit": list(run.point.unit),
                     "hash": run.config_hash,
                     "overrides": list(run.overrides),
                 }

@@ -27,11 +27,14 @@ et al. 2007, *Environ. Model. Softw.* 22:1509). ``r`` trajectories of ``k + 1`` 
 :math:`EE_i = [f(x + \Delta e_i) - f(x)] / \Delta`. Per parameter: :math:`\mu^*`, the mean
 of :math:`|EE_i|` (the ranking measure: overall influence), :math:`\mu`, the mean of
 :math:`EE_i` (its sign), and :math:`\sigma`, their standard deviation (non-linearity or
-interactions), with a bootstrap interval of :math:`\mu^*`. Parameters are measured in units
+interactions), each with a bootstrap interval over the trajectories (SALib's for
+:math:`\mu^*`; ours, the same normal approximation, for :math:`\mu` and :math:`\sigma`).
+Parameters are measured in units
 of their range (the unit cube is mapped onto each axis's range, linear, log or whole
 numbers, as the sweep's other sampled designs are), so :math:`\mu^*` is the output change
 per full range: comparable across parameters. ``k + 1`` runs per trajectory: the screening
-for expensive models, before a Sobol design.
+for expensive models, before a Sobol design (the sweep's ``morris`` design,
+:mod:`tissue_sim.sweep.designs`).
 """
 
 from __future__ import annotations
@@ -45,14 +48,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from SALib.analyze import morris as morris_analysis
 from SALib.analyze import sobol as sobol_analysis
-from SALib.sample import morris as morris_sampling
+from scipy.stats import norm
 
-from tissue_sim.sweep.designs import DesignPoint
+from tissue_sim.sweep.designs import DesignPoint, morris_unit_samples
+from tissue_sim.sweep.spec import MORRIS_LEVELS
 
 __all__ = [
     "MORRIS_LEVELS",
     "MorrisIndices",
     "SobolIndices",
+    "elementary_effects",
     "morris_indices",
     "morris_unit_samples",
     "saltelli_blocks",
@@ -61,9 +66,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: Default number of grid levels of a Morris design (an even number; Saltelli 2004
-#: recommends 4 with about 10 trajectories).
-MORRIS_LEVELS = 4
+#: Most bootstrap values held at once (resamples x trajectories x parameters).
+_BOOTSTRAP_CHUNK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,11 @@ class MorrisIndices:
         ``(k,)`` mean elementary effect (sign of the influence) [same unit].
     sigma
         ``(k,)`` standard deviation of the elementary effects [same unit].
-    mu_star_conf
-        ``(k,)`` half-width of the bootstrap interval of ``mu_star`` [same unit].
+    mu_star_conf, mu_conf, sigma_conf
+        ``(k,)`` half-widths of the bootstrap intervals of ``mu_star``, ``mu`` and
+        ``sigma`` (estimate ± half-width) [same unit].
     confidence
-        Confidence level of the interval.
+        Confidence level of the intervals.
     trajectories
         Trajectories the statistics used (those with a failed run are left out).
     """
@@ -114,6 +119,8 @@ class MorrisIndices:
     mu: FloatArray
     sigma: FloatArray
     mu_star_conf: FloatArray
+    mu_conf: FloatArray
+    sigma_conf: FloatArray
     confidence: float
     trajectories: int
 
@@ -223,37 +230,55 @@ def saltelli_blocks(
     return a[complete], b[complete], ab[complete]
 
 
-def morris_unit_samples(
-    axes: int, trajectories: int, levels: int = MORRIS_LEVELS, seed: int = 0
-) -> FloatArray:
-    """Points of a Morris design in the unit hypercube, trajectory after trajectory.
+def elementary_effects(unit_points: ArrayLike, values: ArrayLike) -> FloatArray:
+    r"""Elementary effects of a Morris design: ``(r, k)``, row t for trajectory t.
+
+    :math:`EE_i = [f(x^{(s+1)}) - f(x^{(s)})] / (x^{(s+1)}_i - x^{(s)}_i)` for the step s
+    of the trajectory that changes parameter i (by ±Δ in the unit hypercube).
 
     Parameters
     ----------
-    axes
-        Number of parameters k (>= 1).
-    trajectories
-        Number of trajectories r (>= 2).
-    levels
-        Grid levels p per parameter (even, >= 2).
-    seed
-        Seed of the sampler (the design is reproducible).
+    unit_points
+        ``(r (k + 1), k)`` points of whole trajectories in the unit hypercube.
+    values
+        ``(r (k + 1),)`` outputs at those points.
 
-    Returns
-    -------
-    ndarray
-        ``(r (k + 1), k)`` in [0, 1]; rows ``t (k + 1) … t (k + 1) + k`` are trajectory t,
-        each row changing one coordinate of the previous one by ±Δ.
+    Raises
+    ------
+    ValueError
+        If a trajectory does not change every parameter exactly once.
     """
-    if axes < 1 or trajectories < 2:
-        raise ValueError(
-            f"a Morris design needs >= 1 axis and >= 2 trajectories, got {axes}, {trajectories}"
-        )
-    if levels < 2 or levels % 2:
-        raise ValueError(f"a Morris design needs an even number of levels >= 2, got {levels}")
-    return np.asarray(
-        morris_sampling.sample(_problem(axes), trajectories, num_levels=levels, seed=seed),
-        dtype=float,
+    points = np.asarray(unit_points, dtype=float)
+    outputs = np.asarray(values, dtype=float)
+    k = points.shape[1]
+    r = points.shape[0] // (k + 1)
+    steps = np.diff(points.reshape(r, k + 1, k), axis=1)  # (r, k steps, k coordinates)
+    changed = np.argmax(np.abs(steps), axis=2)
+    if not np.array_equal(np.sort(changed, axis=1), np.broadcast_to(np.arange(k), (r, k))):
+        raise ValueError("every step of a Morris trajectory changes one parameter, each once")
+    step = np.take_along_axis(steps, changed[:, :, None], axis=2)[:, :, 0]
+    effects = np.empty((r, k))
+    effects[np.arange(r)[:, None], changed] = np.diff(outputs.reshape(r, k + 1), axis=1) / step
+    return effects
+
+
+def _bootstrap_half_widths(
+    effects: FloatArray, confidence: float, resamples: int, seed: int
+) -> tuple[FloatArray, FloatArray]:
+    """Half-widths of the bootstrap intervals of the mean and the standard deviation of
+    the elementary effects, resampling whole trajectories (normal approximation)."""
+    r, k = effects.shape
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _BOOTSTRAP_CHUNK // (r * k))
+    means, deviations = [], []
+    for start in range(0, resamples, chunk):
+        draws = effects[rng.integers(r, size=(min(chunk, resamples - start), r))]
+        means.append(draws.mean(axis=1))
+        deviations.append(draws.std(axis=1, ddof=1))
+    z = float(norm.ppf(0.5 + confidence / 2.0))
+    return (
+        z * np.concatenate(means).std(axis=0, ddof=1),
+        z * np.concatenate(deviations).std(axis=0, ddof=1),
     )
 
 
@@ -278,16 +303,17 @@ def morris_indices(
     levels
         The design's grid levels.
     confidence
-        Confidence level of the ``mu_star`` interval, in (0, 1).
+        Confidence level of the intervals, in (0, 1).
     resamples
         Bootstrap resamples of the trajectories.
     seed
-        Seed of the bootstrap.
+        Seed of the bootstrap (the intervals are reproducible).
 
     Returns
     -------
     MorrisIndices
-        Statistics in output units per parameter range.
+        Statistics in output units per parameter range; NaN with fewer than two complete
+        trajectories.
     """
     points = np.asarray(unit_points, dtype=float)
     outputs = np.asarray(values, dtype=float)
@@ -303,7 +329,8 @@ def morris_indices(
     kept = int(np.count_nonzero(complete))
     if kept < 2:
         nan = np.full(k, np.nan)
-        return MorrisIndices(nan, nan.copy(), nan.copy(), nan.copy(), confidence, kept)
+        nan.flags.writeable = False  # shared by the six statistics
+        return MorrisIndices(nan, nan, nan, nan, nan, nan, confidence, kept)
     rows = np.repeat(complete, size)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # constant outputs: zero effects
@@ -316,11 +343,16 @@ def morris_indices(
             num_levels=levels,
             seed=seed,
         )
+    mu_conf, sigma_conf = _bootstrap_half_widths(
+        elementary_effects(points[rows], outputs[rows]), confidence, resamples, seed
+    )
     return MorrisIndices(
         np.asarray(result["mu_star"], dtype=float),
         np.asarray(result["mu"], dtype=float),
         np.asarray(result["sigma"], dtype=float),
         np.asarray(result["mu_star_conf"], dtype=float),
+        mu_conf,
+        sigma_conf,
         confidence,
         kept,
     )

@@ -12,6 +12,7 @@ or ranges in units), a design and the named outputs to summarise::
       loading.pressure: {values: ["5 kPa", "10 kPa", "20 kPa"]}
       tissue.layers.adipose.thickness: {range: ["5 mm", "25 mm"], steps: 3}
     design: grid                      # or {type: sobol, samples: 64, seed: 1}
+                                      # or {type: morris, trajectories: 10, levels: 4}
     outputs:
       fascia_tgfb1: biology.layers.fascia.tgfb1_active.final.mean
       adipose_shear: mechanics.layer_stats.adipose.max_shear_strain.max
@@ -46,23 +47,32 @@ __all__ = [
     "AXIS_KINDS",
     "DEFAULT_MAX_POINTS",
     "DESIGN_KINDS",
+    "MORRIS_LEVELS",
     "Axis",
     "DesignSpec",
     "OutputSpec",
     "SweepSpec",
+    "design_point_count",
     "load_sweep",
     "sweep_from_mapping",
     "yaml_scalar",
 ]
 
 #: Designs: ``grid`` (every combination), ``zip`` (the i-th value of every axis
-#: together), ``latin_hypercube`` and ``sobol`` (Saltelli's scheme for Sobol indices).
-DESIGN_KINDS = ("grid", "zip", "latin_hypercube", "sobol")
+#: together), ``latin_hypercube``, ``sobol`` (Saltelli's scheme for Sobol indices) and
+#: ``morris`` (trajectories of one-at-a-time steps for Morris screening).
+DESIGN_KINDS = ("grid", "zip", "latin_hypercube", "sobol", "morris")
 
 #: Axis kinds: values with units, bare numbers, or categories (any other YAML scalar).
 AXIS_KINDS = ("quantity", "number", "category")
 
-_SAMPLED = ("latin_hypercube", "sobol")
+_SAMPLED = ("latin_hypercube", "sobol", "morris")
+#: What a sampled design needs beside its type, for the error of a bare ``design: <kind>``.
+_SIZE_KEY = {"latin_hypercube": "samples", "sobol": "samples", "morris": "trajectories"}
+
+#: Default grid levels p of a Morris design (even; Saltelli et al. 2004, *Sensitivity
+#: Analysis in Practice*, Wiley, recommend p = 4 with about r = 10 trajectories).
+MORRIS_LEVELS = 4
 
 #: Most design points of a sweep unless its ``limits: {design_points: N}`` says otherwise.
 DEFAULT_MAX_POINTS = 10_000
@@ -70,6 +80,10 @@ DEFAULT_MAX_POINTS = 10_000
 _MAX_STEPS = 1_000_000
 _MAX_SAMPLES = 1 << 24
 _MAX_RESAMPLES = 100_000
+_MAX_LEVELS = 1000
+#: Most bootstrap draws (resamples x trajectories) of a Morris design: SALib draws them
+#: all at once per parameter (8 bytes each).
+_MAX_MORRIS_DRAWS = 10**8
 _MAX_SEED = 2**32 - 1
 _NUMBER_AND_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -159,13 +173,17 @@ class DesignSpec:
         One of :data:`DESIGN_KINDS`.
     samples
         Latin hypercube: number of points. Sobol: number of base samples N (a power of
-        two); the design has N·(k + 2) points for k parameters.
+        two); the design has N·(k + 2) points for k parameters. ``None`` otherwise.
     seed
         Seed of the sampler (sampled designs are reproducible).
     confidence
-        Confidence level of the Sobol-index intervals.
+        Confidence level of the Sobol-index or Morris intervals.
     resamples
-        Bootstrap resamples of the Sobol-index intervals.
+        Bootstrap resamples of those intervals.
+    trajectories
+        Morris: number of trajectories r; the design has r·(k + 1) points.
+    levels
+        Morris: grid levels p per parameter (even).
     """
 
     kind: str = "grid"
@@ -173,6 +191,8 @@ class DesignSpec:
     seed: int = 0
     confidence: float = 0.95
     resamples: int = 1000
+    trajectories: int | None = None
+    levels: int = MORRIS_LEVELS
 
 
 @dataclass(frozen=True)
@@ -209,19 +229,18 @@ class SweepSpec:
     outputs: tuple[OutputSpec, ...]
     max_points: int = DEFAULT_MAX_POINTS
 
-    @property
-    def point_count(self) -> int:
-        """Number of design points, computed without building them."""
-        return design_point_count(self.design, self.axes)
-
 
 def design_point_count(design: DesignSpec, axes: tuple[Axis, ...]) -> int:
-    """Points of a design: grid = product of axis lengths, zip = their length, Latin
-    hypercube = samples, Sobol = samples·(k + 2)."""
+    """Points of a design, computed without building them: grid = product of the axis
+    lengths, zip = their length, Latin hypercube = samples, Sobol = samples·(k + 2),
+    Morris = trajectories·(k + 1)."""
     if design.kind == "grid":
         return math.prod(_axis_length(axis) for axis in axes)
     if design.kind == "zip":
         return _axis_length(axes[0]) if axes else 0
+    if design.kind == "morris":
+        assert design.trajectories is not None
+        return design.trajectories * (len(axes) + 1)
     assert design.samples is not None
     return design.samples * (len(axes) + 2) if design.kind == "sobol" else design.samples
 
@@ -301,7 +320,7 @@ def sweep_from_mapping(data: Mapping[str, Any], *, file: str | None = None) -> S
     count = design_point_count(design, axes)
     if count > max_points:
         raise root.error(
-            "parameters" if design.kind in ("grid", "zip") else "design.samples",
+            "parameters" if design.kind in ("grid", "zip") else f"design.{_SIZE_KEY[design.kind]}",
             f"the design has {count:.4g} points, more than the limit of {max_points}; "
             "raise limits.design_points if this is intended",
         )
@@ -362,8 +381,10 @@ def _read_design(root: MappingReader) -> DesignSpec:
                 "design", f"expected one of {', '.join(DESIGN_KINDS)}, got {brief(value)}"
             )
         if value in _SAMPLED:
+            size = _SIZE_KEY[value]
             raise root.error(
-                "design", f"a {value} design needs samples: write {{type: {value}, samples: N}}"
+                "design",
+                f"a {value} design needs {size}: write {{type: {value}, {size}: N}}",
             )
         return DesignSpec(kind=value)
     reader = root.sub("design")
@@ -371,6 +392,8 @@ def _read_design(root: MappingReader) -> DesignSpec:
     if kind not in _SAMPLED:
         reader.finish()
         return DesignSpec(kind=kind)
+    if kind == "morris":
+        return _read_morris(reader)
     samples = reader.integer("samples", minimum=2, maximum=_MAX_SAMPLES)
     if kind == "sobol" and samples & (samples - 1):
         raise reader.error(
@@ -386,6 +409,32 @@ def _read_design(root: MappingReader) -> DesignSpec:
         resamples = reader.integer("resamples", 1000, minimum=10, maximum=_MAX_RESAMPLES)
     reader.finish()
     return DesignSpec(kind, samples, seed, confidence, resamples)
+
+
+def _read_morris(reader: MappingReader) -> DesignSpec:
+    """``{type: morris, trajectories: r, levels: p, seed, confidence, resamples}``."""
+    trajectories = reader.integer("trajectories", minimum=2, maximum=_MAX_SAMPLES)
+    levels = reader.integer("levels", MORRIS_LEVELS, minimum=2, maximum=_MAX_LEVELS)
+    if levels % 2:
+        raise reader.error(
+            "levels",
+            f"a morris design needs an even number of levels (e.g. {levels - 1} or "
+            f"{levels + 1}), so that every step of Δ = p / (2 (p - 1)) stays on the grid; "
+            f"got {levels}",
+        )
+    seed = reader.integer("seed", 0, minimum=0, maximum=_MAX_SEED)
+    confidence = reader.number("confidence", 0.95, positive=True, maximum=0.999)
+    resamples = reader.integer("resamples", 1000, minimum=10, maximum=_MAX_RESAMPLES)
+    reader.finish()
+    if resamples * trajectories > _MAX_MORRIS_DRAWS:
+        raise reader.error(
+            "resamples",
+            f"{resamples} resamples of {trajectories} trajectories are more than "
+            f"{_MAX_MORRIS_DRAWS:.0e} bootstrap draws; use fewer resamples",
+        )
+    return DesignSpec(
+        "morris", None, seed, confidence, resamples, trajectories=trajectories, levels=levels
+    )
 
 
 def _read_axes(
@@ -478,6 +527,15 @@ def _read_axis(reader: MappingReader, path: str, design: DesignSpec, max_points:
     if scale == "log" and low <= 0.0:
         raise reader.error("scale", f"a log scale needs a positive range, got {brief(bounds)}")
     integer = reader.boolean("integer", False)
+    if integer and design.kind == "morris":
+        whole = math.floor(high) - math.ceil(low) + 1
+        if whole < design.levels:
+            raise reader.error(
+                "range",
+                f"an integer axis of a morris design with {design.levels} levels needs at "
+                f"least {design.levels} whole numbers in its range, got {whole} "
+                f"({brief(bounds)}); widen the range or use fewer levels",
+            )
     steps = None
     if not sampled:
         steps = reader.integer("steps", minimum=2, maximum=_MAX_STEPS)

@@ -10,8 +10,11 @@ Writes, into the sweep folder:
   (``/parameters/<path>``, ``/outputs/<name>``, ``/index``, ``/run``, ``/status``,
   ``/error``, ``/wall_time``) and, for Sobol designs, ``/sensitivity/<output>/`` with
   ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (one value per parameter, attribute
-  ``parameters``).
+  ``parameters``); for Morris designs, ``/morris/<output>/`` with ``mu_star``, ``mu``,
+  ``sigma`` and their ``*_conf`` half-widths (in the output's unit per parameter range).
 * ``sensitivity.csv`` (Sobol designs) — one row per output and parameter.
+* ``morris.csv`` (Morris designs) — one row per output and parameter, most influential
+  parameter (largest μ*) first.
 * ``plots/`` — see :mod:`tissue_sim.sweep.plots`.
 
 Everything is rebuilt from ``design.json`` and ``runs/``: ``tissue-sim sweep --summarise
@@ -34,7 +37,13 @@ from numpy.typing import NDArray
 from tissue_sim.io import atomic_path
 from tissue_sim.sweep.designs import DesignPoint
 from tissue_sim.sweep.outputs import extract_from_file, parse_output_path
-from tissue_sim.sweep.sensitivity import SobolIndices, saltelli_blocks, sobol_indices
+from tissue_sim.sweep.sensitivity import (
+    MorrisIndices,
+    SobolIndices,
+    morris_indices,
+    saltelli_blocks,
+    sobol_indices,
+)
 from tissue_sim.sweep.store import (
     RESULT_NAME,
     read_manifest,
@@ -76,9 +85,11 @@ class SweepSummary:
     wall_time
         Per point [s].
     points
-        The design points (blocks of a Sobol design).
+        The design points (blocks of a Sobol design, trajectories of a Morris design).
     sensitivity
         Output name → Sobol indices (Sobol designs).
+    morris
+        Output name → Morris statistics (Morris designs).
     files
         Files written.
     """
@@ -96,6 +107,7 @@ class SweepSummary:
     wall_time: FloatArray
     points: list[DesignPoint]
     sensitivity: dict[str, SobolIndices] = field(default_factory=dict)
+    morris: dict[str, MorrisIndices] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
 
     def _runs(self, status: str) -> int:
@@ -150,6 +162,7 @@ def _point(record: dict[str, Any]) -> DesignPoint:
         str(record["block"]),
         int(record["sample"]),
         int(record["axis"]),
+        tuple(float(x) for x in record.get("unit", ())),
     )
 
 
@@ -209,10 +222,14 @@ def summarise(directory: str | Path, *, plots: bool = True) -> SweepSummary:
     )
     if summary.design == "sobol":
         summary.sensitivity = _sensitivity(summary, manifest["design"])
+    elif summary.design == "morris":
+        summary.morris = _morris(summary, manifest["design"])
     summary.files.append(_write_csv(summary))
     summary.files.append(_write_hdf5(summary, manifest))
     if summary.sensitivity:
         summary.files.append(_write_sensitivity_csv(summary))
+    if summary.morris:
+        summary.files.append(_write_morris_csv(summary))
     if plots:
         from tissue_sim.sweep.plots import plot_summary
 
@@ -237,6 +254,45 @@ def _sensitivity(summary: SweepSummary, design: dict[str, Any]) -> dict[str, Sob
             seed=int(design.get("seed", 0)),
         )
     return indices
+
+
+def _morris(summary: SweepSummary, design: dict[str, Any]) -> dict[str, MorrisIndices]:
+    unit = np.array([point.unit for point in summary.points], dtype=float)
+    statistics = {}
+    for column, output in enumerate(summary.outputs):
+        indices = morris_indices(
+            unit,
+            summary.values[:, column],
+            levels=int(design["levels"]),
+            confidence=float(design.get("confidence", 0.95)),
+            resamples=int(design.get("resamples", 1000)),
+            seed=int(design.get("seed", 0)),
+        )
+        if indices.trajectories >= 2:
+            statistics[output["name"]] = indices
+    return statistics
+
+
+#: The statistics of ``morris.csv`` and ``/morris/<output>/`` (attributes of
+#: :class:`~tissue_sim.sweep.sensitivity.MorrisIndices`).
+_MORRIS_STATISTICS = ("mu_star", "mu_star_conf", "mu", "mu_conf", "sigma", "sigma_conf")
+
+
+def _write_morris_csv(summary: SweepSummary) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["output", "parameter", "unit", *_MORRIS_STATISTICS, "rank", "confidence", "trajectories"]
+    )
+    units = {output["name"]: output["unit"] for output in summary.outputs}
+    for name, indices in summary.morris.items():
+        for rank, i in enumerate(indices.ranking(), start=1):
+            writer.writerow(
+                [name, summary.axes[i]["path"], units[name]]
+                + [repr(float(getattr(indices, key)[i])) for key in _MORRIS_STATISTICS]
+                + [rank, indices.confidence, indices.trajectories]
+            )
+    return write_text_atomic(summary.directory / "morris.csv", buffer.getvalue())
 
 
 def _text(value: Any) -> str:
@@ -337,4 +393,16 @@ def _write_hdf5(summary: SweepSummary, manifest: dict[str, Any]) -> Path:
                     ("ST_conf", indices.total_conf),
                 ):
                     sub.create_dataset(key, data=array).attrs["units"] = "1"
+        if summary.morris:
+            group = f.create_group("morris")
+            units = {output["name"]: output["unit"] for output in summary.outputs}
+            for name, statistics in summary.morris.items():
+                sub = group.create_group(name)
+                sub.attrs["parameters"] = np.array([a["path"] for a in summary.axes], dtype="S")
+                sub.attrs["confidence"] = statistics.confidence
+                sub.attrs["trajectories"] = statistics.trajectories
+                sub.attrs["levels"] = int(manifest["design"]["levels"])
+                for key in _MORRIS_STATISTICS:
+                    data = sub.create_dataset(key, data=getattr(statistics, key))
+                    data.attrs["units"] = units[name]  # output unit per parameter range
     return path

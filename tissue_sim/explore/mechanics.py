@@ -273,10 +273,15 @@ class FiniteStrainGrid:
         """One sentence for the page: how the strain is obtained."""
         kpa = ", ".join(f"{p / 1000:g}" for p in self.pressures[1:] if p <= self.pressure_limit)
         ratios = ", ".join(f"{r:g}" for r in self.ratios)
+        frames = (
+            "; every frame of the load curve read off the one ladder"
+            if self.frame_factors is not None and self.frame_factors.size > 1
+            else ""
+        )
         return (
             f"strain from a precomputed finite-strain grid at {kpa} kPa × shear ratios "
-            f"{ratios} (Newton, follower loads; PCHIP in pressure, linear in shear ratio); "
-            "biology integrated live"
+            f"{ratios} (Newton, follower loads; PCHIP in pressure, linear in shear "
+            f"ratio{frames}); biology integrated live"
         )
 
 

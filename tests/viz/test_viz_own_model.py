@@ -156,3 +156,62 @@ def test_the_species_check_finds_names(tmp_path: Path) -> None:
         '"""Docstrings may say il6."""\nKEY = ("il6", "x")\n', encoding="utf-8"
     )
     assert shipped_species_in_code(package) == {"viz/bad.py": ["2: 'il6'"]}
+
+
+def _model_file(tmp_path: Path, report: str, name: str = "wound_signal") -> Path:
+    text = OWN_MODEL.split("report:\n")[0].replace("name: wound_signal", f"name: {name}")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text + report, encoding="utf-8")
+    return path
+
+
+def test_report_section_is_read_in_order_with_labels_scales_and_derived(tmp_path: Path) -> None:
+    from tissue_sim.biology import load_model
+
+    own_report = "report:" + OWN_MODEL.split("report:")[1]
+    model = load_model([str(_model_file(tmp_path, own_report))])
+    assert model.report_species == ("helper_cells", "scar_signal", "signal_per_helper")
+    assert model.species_labels["scar_signal"] == "scar signal of the user"
+    assert model.report_scales == {"helper_cells": "healthy helper cells"}
+    assert model.report_derived == {"signal_per_helper": ("scar_signal / helper_cells", "1")}
+
+
+def test_a_derived_quantity_needs_every_species_it_reads(tmp_path: Path) -> None:
+    """A derived quantity reading an external species is left out when no model owns it."""
+    from tissue_sim.biology import load_model
+
+    report = (
+        "external:\n  other: {unit: '1', healthy: 1.0, description: another model's}\n"
+        "report:\n  scar_signal: {}\n"
+        "  scar_per_other: {expression: 'scar_signal / other', show: true}\n"
+        "  helper_cells: {label: helpers, show: false}\n"
+    )
+    model = load_model([str(_model_file(tmp_path, report))])
+    assert model.report_species == ("scar_signal",)
+    assert model.report_derived == {}
+    assert model.species_labels == {"scar_signal": "scar_signal", "helper_cells": "helpers"}
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        ("report:\n  nothing_here: {label: x}\n", "is not a species of this model"),
+        ("report:\n  scar_signal: {colour: red}\n", "unknown key 'colour'"),
+        ("report:\n  scar_signal: {unit: mM}\n", "a species has its own unit"),
+        ("report:\n  scar_signal: {show: maybe}\n", "show must be true or false"),
+        ("report:\n  ratio: {expression: 'scar_signal / k'}\n", "'k' is not a species"),
+        ("report:\n  ratio: {expression: '__import__(1)'}\n", "report.ratio.expression"),
+        ("report:\n  k: {expression: 'scar_signal'}\n", "is also a parameter"),
+        ("report:\n  scar_signal: {label: 3}\n", "'label' must be text"),
+        ("report: [scar_signal]\n", "'report' must be a mapping"),
+    ],
+)
+def test_report_section_mistakes_name_the_file_and_line(
+    tmp_path: Path, report: str, message: str
+) -> None:
+    from tissue_sim.errors import ModelFileError
+
+    path = _model_file(tmp_path, report)
+    with pytest.raises(ModelFileError, match=message) as caught:
+        read_model_file(path)
+    assert caught.value.file == str(path) and caught.value.line

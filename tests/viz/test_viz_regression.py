@@ -18,6 +18,10 @@ on the same cut, RMS 9.2 (0.7 % changed pixels); the stroke's last frame instead
 first, RMS 52; a panel fewer changes the picture's size. The tolerance sits below all of
 them and leaves room for a different rendering library build.
 
+The references were drawn with matplotlib 3.11.2, VTK 9.7.2 (pyvista 0.49.2, EGL) and
+Pillow 13.0.0; another major version of these may draw differently enough to need new
+references (the failure message names the versions in use).
+
 **Regenerate** the references after an intended change of a figure with
 ``make update-figures`` (``TISSUE_SIM_UPDATE_FIGURES=1 pytest tests/viz/test_viz_regression.py``),
 look at the new PNGs in ``tests/viz/reference_figures/`` and commit them. On a mismatch the
@@ -119,9 +123,13 @@ def check_against_reference(path: Path, name: str, scratch: Path) -> None:
         detail = f"RMS {found.rms:.2f} (≤ {RMS_TOLERANCE}), {found.changed:.2%} changed pixels"
     else:
         detail = f"size {picture.size} instead of {reference.size}"
+    import matplotlib
+    import vtk
+
     pytest.fail(
         f"{name}.png differs from {reference_path.name}: {detail}; drawn: {drawn}. If the "
-        "change is intended, run `make update-figures` and commit the new reference."
+        "change is intended, run `make update-figures` and commit the new reference "
+        f"(drawn here with matplotlib {matplotlib.__version__}, VTK {vtk.VTK_VERSION})."
     )
 
 

@@ -13,6 +13,11 @@ steps until Newton converges slowly or fails. The error estimate is filtered by
 reject steps needlessly. Step boundaries land exactly on the segment ends (session starts
 and ends, where the inputs jump). Values between step ends come from cubic Hermite
 interpolation of ``y`` and ``f`` at both ends (third order, like the method).
+
+Two interchangeable back ends evaluate a step: numpy passes over the chunk (always
+available), or the compiled kernels of :mod:`._kernels` (numba), which make the same
+chunk-wide decisions in the same floating-point operations with one pass over the points
+per Newton iteration.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
+from tissue_sim.biology._kernels import LANES, Kernels, work_rows
+from tissue_sim.biology._kernels import pack as kernels_pack
 from tissue_sim.biology._program import Env
 from tissue_sim.biology._sparse_lu import SparseLU
 from tissue_sim.biology._system import CompiledSystem
@@ -155,6 +162,9 @@ class ChunkIntegrator:
         Relative and absolute tolerances (``atol`` scalar or per species ``(S,)``).
     max_step
         Largest step [s].
+    kernels
+        Compiled kernels of ``system`` (:func:`~._kernels.kernels_for`); ``None`` runs the
+        numpy back end.
     """
 
     def __init__(
@@ -168,6 +178,7 @@ class ChunkIntegrator:
         rtol: float,
         atol: FloatArray,
         max_step: float,
+        kernels: Kernels | None = None,
     ) -> None:
         self.system = system
         self.lu = lu
@@ -177,39 +188,24 @@ class ChunkIntegrator:
         self.max_step = max_step
         self.stats = SolverStats(n_chunks=1)
         n_species, n_points = y0.shape
-        self.shape = (n_species, n_points)
-        zeros = {name: 0.0 for name in system.input_names}
-        stimuli = [stimulus] if isinstance(stimulus, Mapping) else list(stimulus)
-        self._prepared_off = system.prepare(zeros)
-        self._prepared_on = [
-            system.prepare({name: one[name] for name in system.input_names}) for one in stimuli
-        ]
-        self._jacobian_map = np.array(
-            [
-                lu.position[(int(i), int(j))]
-                for i, j in zip(system.jacobian_rows, system.jacobian_cols, strict=True)
-            ],
-            dtype=np.intp,
-        )
-        self._jacobian_values = np.empty((system.n_jacobian_entries, n_points))
-        self._jacobian_lu_layout = np.zeros((lu.nnz, n_points))
-        self._lu_values = np.empty((lu.nnz, n_points))
-        self._inverse_pivots = np.empty((n_species, n_points))
+        self.n_species, self.n_points = n_species, n_points
+        self._atol_vector = np.broadcast_to(
+            np.asarray(atol, dtype=np.float64).reshape(-1), (n_species,)
+        ).copy()
+        self._stimuli = [stimulus] if isinstance(stimulus, Mapping) else list(stimulus)
+        self._kernels = kernels
         self._dense_inverse: FloatArray | None = None
-        self._stages = np.empty((4, n_species, n_points))
-        self._work = tuple(np.empty((n_species, n_points)) for _ in range(5))
-        self._inverse_scale = np.empty((n_species, n_points))
-        self._scratch = np.empty(n_points)
         self._eta = 1.0
         self._history_valid = False
-        # The last step's Hermite data, stacked (y₀, f₀, y₁, f₁), and the stage predictors
-        # built from it with one matrix product per attempt.
-        self._history = np.empty((4, n_species, n_points))
-        self._predictors = np.empty((3, n_species, n_points))
         self.newton_tolerance = max(10 * np.finfo(float).eps / rtol, min(0.03, rtol**0.5))
+        if kernels is None:
+            self._allocate_numpy()
+            y = y0.copy()
+        else:
+            y = self._allocate_compiled(kernels, y0)
         # Current step state.
         self.t = self.segments[0].start
-        self.y = y0.copy()
+        self.y = y
         self.f = np.empty(self.shape)
         self.t_previous = self.t
         self.y_previous = self.y.copy()
@@ -223,6 +219,99 @@ class ChunkIntegrator:
         self.f_previous[...] = self.f
         self.f_step_end[...] = self.f
 
+    def _prepare_all(self, n_points: int, padded: int) -> None:
+        system = self.system
+        zeros = {name: 0.0 for name in system.input_names}
+        self._prepared_off = system.prepare(zeros)
+        self._prepared_on = [
+            system.prepare({name: _pad(one[name], n_points, padded) for name in system.input_names})
+            for one in self._stimuli
+        ]
+
+    def _allocate_numpy(self) -> None:
+        """Buffers of the numpy back end: species-major ``(S, P)``."""
+        system, lu = self.system, self.lu
+        n_species, n_points = self.n_species, self.n_points
+        self.shape: tuple[int, ...] = (n_species, n_points)
+        self._prepare_all(n_points, n_points)
+        self._jacobian_map = np.array(
+            [
+                lu.position[(int(i), int(j))]
+                for i, j in zip(system.jacobian_rows, system.jacobian_cols, strict=True)
+            ],
+            dtype=np.intp,
+        )
+        self._jacobian_values = np.empty((system.n_jacobian_entries, n_points))
+        self._jacobian_lu_layout = np.zeros((lu.nnz, n_points))
+        self._lu_values = np.empty((lu.nnz, n_points))
+        self._inverse_pivots = np.empty((n_species, n_points))
+        self._stages: FloatArray = np.empty((4, n_species, n_points))
+        self._work = tuple(np.empty((n_species, n_points)) for _ in range(5))
+        self._inverse_scale = np.empty((n_species, n_points))
+        self._scratch = np.empty(n_points)
+        # The last step's Hermite data, stacked (y₀, f₀, y₁, f₁), and the stage predictors
+        # built from it with one matrix product per attempt.
+        self._history = np.empty((4, n_species, n_points))
+        self._predictors = np.empty((3, n_species, n_points))
+
+    def _allocate_compiled(self, kernels: Kernels, y0: FloatArray) -> FloatArray:
+        """Buffers of the compiled back end: blocks of :data:`~._kernels.LANES` points,
+        ``(B, rows, LANES)``; the last block is padded with copies of the last point (they
+        follow its trajectory exactly, so they change no decision). Returns the blocked
+        initial state."""
+        system = self.system
+        n_species, n_points = self.n_species, self.n_points
+        blocks = -(-n_points // LANES)
+        padded = blocks * LANES
+        self.shape = (blocks, n_species, LANES)
+        self._prepare_all(n_points, padded)
+        rows = work_rows(n_species)
+        self._rows = rows
+        self._packed_off = self._pack(kernels, self._prepared_off, padded)
+        self._packed_on = [self._pack(kernels, one, padded) for one in self._prepared_on]
+        self._jacobian_values = np.empty((blocks, system.n_jacobian_entries, LANES))
+        self._factor_values = np.empty((blocks, kernels.n_lu + n_species, LANES))
+        self._block_work = np.empty((blocks, rows["total"], LANES))
+        stages = self._block_work[:, : 4 * n_species].reshape(blocks, 4, n_species, LANES)
+        self._stages = np.asarray(stages.transpose(1, 0, 2, 3), dtype=np.float64)
+        self._history = np.empty((4, *self.shape))
+        return _to_blocks(_pad(y0, n_points, padded), LANES)
+
+    def _pack(
+        self, kernels: Kernels, prepared: tuple[Env, Env], padded: int
+    ) -> tuple[FloatArray, FloatArray]:
+        return (
+            _to_blocks(kernels_pack(prepared[0], kernels.rhs_prepared, padded), LANES),
+            _to_blocks(kernels_pack(prepared[1], kernels.jacobian_prepared, padded), LANES),
+        )
+
+    def _species_major(self, values: FloatArray) -> FloatArray:
+        """``values`` in this chunk's layout as ``(S, P)``."""
+        if values.ndim == 2:
+            return values
+        return values.transpose(1, 0, 2).reshape(self.n_species, -1)[:, : self.n_points]
+
+    def _switch_to_numpy(self) -> None:
+        """Continue with the numpy back end (which has the dense fallback), from the same
+        state, Hermite data and Jacobian: the integration goes on unchanged."""
+        keep = [self.y, self.f, self.y_previous, self.f_previous, self.f_step_end]
+        history, jacobian = self._history, self._jacobian_values
+        self._kernels = None
+        self._allocate_numpy()
+        self.y, self.f, self.y_previous, self.f_previous = (
+            np.ascontiguousarray(self._species_major(a)) for a in keep[:4]
+        )
+        self.f_step_end = (
+            self.f if keep[4] is keep[1] else np.ascontiguousarray(self._species_major(keep[4]))
+        )
+        for row in range(4):
+            self._history[row] = self._species_major(history[row])
+        self._jacobian_values[...] = jacobian.transpose(1, 0, 2).reshape(
+            jacobian.shape[1], -1
+        )[:, : self.n_points]
+        self._jacobian_lu_layout[self._jacobian_map] = self._jacobian_values
+        self._factored_h = math.nan
+
     # -- public -------------------------------------------------------------------------
     def advance_to(self, time: float) -> FloatArray:
         """Integrate until ``time`` is reached and return the state there, shape ``(S, P)``."""
@@ -232,8 +321,8 @@ class ChunkIntegrator:
         while self.t < time and not self._at_end():
             self._step()
         if time >= self.t:
-            return self.y.copy()
-        return self._interpolate(time)
+            return np.array(self._species_major(self.y))
+        return np.asarray(self._species_major(self._interpolate(time)))
 
     # -- segments -----------------------------------------------------------------------
     def _at_end(self) -> bool:
@@ -244,6 +333,12 @@ class ChunkIntegrator:
         if segment.stimulus_on:
             return self._prepared_on[segment.stimulus_index]
         return self._prepared_off
+
+    def _packed(self) -> tuple[FloatArray, FloatArray]:
+        segment = self.segments[self.segment_index]
+        if segment.stimulus_on:
+            return self._packed_on[segment.stimulus_index]
+        return self._packed_off
 
     def _start_segment(self) -> None:
         self._history_valid = False
@@ -275,17 +370,46 @@ class ChunkIntegrator:
     # -- evaluations --------------------------------------------------------------------
     def _rhs(self, y: FloatArray, out: FloatArray) -> FloatArray:
         self.stats.n_rhs += 1
+        if self._kernels is not None:
+            kernels = self._kernels
+            kernels.module.rhs_all(
+                _flat(np.ascontiguousarray(y)),
+                _flat(self._packed()[0]),
+                kernels.rhs_constants,
+                _flat(out),
+            )
+            return out
         return self.system.rhs_into(self._prepared()[0], y, out)
 
     def _update_jacobian(self) -> None:
         self.stats.n_jacobian += 1
-        self.system.jacobian_into(self._prepared()[1], self.y, self._jacobian_values)
-        self._jacobian_lu_layout[self._jacobian_map] = self._jacobian_values
+        if self._kernels is not None:
+            kernels = self._kernels
+            kernels.module.jacobian_all(
+                _flat(self.y),
+                _flat(self._packed()[1]),
+                kernels.jacobian_constants,
+                _flat(self._jacobian_values),
+            )
+        else:
+            self.system.jacobian_into(self._prepared()[1], self.y, self._jacobian_values)
+            self._jacobian_lu_layout[self._jacobian_map] = self._jacobian_values
         self._jacobian_fresh = True
         self._factored_h = math.nan
 
     def _factor(self, h: float) -> None:
         self.stats.n_factorizations += 1
+        if self._kernels is not None:
+            ok = bool(
+                self._kernels.module.factor_all(
+                    _flat(self._jacobian_values), -h * _GAMMA, _flat(self._factor_values)
+                )
+            )
+            self._factored_h = h
+            if ok:
+                return
+            # a pivot near zero: the numpy back end continues, with its dense fallback
+            self._switch_to_numpy()
         values = self._lu_values
         np.multiply(self._jacobian_lu_layout, -h * _GAMMA, out=values)
         values[self.lu.diagonal] += 1.0
@@ -370,6 +494,8 @@ class ChunkIntegrator:
                 self._start_segment()
 
     def _attempt(self, h: float) -> tuple[FloatArray, float]:
+        if self._kernels is not None:
+            return self._attempt_compiled(h)
         stages = self._stages
         base, z, f_z, delta, scaled = self._work
         stages[0] = self.f
@@ -438,6 +564,41 @@ class ChunkIntegrator:
         np.divide(error, scaled, out=scaled)
         return y_new, _max_rms(scaled)
 
+    def _attempt_compiled(self, h: float) -> tuple[FloatArray, float]:
+        """:meth:`_attempt` by the compiled kernel (same decisions and operations)."""
+        assert self._kernels is not None
+        kernels = self._kernels
+        self._eta = max(self._eta, 1e-16) ** 0.8
+        if self._history_valid:
+            coefficients = self._hermite_coefficients(self.t + ESDIRK_C[1:] * h)
+        else:
+            coefficients = np.zeros((3, 4))
+        failed, error, eta, n_rhs = kernels.module.attempt(
+            h * _GAMMA,
+            h * ESDIRK_A,
+            h * _ERROR_WEIGHTS,
+            self._history_valid,
+            coefficients,
+            _flat(self.y),
+            _flat(self.f),
+            self._history.reshape(4, self.shape[0], -1),
+            _flat(self._block_work),
+            _flat(self._packed()[0]),
+            kernels.rhs_constants,
+            _flat(self._factor_values),
+            self.rtol,
+            self._atol_vector,
+            self._eta,
+            self.newton_tolerance,
+            _NEWTON_MAX_ITERATIONS,
+        )
+        self.stats.n_rhs += int(n_rhs)
+        self._eta = float(eta)
+        if failed:
+            raise _NewtonFailure
+        z = self._rows["z"]
+        return self._block_work[:, z : z + self.n_species].copy(), float(error)
+
     def _hermite_coefficients(self, times: FloatArray) -> FloatArray:
         """Weights of (y₀, f₀, y₁, f₁) of the last step's cubic Hermite polynomial at
         ``times`` (beyond its end: the stage predictors), shape ``(len(times), 4)``."""
@@ -469,9 +630,32 @@ class ChunkIntegrator:
 
 
 def _max_rms(scaled: FloatArray) -> float:
-    """Largest per-point root-mean-square over species (axis 0); overwrites ``scaled``."""
+    """Largest per-point root-mean-square over species (axis -2); overwrites ``scaled``."""
     if scaled.size == 0:
         return 0.0
     np.square(scaled, out=scaled)
-    value = math.sqrt(float(np.max(np.add.reduce(scaled, axis=0))) / scaled.shape[0])
+    value = math.sqrt(float(np.max(np.add.reduce(scaled, axis=-2))) / scaled.shape[-2])
     return value if math.isfinite(value) else math.inf
+
+
+def _flat(values: FloatArray) -> FloatArray:
+    """A blocked array ``(B, rows, LANES)`` as the ``(B, rows · LANES)`` view the kernels
+    take."""
+    return values.reshape(values.shape[0], -1)
+
+
+def _pad(values: FloatArray | float, n_points: int, padded: int) -> FloatArray | float:
+    """Values of ``n_points`` points along the last axis, padded to ``padded`` with copies
+    of the last point (scalars unchanged)."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 0 or padded == n_points:
+        return values
+    extra = np.repeat(array[..., -1:], padded - n_points, axis=-1)
+    return np.concatenate([array, extra], axis=-1)
+
+
+def _to_blocks(values: FloatArray | float, lanes: int) -> FloatArray:
+    """``(rows, B · lanes)`` species-major values as ``(B, rows, lanes)`` blocks."""
+    array = np.asarray(values, dtype=np.float64)
+    rows = array.shape[0]
+    return np.ascontiguousarray(array.reshape(rows, -1, lanes).transpose(1, 0, 2))

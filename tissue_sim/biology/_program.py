@@ -8,6 +8,10 @@ or :func:`sympy.lambdify`; an unknown node type is a hard error.
 Subexpressions that depend only on the stimulus inputs (not on the state) are split off
 into a *prepared* part, evaluated once per input change (once per session segment) by
 :meth:`Program.prepare`.
+
+The program keeps its expressions (:attr:`Program.state_assignments`,
+:attr:`Program.output_expressions`) so that :mod:`._codegen` can turn the same validated
+trees, in the same evaluation order, into straight-line compiled code.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ Evaluator = Callable[[Env], Value]
 class _Assignment:
     name: str
     evaluate: Evaluator
+    expression: sympy.Expr
 
 
 class Program:
@@ -65,13 +70,24 @@ class Program:
         for symbol, expression in replacements:
             if hoister.is_prepared(expression):
                 hoister.prepared_names.add(str(symbol))
-                self._prepared.append(_Assignment(str(symbol), _compile(expression)))
+                self._prepared.append(_Assignment(str(symbol), _compile(expression), expression))
             else:
                 hoisted = hoister.hoist(expression)
-                self._assignments.append(_Assignment(str(symbol), _compile(hoisted)))
-        self._outputs: list[Evaluator] = [
-            _compile(hoister.hoist(expression)) for expression in reduced
-        ]
+                self._assignments.append(_Assignment(str(symbol), _compile(hoisted), hoisted))
+        outputs = [hoister.hoist(expression) for expression in reduced]
+        self._outputs: list[Evaluator] = [_compile(expression) for expression in outputs]
+        #: The state-dependent assignments ``(name, expression)`` in evaluation order; their
+        #: free symbols are states, prepared names and earlier assignments.
+        self.state_assignments: tuple[tuple[str, sympy.Expr], ...] = tuple(
+            (a.name, a.expression) for a in self._assignments
+        )
+        #: One expression per output (free symbols as for :attr:`state_assignments`).
+        self.output_expressions: tuple[sympy.Expr, ...] = tuple(outputs)
+        #: Names that :meth:`prepare` provides (inputs and input-only subexpressions).
+        self.prepared_names: tuple[str, ...] = tuple(input_names) + tuple(
+            a.name for a in self._prepared
+        )
+        self.state_names = tuple(state_names)
         self.constant_outputs: tuple[float | None, ...] = tuple(
             float(expression) if expression.is_number else None for expression in reduced
         )
@@ -133,7 +149,7 @@ class _Hoister:
 
     def _new(self, expression: sympy.Expr) -> sympy.Symbol:
         symbol = next(self.symbols)
-        self.prepared.append(_Assignment(str(symbol), _compile(expression)))
+        self.prepared.append(_Assignment(str(symbol), _compile(expression), expression))
         self.prepared_names.add(str(symbol))
         return symbol
 

@@ -102,6 +102,24 @@ class SparseLU:
         """Number of stored entries (pattern plus fill-in)."""
         return len(self.entries)
 
+    @property
+    def eliminations(self) -> list[tuple[int, list[int], list[tuple[int, int, int]]]]:
+        """Elimination steps in order: pivot ``k``, the positions of its column below the
+        pivot, and the updates ``(target, left, right)``: ``v[target] -= v[left]·v[right]``."""
+        return self._eliminations
+
+    @property
+    def forward(self) -> list[tuple[int, list[tuple[int, int]]]]:
+        """Forward substitution: for pivot ``k``, ``(row, position)`` with
+        ``r[row] -= v[position]·r[k]``."""
+        return self._forward
+
+    @property
+    def backward(self) -> list[tuple[int, list[tuple[int, int]]]]:
+        """Back substitution: for ``k`` (reverse order), ``(col, position)`` with
+        ``r[k] -= v[position]·r[col]``, then ``r[k]`` times the reciprocal pivot."""
+        return self._backward
+
     def factor(self, values: FloatArray) -> tuple[FloatArray, bool]:
         """Factorise in place.
 

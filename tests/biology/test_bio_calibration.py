@@ -215,3 +215,13 @@ def test_bad_targets_files_name_the_key(
         read_targets(broken)
     assert info.value.file == str(broken)
     assert (info.value.key or "").startswith(key), info.value
+
+
+def test_docs_table_lists_every_target_and_every_number_out_of_scope() -> None:
+    """docs/biology.md carries the magnitudes table of the targets file (kept in step)."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "biology.md").read_text("utf-8")
+    targets = read_targets(shipped_targets_file())
+    for name in targets.targets:
+        assert f"`{name}`" in text, name
+    for item in targets.out_of_scope:
+        assert item.effect in text, item.effect

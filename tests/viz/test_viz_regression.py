@@ -173,6 +173,13 @@ class _Summary:
         default_factory=lambda: [[p, t] for p in (5.0, 10.0, 20.0) for t in (10.0, 20.0)]
     )
     sensitivity: dict[str, Any] = field(default_factory=dict)
+    morris: dict[str, Any] = field(default_factory=dict)
+    outputs: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {"name": "fascia strain p90", "unit": "1"},
+            {"name": "cytokine X", "unit": "× healthy"},
+        ]
+    )
 
     @property
     def values(self) -> np.ndarray:
@@ -184,7 +191,9 @@ class _Summary:
 
     @property
     def output_labels(self) -> list[str]:
-        return ["fascia strain p90", "cytokine X [× healthy]"]
+        return [
+            f"{o['name']} [{o['unit']}]" if o["unit"] != "1" else o["name"] for o in self.outputs
+        ]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from tissue_sim.loading import TECHNIQUES
+from tissue_sim.loading import TECHNIQUES, default_frames, minimum_frames, technique_frames
 
 __all__ = [
     "BLOCK_SIZE",
@@ -29,6 +29,7 @@ __all__ = [
     "REFERENCE_PRESSURE",
     "THICKNESS_FACTORS",
     "Controls",
+    "explore_frames",
     "mechanics_key",
     "scenario_mapping",
     "treatment_days",
@@ -122,6 +123,22 @@ class Controls:
         return replace(self, **changes)
 
 
+def explore_frames(technique: str) -> int:
+    """Frames per cycle the explorer gives a technique [-].
+
+    A technique whose frames are one load pattern times a curve (holds, kneading) keeps its
+    default frames: its grid is one pressure ladder whatever their number. The others
+    (cross-fibre friction, the moving strokes) are solved frame by frame at every grid
+    node, so they get the fewest frames their load needs (``minimum_frames``: a moving
+    patch advances at most a third of its length between frames).
+    """
+    instance = TECHNIQUES[technique]()
+    frames = technique_frames(instance)
+    if frames.basis is not None and len(frames.basis) == 1:
+        return default_frames(instance)
+    return minimum_frames(instance)
+
+
 def mechanics_key(controls: Controls) -> tuple[str, str, float]:
     """The controls that need a new mesh and mechanics solve: preset, technique, thickness."""
     return (controls.preset, controls.technique, controls.thickness_factor)
@@ -167,6 +184,7 @@ def scenario_mapping(
         "technique": controls.technique,
         "pressure": f"{load:.12g} Pa",
         "friction": float(ratio),
+        "frames": explore_frames(controls.technique),
     }
     days = treatment_days(controls.days, controls.sessions_per_week)
     schedule: dict[str, Any] = {

@@ -31,7 +31,14 @@ from tissue_sim.config import Scenario
 from tissue_sim.io import BiologyOutput
 from tissue_sim.loading import course_duration, session_intervals, step_intervals
 
-__all__ = ["MAX_SUMMARY_TIMES", "DoseClasses", "dose_classes", "integrate_course", "summary_times"]
+__all__ = [
+    "MAX_SUMMARY_TIMES",
+    "DoseClasses",
+    "biology_engine",
+    "dose_classes",
+    "integrate_course",
+    "summary_times",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -124,6 +131,19 @@ def dose_classes(
 MAX_SUMMARY_TIMES = 80
 
 
+def biology_engine() -> str:
+    """``"compiled"`` (numba kernels) when numba is installed, else ``"numpy"``.
+
+    The explorer integrates ~100 points, below the size at which ``engine="auto"``
+    compiles; the compiled kernels still answer a 14-day course in about 0.5 s against
+    3–5 s for numpy passes (measured at load ~9; the results agree to 1e-13). The first
+    answer pays the compilation (or the ~0.3 s load of the cached kernels).
+    """
+    import importlib.util
+
+    return "compiled" if importlib.util.find_spec("numba") is not None else "numpy"
+
+
 def summary_times(scenario: Scenario) -> FloatArray:
     """Regular times through the course (at least hourly up to :data:`MAX_SUMMARY_TIMES`
     of them) and every session start and end [s]."""
@@ -140,6 +160,8 @@ def integrate_course(
     features: dict[str, FloatArray],
     classes: DoseClasses,
     layer_names: Sequence[str],
+    *,
+    engine: str | None = None,
 ) -> BiologyOutput:
     """Integrate the treated course and the untreated control of the representatives.
 
@@ -155,6 +177,9 @@ def integrate_course(
         The representatives (:func:`dose_classes`).
     layer_names
         Layer names, indexed by layer label.
+    engine
+        Integrator engine of :func:`tissue_sim.biology.simulate` (default
+        :func:`biology_engine`).
 
     Returns
     -------
@@ -183,6 +208,7 @@ def integrate_course(
         rtol=scenario.biology.rtol,
         control=True,
         threads=0,  # a few dozen points: the calling thread alone is fastest
+        engine=engine or biology_engine(),
     )
     names = result.species
     group_of_layer = {

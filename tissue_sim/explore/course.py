@@ -137,10 +137,16 @@ def biology_engine() -> str:
     The explorer integrates ~100 points, below the size at which ``engine="auto"``
     compiles; the compiled kernels still answer a 14-day course in about 0.5 s against
     3–5 s for numpy passes (measured at load ~9; the results agree to 1e-13). The first
-    answer pays the compilation (or the ~0.3 s load of the cached kernels).
+    answer pays the compilation once per model structure (~10 s on a quiet machine, 104 s
+    measured at load ~9), later processes load the cached kernels (~0.3–3 s). The
+    environment variable ``TISSUE_SIM_BIOLOGY_ENGINE`` (``numpy`` or ``compiled``) chooses.
     """
     import importlib.util
+    import os
 
+    chosen = os.environ.get("TISSUE_SIM_BIOLOGY_ENGINE", "").strip().lower()
+    if chosen in ("numpy", "compiled"):
+        return chosen
     return "compiled" if importlib.util.find_spec("numba") is not None else "numpy"
 
 

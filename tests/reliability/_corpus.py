@@ -47,8 +47,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261201
 
-#: Keys whose text is free (any string is valid): not mutated as choices.
-_FREE_TEXT = {"name", "description", "title", "source", "note"}
+#: Keys whose text is free (any string is valid, e.g. a model file's report ``label`` and
+#: ``relative_to``): not mutated as choices.
+_FREE_TEXT = {"name", "description", "title", "source", "note", "label", "relative_to"}
+
+
+def _dump(data: Any, **options: Any) -> str:
+    """``yaml.safe_dump`` through libyaml (the same YAML, ~8x faster to write the corpus)."""
+    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), **options)
+
+
 _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*([A-Za-z%µ°][^\s]*.*)$")
 
 
@@ -245,7 +253,7 @@ class _Builder:
         mentions: tuple[str, ...] = (),
     ) -> None:
         case_id = self.unique(name)
-        text = yaml.safe_dump(content, sort_keys=False) if isinstance(content, dict) else content
+        text = _dump(content, sort_keys=False) if isinstance(content, dict) else content
         path = self.write(case_id, text)
         found = (path.name, *((key,) if key else ()), *mentions)
         self.add(case_id, category, (command, str(path), *extra), mentions=found, env=env)
@@ -311,8 +319,7 @@ def _scenario_cases(b: _Builder) -> None:
         text = source.read_text(encoding="utf-8")
         key = b.rng.choice([k for k in data if k not in ("description",)])
         duplicated = (
-            text.rstrip()
-            + f"\n{key}: {yaml.safe_dump(data[key], default_flow_style=True).strip()}\n"
+            text.rstrip() + f"\n{key}: {_dump(data[key], default_flow_style=True).strip()}\n"
         )
         b.scenario(f"{source.stem}-duplicate-{key}", "duplicate-key", duplicated, key=key)
 
@@ -491,14 +498,14 @@ def _named_scenario_cases(b: _Builder) -> None:
     b.scenario(
         "hyperelastic-date",
         "yaml-type",
-        yaml.safe_dump(hyper, sort_keys=False) + "tissue:\n  preset: lumbar\n  layers:\n"
+        _dump(hyper, sort_keys=False) + "tissue:\n  preset: lumbar\n  layers:\n"
         "    skin:\n      hyperelastic: {c10: 2024-01-01}\n",
         key="hyperelastic",
     )
     b.scenario(
         "hyperelastic-set",
         "yaml-type",
-        yaml.safe_dump(hyper, sort_keys=False).replace("tissue:\n", "tissue_:\n")
+        _dump(hyper, sort_keys=False).replace("tissue:\n", "tissue_:\n")
         + "tissue:\n  preset: lumbar\n  layers:\n    skin:\n      hyperelastic: !!set {a, b}\n",
         key="hyperelastic",
     )
@@ -578,7 +585,7 @@ def _named_scenario_cases(b: _Builder) -> None:
     b.scenario(
         "nul-in-value",
         "encoding",
-        yaml.safe_dump(with_(name="a\x00b"), sort_keys=False),
+        _dump(with_(name="a\x00b"), sort_keys=False),
         key="name",
     )
     b.scenario("control-char", "encoding", raw.replace(b"\n", b"\n\x07", 1))
@@ -617,7 +624,7 @@ def _named_scenario_cases(b: _Builder) -> None:
     b.scenario(
         "huge-string-value",
         "wrong-type",
-        yaml.safe_dump(with_(mesh__element="Q" * 200000), sort_keys=False),
+        _dump(with_(mesh__element="Q" * 200000), sort_keys=False),
         key="mesh.element",
     )
 
@@ -673,7 +680,7 @@ def _model_scenario(folder: Path, model_paths: list[str], *, hyperelastic: bool 
     if hyperelastic:
         data["mechanics"] = {"model": "hyperelastic"}
     path = folder / "scenario.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path.write_text(_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -735,7 +742,7 @@ def _model_cases(b: _Builder) -> None:
                 f"model-{model_path.stem}-{label}",
                 "model-file",
                 model_path.stem,
-                yaml.safe_dump(mutated, sort_keys=False, allow_unicode=True),
+                _dump(mutated, sort_keys=False, allow_unicode=True),
             )
         species = next(iter(data["species"]))
         for name, expression in BAD_EXPRESSIONS.items():
@@ -747,7 +754,7 @@ def _model_cases(b: _Builder) -> None:
                 f"expr-{model_path.stem}-{name}",
                 "expression",
                 model_path.stem,
-                yaml.safe_dump(mutated, sort_keys=False, allow_unicode=True, width=10**9),
+                _dump(mutated, sort_keys=False, allow_unicode=True, width=10**9),
             )
         # 40 chained helper expressions, each squaring the last
         mutated = copy.deepcopy(data)
@@ -761,7 +768,7 @@ def _model_cases(b: _Builder) -> None:
             f"expr-{model_path.stem}-chained-squares-40",
             "expression",
             model_path.stem,
-            yaml.safe_dump(mutated, sort_keys=False, allow_unicode=True, width=10**9),
+            _dump(mutated, sort_keys=False, allow_unicode=True, width=10**9),
         )
         # duplicate key, alias bomb under an unknown key, encodings, nesting
         _model_case(
@@ -831,14 +838,14 @@ def _preset_cases(b: _Builder) -> None:
                 folder = _model_folder(b, case_id)
                 target = folder / "models" / "tissues" / preset_path.name
                 target.write_text(
-                    yaml.safe_dump(mutated, sort_keys=False, allow_unicode=True), encoding="utf-8"
+                    _dump(mutated, sort_keys=False, allow_unicode=True), encoding="utf-8"
                 )
                 scenario = _load(ROOT / "configs/static_compression.yaml")
                 scenario["tissue"] = {"preset": preset_path.stem}
                 if hyperelastic:
                     scenario["mechanics"] = {"model": "hyperelastic"}
                 path = folder / "scenario.yaml"
-                path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+                path.write_text(_dump(scenario, sort_keys=False), encoding="utf-8")
                 b.add(
                     case_id,
                     "tissue-preset",
@@ -978,7 +985,7 @@ def _sweep_case(
     path = b.folder / f"{case_id}.yaml"
     if isinstance(data, dict) and data.get("base") == "SELF":
         data = {**data, "base": str(path)}
-    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+    text = data if isinstance(data, str) else _dump(data, sort_keys=False)
     path.write_text(text, encoding="utf-8")
     out = b.folder / f"{case_id}.out"
     b.add(

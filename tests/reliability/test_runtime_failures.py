@@ -47,6 +47,8 @@ def test_a_model_that_produces_nan_exits_1_with_one_line(tmp_path: Path, rate: s
         "--set",
         "mesh.size=coarse",
         "--set",
+        "tissue.size=[4 cm, 4 cm]",
+        "--set",
         "schedule.days=1",
     )
     outcome = run_cli(argv, seconds=300)

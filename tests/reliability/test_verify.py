@@ -63,16 +63,23 @@ def _replace_result_by_another_mesh(folder: Path) -> None:
         f.create_dataset("mesh/points", data=points[:-5]).attrs["units"] = "m"
 
 
-CORRUPTIONS: dict[str, Callable[[Path], None]] = {
-    "nan-in-a-dataset": _nan_in_displacement,
-    "missing-units": _drop_units,
-    "config-edited": _edit_config,
-    "run-key-edited": _edit_provenance_run_key,
-    "xdmf-wrong-shape": _xdmf_wrong_shape,
-    "xdmf-missing-dataset": _xdmf_missing_dataset,
-    "truncated-hdf5": _truncate,
-    "xdmf-removed": _remove_xdmf,
-    "hdf5-of-another-mesh": _replace_result_by_another_mesh,
+#: Each corruption and the problem ``verify`` must name (not just any failure).
+CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "nan-in-a-dataset": (_nan_in_displacement, "result.h5: /mechanics/displacement: 1 non-finite"),
+    "missing-units": (_drop_units, "result.h5: /mechanics/cell_stress: no units attribute"),
+    "config-edited": (_edit_config, "result.h5: the stored config does not hash to config_hash"),
+    "run-key-edited": (_edit_provenance_run_key, "result.h5: the run key does not match"),
+    "xdmf-wrong-shape": (_xdmf_wrong_shape, "result.xdmf: /mesh/points has shape"),
+    "xdmf-missing-dataset": (
+        _xdmf_missing_dataset,
+        "result.xdmf: /mesh/nowhere is not a dataset of result.h5",
+    ),
+    "truncated-hdf5": (_truncate, "result.h5: not a readable HDF5 file"),
+    "xdmf-removed": (_remove_xdmf, "result.xdmf: missing"),
+    "hdf5-of-another-mesh": (
+        _replace_result_by_another_mesh,
+        "result.xdmf: /mesh/points has shape",
+    ),
 }
 
 
@@ -85,11 +92,14 @@ def test_an_intact_run_verifies(finished_run: Path, capsys: pytest.CaptureFixtur
 def test_every_corruption_is_found(
     run_copy: Path, corruption: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    CORRUPTIONS[corruption](run_copy)
+    corrupt, problem = CORRUPTIONS[corruption]
+    corrupt(run_copy)
     assert main(["verify", str(run_copy)]) == 1
     captured = capsys.readouterr()
-    assert "verify failed" in captured.err
-    assert captured.out.strip(), "each problem is printed"
+    lines = captured.out.strip().splitlines()
+    assert any(problem in line for line in lines), lines
+    count = len(lines)
+    assert f"verify failed: {count} problem(s) in {run_copy}" in captured.err
 
 
 def test_a_folder_without_a_result_is_bad_input(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ def test_schema_is_read_into_frozen_dataclasses() -> None:
     )
     assert (thickness.low, thickness.high, thickness.steps, thickness.scale) == (1.0, 3.0, 3, "log")
     assert spec.base == BASE
-    assert spec.fixed == ("mesh.size=coarse", "schedule.days=1")
+    assert spec.fixed == ("mesh.size=coarse", "schedule.days=1", "tissue.size=[4 cm, 4 cm]")
     assert spec.outputs[0].name == "mechanics.layer_stats.adipose.max_shear_strain.max"
     assert spec.outputs[0].path.selector == "max" and spec.outputs[0].path.column == "max"
     with pytest.raises(AttributeError):
@@ -63,6 +63,21 @@ def test_schema_is_read_into_frozen_dataclasses() -> None:
 def test_yaml_scalar_round_trips_through_overrides(value: Any) -> None:
     _, parsed = parse_override(f"key={yaml_scalar(value)}")
     assert parsed == value and type(parsed) is type(value)
+
+
+def test_set_takes_lists_of_scalars_as_the_command_line_does() -> None:
+    values = ["4 cm", "a, b", "x]", 1e-05, 7, True, "true", None]
+    spec = sweep_from_mapping(sweep_mapping(set={"tissue.size": ["5 cm", "6 cm"], "x.y": values}))
+    # list items are YAML scalars, JSON-quoted where the flow syntax would split them
+    assert spec.fixed == (
+        "tissue.size=[5 cm, 6 cm]",
+        'x.y=[4 cm, "a, b", "x]", 1.0e-05, 7, true, "true", null]',
+    )
+    _, parsed = parse_override(spec.fixed[1])
+    assert parsed == values and [type(v) for v in parsed] == [type(v) for v in values]
+    with pytest.raises(InputError) as caught:
+        sweep_from_mapping(sweep_mapping(set={"tissue.size": [["5 cm"]]}), file="s.yaml")
+    assert caught.value.key == "set.tissue.size" and "list of scalars" in caught.value.message
 
 
 def _error(data: dict[str, Any], tmp_path: Path) -> InputError:

@@ -13,7 +13,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from conftest import sweep_mapping
+from conftest import FAST, sweep_mapping
 
 from tissue_sim.sweep import plan_sweep, summarise, sweep_from_mapping
 from tissue_sim.sweep.store import (
@@ -24,6 +24,8 @@ from tissue_sim.sweep.store import (
 )
 
 OUTPUT = "mechanics.layer_stats.adipose.max_shear_strain.max"
+#: The stand-ins read a mechanics output only: planning needs no cell model.
+STAND_IN = {**FAST, "biology.enabled": False}
 
 
 def _model(pressure_kpa: float, thickness_mm: float) -> float:
@@ -44,6 +46,7 @@ def sobol_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = sweep_from_mapping(
         sweep_mapping(
             name="sobol_stand_in",
+            set=STAND_IN,
             parameters={
                 "loading.pressure": {"range": ["1 kPa", "21 kPa"]},
                 "tissue.layers.adipose.thickness": {"range": ["0 mm", "20 mm"]},
@@ -125,6 +128,7 @@ def morris_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = sweep_from_mapping(
         sweep_mapping(
             name="morris_stand_in",
+            set=STAND_IN,
             parameters={
                 "loading.pressure": {"range": ["1 kPa", "21 kPa"]},
                 "tissue.layers.adipose.thickness": {"range": ["5 mm", "25 mm"]},

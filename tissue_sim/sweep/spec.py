@@ -8,6 +8,7 @@ or ranges in units), a design and the named outputs to summarise::
     set:                              # fixed overrides applied to every run
       mesh.size: coarse
       schedule.days: 2
+      tissue.size: ["6 cm", "6 cm"]     # a value is a YAML scalar or a list of them
     parameters:
       loading.pressure: {values: ["5 kPa", "10 kPa", "20 kPa"]}
       tissue.layers.adipose.thickness: {range: ["5 mm", "25 mm"], steps: 3}
@@ -356,11 +357,19 @@ def _read_fixed(root: MappingReader) -> tuple[str, ...]:
     items: list[str] = []
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if isinstance(item, Mapping | list):
-                raise root.error(f"set.{key}", f"expected a YAML scalar, got {brief(item)}")
-            if isinstance(item, float) and not math.isfinite(item):
-                raise root.error(f"set.{key}", f"expected a finite number, got {brief(item)}")
-            items.append(f"{key}={yaml_scalar(item)}")
+            scalars = item if isinstance(item, list) else [item]
+            for scalar in scalars:
+                if isinstance(scalar, Mapping | list):
+                    raise root.error(
+                        f"set.{key}",
+                        f"expected a YAML scalar or a list of scalars, got {brief(item)}",
+                    )
+                if isinstance(scalar, float) and not math.isfinite(scalar):
+                    raise root.error(f"set.{key}", f"expected a finite number, got {brief(item)}")
+            if isinstance(item, list):
+                items.append(f"{key}=[{', '.join(_flow_item(scalar) for scalar in scalars)}]")
+            else:
+                items.append(f"{key}={yaml_scalar(item)}")
     elif isinstance(value, list) and all(isinstance(item, str) for item in value):
         items = list(value)
     else:
@@ -371,6 +380,19 @@ def _read_fixed(root: MappingReader) -> tuple[str, ...]:
         except InputError as error:
             raise root.error(f"set[{index}]", error.message) from None
     return tuple(items)
+
+
+def _flow_item(value: Any) -> str:
+    """:func:`yaml_scalar` text that also reads back inside a YAML flow list ``[...]``."""
+    text = yaml_scalar(value)
+    if isinstance(value, str):
+        try:
+            same = yaml.safe_load(f"[{text}]") == [value]
+        except yaml.YAMLError:
+            same = False
+        if not same:
+            text = json.dumps(value)
+    return text
 
 
 def _read_design(root: MappingReader) -> DesignSpec:

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +25,16 @@ SMALL = ("--set", "tissue.size=[4 cm, 4 cm]")
 
 
 def cli_run(
-    out: Path, *extra: str, env: dict[str, str] | None = None, config: str = FAST
+    out: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    config: str = FAST,
+    in_child: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``tissue-sim run CONFIG -o OUT -q --set tissue.size=… EXTRA…`` in a forked child.
+
+    ``in_child`` runs in the child just before the command (e.g. to plant files named
+    after the child's process id).
 
     Returns
     -------
@@ -49,6 +57,8 @@ def cli_run(
                 sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
                 os.environ.update(env or {})
                 os.chdir(ROOT)
+                if in_child is not None:
+                    in_child()
                 from tissue_sim.cli import main
 
                 code = main(argv)

@@ -93,15 +93,21 @@ def test_a_folder_with_other_files_is_refused_before_computing(tmp_path: Path) -
 
 
 def test_a_planted_symlink_cannot_redirect_the_write(run_copy: Path, tmp_path: Path) -> None:
-    """The staging folder's name is random (mkdtemp); the old fixed temporary name of
-    result.h5 no longer matters: a symlink planted there is never followed."""
+    """The staging folder's name is random (mkdtemp); the old predictable temporary name
+    of result.h5 (``.result.h5.tmp-<pid>``, planted here with the pid of the very process
+    that writes) no longer matters: a symlink planted there is never followed."""
     victim = tmp_path / "victim.txt"
     victim.write_text("untouched")
-    for pid in range(os.getpid(), os.getpid() + 50):
-        (run_copy / f".result.h5.tmp-{pid}").symlink_to(victim)
-    done = cli_run(run_copy, *NEW)
+    old = _config_hash(run_copy)
+
+    def plant() -> None:
+        for name in (f".result.h5.tmp-{os.getpid()}", f".result.xdmf.tmp-{os.getpid()}"):
+            (run_copy / name).symlink_to(victim)
+
+    done = cli_run(run_copy, *NEW, in_child=plant)
     assert done.returncode == 0, done.stderr
     assert victim.read_text() == "untouched"
+    assert verify_directory(run_copy).ok and _config_hash(run_copy) != old  # the new run
 
 
 def test_published_folder_lists_its_files(finished_run: Path) -> None:

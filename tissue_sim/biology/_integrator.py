@@ -306,9 +306,9 @@ class ChunkIntegrator:
         )
         for row in range(4):
             self._history[row] = self._species_major(history[row])
-        self._jacobian_values[...] = jacobian.transpose(1, 0, 2).reshape(
-            jacobian.shape[1], -1
-        )[:, : self.n_points]
+        self._jacobian_values[...] = jacobian.transpose(1, 0, 2).reshape(jacobian.shape[1], -1)[
+            :, : self.n_points
+        ]
         self._jacobian_lu_layout[self._jacobian_map] = self._jacobian_values
         self._factored_h = math.nan
 

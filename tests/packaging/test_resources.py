@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tissue_sim import resources
 from tissue_sim.biology import list_models, load_model
@@ -82,6 +83,9 @@ def test_one_override_moves_cell_models_and_tissue_presets_together(
         REPOSITORY / "configs" / "static_compression.yaml",
         ["tissue.preset=my_arm", "biology.models=[tgfb1_fibrosis]"],
     )
-    assert scenario.tissue.layer_names == ("skin", "adipose", "fascia", "muscle")
+    # the layer stack is the copied file's, in its order (read here, not restated)
+    copied = yaml.safe_load((tmp_path / "tissues" / "my_arm.yaml").read_text(encoding="utf-8"))
+    assert scenario.tissue.layer_names == tuple(copied["layers"])
+    assert scenario.tissue.preset == "my_arm"
     # the demos' scenarios are part of the package, not of the model library
     assert resources.demo_configs_directory() == REPOSITORY / "configs" / "demos"

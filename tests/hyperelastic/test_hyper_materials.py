@@ -325,3 +325,32 @@ BadFactory = Callable[[], object]
 def test_invalid_parameters_are_rejected(factory: BadFactory, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         factory()
+
+
+def test_closed_form_eigen_decomposition_of_symmetric_matrices() -> None:
+    """Orthonormal eigenvectors and eigenvalues to round-off, also for coincident and
+    nearly coincident eigenvalues (the reference state, uniaxial states)."""
+    from tissue_sim.mechanics.hyperelastic._spectral import symmetric_eigen
+
+    rng = np.random.default_rng(5)
+    random = rng.standard_normal((200, 3, 3))
+    matrices = np.concatenate(
+        [
+            random + np.swapaxes(random, -1, -2),
+            np.broadcast_to(np.eye(3), (5, 3, 3)),  # triple eigenvalue
+            np.broadcast_to(np.diag([2.0, 0.5, 0.5]), (5, 3, 3)),  # double eigenvalue
+            np.eye(3) + 1e-9 * (random[:20] + np.swapaxes(random[:20], -1, -2)),  # nearly
+            np.zeros((2, 3, 3)),
+        ]
+    )
+    rotation, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    matrices[205:210] = rotation @ matrices[205:210] @ rotation.T
+    values, vectors = symmetric_eigen(matrices)
+    scale = np.abs(matrices).max(axis=(1, 2))[:, None, None] + 1e-300
+    identity = np.swapaxes(vectors, -1, -2) @ vectors
+    np.testing.assert_allclose(identity, np.broadcast_to(np.eye(3), identity.shape), atol=1e-13)
+    rebuilt = (vectors * values[:, None, :]) @ np.swapaxes(vectors, -1, -2)
+    assert np.all(np.abs(rebuilt - matrices) <= 1e-13 * scale)
+    np.testing.assert_allclose(
+        np.sort(values, axis=1), np.linalg.eigvalsh(matrices), atol=1e-13 * scale.max()
+    )

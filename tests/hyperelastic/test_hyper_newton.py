@@ -226,6 +226,7 @@ def test_input_checks() -> None:
         {"sufficient_decrease": 0.6},
         {"linear_solver": "cholesky"},
         {"stagnation_window": -1},
+        {"stall_iterations": 0},
         {"direct_dof_limit": -1},
         {"max_forcing": 1.0},
         {"max_krylov": 1},
@@ -267,7 +268,7 @@ def test_follower_pressure_departs_from_the_dead_load_only_at_large_loads() -> N
 
 
 def test_forcing_terms_of_the_inexact_newton_iteration() -> None:
-    settings = NewtonSettings(linear_rtol=1e-8, max_forcing=0.1)
+    settings = NewtonSettings(linear_rtol=1e-8, max_forcing=0.1, inexact=True)
     assert forcing_term(settings, [1.0], 0.1, 1e-12, first=True) == 0.1
     # η = 0.9 (r_k / r_{k-1})², here 0.9 · 0.01² = 9e-5
     assert forcing_term(settings, [1.0, 0.01], 0.1, 1e-12, first=False) == pytest.approx(9e-5)
@@ -278,6 +279,10 @@ def test_forcing_terms_of_the_inexact_newton_iteration() -> None:
     assert forcing_term(settings, [1.0, 1e-6], 0.1, 1e-20, first=False) == 1e-8
     exact = NewtonSettings(inexact=False, linear_rtol=1e-9)
     assert forcing_term(exact, [1.0, 0.5], 0.1, 1e-12, first=False) == 1e-9
+    # the default: inexact with AMG, exact with a factorisation
+    assert forcing_term(NewtonSettings(), [1.0], 0.1, 1e-12, first=True) == 1e-8
+    amg = NewtonSettings(linear_solver="amg")
+    assert forcing_term(amg, [1.0], 0.1, 1e-12, first=True) == 0.1
 
 
 def test_flexible_gmres_solves_a_nonsymmetric_system() -> None:

@@ -185,3 +185,41 @@ def test_constructor_and_load_checks() -> None:
     assert forces[:, 2].sum() == pytest.approx(-1.0e3 * 4e-6)
     assert problem.cell_volumes().sum() == pytest.approx(12e-9)
     assert len(problem.small_strain_materials()) == 3
+
+
+@pytest.mark.parametrize("formulation", ["mixed", "displacement"])
+def test_kept_element_matrices_leave_the_residual_exact(formulation: str) -> None:
+    """With ``tangent_tolerance``, cells whose F moved less than it keep their element
+    matrices: tolerance 0 reproduces the tangent exactly, a small tolerance changes it by
+    about that much, and the internal forces are always exact."""
+    mesh = distorted(layered_mesh("Q1"), 0.2)
+    rng = np.random.default_rng(1)
+    first = 5e-5 * rng.standard_normal((mesh.num_points, 3))
+    second = first + 1e-6 * rng.standard_normal((mesh.num_points, 3))
+    second[: mesh.num_points // 2] = first[: mesh.num_points // 2]
+    exact = SolidBody(mesh, MATERIALS, formulation=formulation)
+    reference = exact.evaluate(second)
+    assert reference.tangent is not None
+    size = np.abs(reference.tangent.toarray()).max()
+    for tolerance, bound in ((0.0, 1e-14), (1e-3, 1e-3)):
+        body = SolidBody(mesh, MATERIALS, formulation=formulation, tangent_tolerance=tolerance)
+        body.evaluate(first)
+        kept = body.evaluate(second)
+        assert kept.tangent is not None
+        error = np.abs((kept.tangent - reference.tangent).toarray()).max() / size
+        assert error <= bound
+        np.testing.assert_array_equal(kept.internal_force, reference.internal_force)
+    assert error > 0.0  # some cells really kept stale matrices
+    with pytest.raises(ValueError, match="tangent_tolerance"):
+        SolidBody(mesh, MATERIALS, tangent_tolerance=-1.0)
+
+
+def test_cell_fields_of_the_last_evaluated_state_reuse_its_stresses() -> None:
+    mesh = layered_mesh("Q1")
+    problem = SolidBody(mesh, MATERIALS)
+    u = mesh.points @ (HOMOGENEOUS - np.eye(3)).T
+    fresh = problem.cell_fields(u)
+    problem.evaluate(u, tangent=False)
+    cached = problem.cell_fields(u)
+    for name in ("strain", "stress", "energy_density", "volume_ratio", "fibre_stretch"):
+        np.testing.assert_array_equal(getattr(cached, name), getattr(fresh, name))

@@ -326,3 +326,162 @@ def test_compressing_along_the_fibres_gives_the_matrix_response() -> None:
     matrix_force = SolidBody(mesh, [matrix]).internal_force(compressed_matrix)
     assert np.abs(fibre_force - matrix_force).max() < 1e-12 * np.abs(matrix_force).max()
     assert np.abs(stretched_fibre).max() < 0.5 * np.abs(stretched_matrix).max()
+
+
+def _indentation_problem(
+    fraction: float, n: int = 4
+) -> tuple[SolidBody, DirichletCondition, np.ndarray]:
+    """The plane-strain indentation of ``_indentation`` at ``fraction`` of its 1.5 mm depth."""
+    cells = n
+    depth = 10e-3 / (2 * n)
+    z = np.concatenate([np.linspace(0.0, 5e-3, cells + 1), np.linspace(5e-3, 10e-3, cells + 1)[1:]])
+    mesh = structured_block_mesh(
+        np.linspace(0.0, 20e-3, 4 * cells + 1),
+        np.array([0.0, depth]),
+        z,
+        np.array([1] * cells + [0] * cells, dtype=np.int32),
+        ("adipose", "muscle"),
+    )
+    body = SolidBody(mesh, [ADIPOSE, MUSCLE])
+    fixed = np.zeros((mesh.num_points, 3), dtype=bool)
+    values = np.zeros((mesh.num_points, 3))
+    fixed[mesh.nodes_on_face("bottom")] = True
+    fixed[mesh.nodes_on_face("x_min"), 0] = True
+    fixed[:, 1] = True
+    top = mesh.nodes_on_face("top")
+    fixed[top, 2] = True
+    x = mesh.points[top, 0]
+    profile = np.where(x < 6e-3, np.cos(0.5 * np.pi * x / 6e-3) ** 2, 0.0)
+    values[top, 2] = -fraction * 0.3 * 5e-3 * profile
+    return body, DirichletCondition(fixed.reshape(-1), values.reshape(-1)), top
+
+
+def test_a_small_indentation_is_the_linear_indentation() -> None:
+    """The finite-strain indentation at 1e-4 of its depth (0.15 µm) equals the linear
+    mixed solution of the same prescribed indentation (displacements and punch force),
+    and at the full depth (30 % compression) the two part."""
+    small, condition, top = _indentation_problem(1e-4)
+    zero = np.zeros((1, small.mesh.num_points, 3))
+    finite = _solve(small, zero, condition, NewtonSettings(rtol=1e-10))
+    linear, _ = solve_frames(small.linearised(), FrameLoads.from_vectors(zero), condition)
+    scale = np.abs(linear.displacement).max()
+    assert np.abs(finite.displacement - linear.displacement).max() < 1e-3 * scale
+    force_finite = -finite.reactions[0][top, 2].sum()
+    force_linear = -linear.reactions[0][top, 2].sum()
+    assert force_finite == pytest.approx(force_linear, rel=1e-3)
+    large, condition, top = _indentation_problem(1.0)
+    zero = np.zeros((1, large.mesh.num_points, 3))
+    finite = _solve(large, zero, condition)
+    linear, _ = solve_frames(large.linearised(), FrameLoads.from_vectors(zero), condition)
+    force_finite = -finite.reactions[0][top, 2].sum()
+    force_linear = -linear.reactions[0][top, 2].sum()
+    assert abs(force_finite - force_linear) > 0.05 * abs(force_linear)
+
+
+def _homogeneous_compression(
+    material: HyperelasticMaterial, pressure: float, *, follower: bool
+) -> np.ndarray:
+    """diag(F) of a free-standing block under a top pressure: σ_zz = −p (follower, per
+    deformed area) or P_zz = −p (dead, per reference area), lateral stresses zero."""
+
+    def equations(stretches: np.ndarray) -> np.ndarray:
+        f = np.diag(stretches)
+        if follower:
+            stress = np.diag(material.cauchy_stress(f)) + np.array([0.0, 0.0, pressure])
+        else:
+            stress = np.diag(material.first_piola_kirchhoff(f)) + np.array([0.0, 0.0, pressure])
+        return stress / material.shear_modulus
+
+    solution = root(equations, np.array([1.05, 1.05, 0.9]), tol=1e-15)
+    assert np.abs(equations(solution.x)).max() < 1e-12, solution.message
+    return np.asarray(solution.x)
+
+
+@pytest.mark.parametrize("follower", [True, False], ids=["follower", "dead"])
+def test_a_pressed_block_follows_the_closed_form(follower: bool) -> None:
+    """A cube on rollers (symmetry planes) pressed on top: homogeneous compression. A
+    follower pressure p acts on the deformed (laterally grown) top, so σ_zz = −p; a dead
+    one has P_zz = −p. Both closed forms are met to round-off, and they differ."""
+    material = NeoHookean(2.0e3, 2.0e5)
+    pressure = 1.5e3  # 0.75 μ: 30 % compression
+    mesh = _cube("Q1")
+    body = SolidBody(mesh, [material])
+    top = facet_quadrature(mesh, mesh.facets["top"], degree=2)
+    loads = FrameLoads.from_tractions(
+        top, [lambda x: np.tile([0.0, 0.0, -pressure], (x.shape[0], 1))], follower=follower
+    )
+    solution, _ = solve_frames(
+        body, loads, _symmetry_condition(mesh), newton=NewtonSettings(rtol=1e-12)
+    )
+    stretches = _homogeneous_compression(material, pressure, follower=follower)
+    other = _homogeneous_compression(material, pressure, follower=not follower)
+    assert abs(stretches[2] - other[2]) > 0.01  # the closed forms are told apart
+    expected = mesh.points * (stretches - 1.0)
+    assert np.abs(solution.displacement[0] - expected).max() < 1e-9 * np.abs(expected).max()
+    fields = body.cell_fields(solution.displacement[0])
+    sigma_zz = fields.cauchy_stress[:, 2, 2]
+    if follower:
+        np.testing.assert_allclose(sigma_zz, -pressure, rtol=1e-8)
+        # the applied force is the pressure times the deformed top area
+        area = (10e-3 * stretches[0]) * (10e-3 * stretches[1])
+        assert solution.applied_force[0, 2] == pytest.approx(-pressure * area, rel=1e-9)
+    else:
+        assert solution.applied_force[0, 2] == pytest.approx(-pressure * 1e-4, rel=1e-9)
+
+
+@pytest.mark.parametrize("element", ["Q1", "P2"])
+def test_the_follower_load_tangent_matches_finite_differences(element: str) -> None:
+    """∂f_ext/∂u of a follower pressure with friction shear on a deformed skin."""
+    from tissue_sim.mechanics import SkinTraction, follower_load
+
+    mesh = _layered(element, 1)
+    top = facet_quadrature(mesh, mesh.facets["top"], degree=4, subdivisions=2)
+    values = _patch_traction(3.0e3)(top.points.reshape(-1, 3)).reshape(top.points.shape)
+    traction = SkinTraction(top, values)
+    rng = np.random.default_rng(7)
+    u = 3e-4 * rng.standard_normal((mesh.num_points, 3))
+    load = follower_load(traction, mesh.points, u)
+    assert load.blocks is not None
+    n = 3 * mesh.num_points
+    rows = (3 * load.rows[:, None, None] + np.arange(3)[None, :, None]) + 0 * np.arange(3)
+    columns = (3 * load.columns[:, None, None] + 0 * np.arange(3)[None, :, None]) + np.arange(3)
+    matrix = np.zeros((n, n))
+    np.add.at(matrix, (rows.reshape(-1), columns.reshape(-1)), load.blocks.reshape(-1))
+    direction = rng.standard_normal(u.shape)
+    h = 1e-8
+    plus = follower_load(traction, mesh.points, u + h * direction, tangent=False).force
+    minus = follower_load(traction, mesh.points, u - h * direction, tangent=False).force
+    difference = ((plus - minus) / (2 * h)).reshape(-1)
+    product = matrix @ direction.reshape(-1)
+    assert np.linalg.norm(difference - product) < 1e-6 * np.linalg.norm(product)
+    # not symmetric: a follower load has no potential
+    assert np.abs(matrix - matrix.T).max() > 1e-3 * np.abs(matrix).max()
+    # in the reference configuration it is the dead load
+    reference = follower_load(traction, mesh.points, np.zeros_like(u), tangent=False).force
+    dead = traction.dead_load_vector(mesh.num_points)
+    np.testing.assert_allclose(reference, dead, atol=1e-14 * np.abs(dead).max())
+
+
+def test_a_rigidly_rotated_block_carries_its_follower_pressure_along() -> None:
+    """Rotate a uniformly pressed, unconstrained block rigidly: the follower traction
+    rotates with the skin (f(Qx) = Q f(x)), the dead one does not."""
+    from tissue_sim.mechanics import SkinTraction, follower_load
+
+    mesh = _cube("Q1")
+    top = facet_quadrature(mesh, mesh.facets["top"], degree=2)
+    values = np.tile([300.0, 0.0, -1.0e3], (*top.weights.shape, 1))
+    traction = SkinTraction(top, values)
+    angle = math.radians(30.0)
+    rotation = np.array(
+        [
+            [math.cos(angle), 0.0, math.sin(angle)],
+            [0.0, 1.0, 0.0],
+            [-math.sin(angle), 0.0, math.cos(angle)],
+        ]
+    )
+    u = mesh.points @ (rotation - np.eye(3)).T
+    rotated = follower_load(traction, mesh.points, u, tangent=False).force
+    reference = traction.dead_load_vector(mesh.num_points)
+    np.testing.assert_allclose(
+        rotated, reference @ rotation.T, atol=1e-12 * np.abs(reference).max()
+    )

@@ -26,15 +26,20 @@ def element_force(weights: FloatArray, stress: FloatArray, gradients: FloatArray
 def element_stiffness(
     weights: FloatArray, gradients: FloatArray, tangent: FloatArray
 ) -> FloatArray:
-    """``Σ_q w ∂_J N_a A_{iJkL} ∂_L N_b`` as blocks ``(E, N, N, 3, 3)`` (two batched matmuls)."""
+    """``Σ_q w ∂_J N_a A_{iJkL} ∂_L N_b`` as blocks ``(E, N, N, 3, 3)`` (two batched matmuls).
+
+    The tangent is copied once into the layout ``[e, q, J, (i, k), L]``; then
+    ``U[e, (q, J), (i, k, b)] = A · ∂N_b`` (contraction over L) and
+    ``K[e, a, (i, k, b)] = Σ_{q,J} w ∂_J N_a U`` need no further copy of an
+    ``(E, Q, N, 27)`` intermediate.
+    """
     e, q, n, _ = gradients.shape
+    a = np.ascontiguousarray(tangent.transpose(0, 1, 3, 2, 4, 5)).reshape(e * q, 27, 3)
+    right = np.ascontiguousarray(np.swapaxes(gradients, 2, 3)).reshape(e * q, 3, n)
+    product = np.matmul(a, right).reshape(e, q * 3, 9 * n)  # [e, (q, J), (i, k, b)]
     weighted = gradients * weights[:, :, None, None]
-    # A[e,q,i,J,k,L] -> [e,q,J,(i,k,L)]
-    a = np.ascontiguousarray(tangent.transpose(0, 1, 3, 2, 4, 5)).reshape(e, q, 3, 27)
-    first = np.matmul(weighted, a).reshape(e, q, n, 3, 3, 3)  # [e,q,a,i,k,L]
-    first = np.ascontiguousarray(first.transpose(0, 2, 3, 4, 1, 5)).reshape(e, n * 9, q * 3)
-    second = np.ascontiguousarray(gradients.transpose(0, 1, 3, 2)).reshape(e, q * 3, n)
-    blocks = np.matmul(first, second).reshape(e, n, 3, 3, n)  # [e,a,i,k,b]
+    left = np.ascontiguousarray(weighted.transpose(0, 2, 1, 3)).reshape(e, n, 3 * q)
+    blocks = np.matmul(left, product).reshape(e, n, 3, 3, n)  # [e, a, i, k, b]
     return np.asarray(blocks.transpose(0, 1, 4, 2, 3))
 
 

@@ -54,6 +54,9 @@ class TangentSolveStatistics:
     ----------
     setups
         Solver set-ups (factorisations or AMG hierarchies).
+    fallbacks
+        Set-ups of an indefinite tangent by LU (``superlu``) after the Cholesky
+        back-end refused it.
     solves
         Linear solves.
     krylov_iterations
@@ -65,6 +68,7 @@ class TangentSolveStatistics:
     """
 
     setups: int = 0
+    fallbacks: int = 0
     solves: int = 0
     krylov_iterations: int = 0
     setup_seconds: float = 0.0
@@ -112,6 +116,7 @@ class TangentSolver:
         self._solver: LinearSolver | None = None
         self._last_iterations = 0
         self._last_reduction = 1e-16
+        self._fallback = False
 
     def _set_up(self, matrix: sp.spmatrix, symmetric: bool) -> None:
         """Factorise (or build the hierarchy of) the tangent's symmetric part.
@@ -124,15 +129,18 @@ class TangentSolver:
         operator = matrix if symmetric else _symmetric_part(matrix)
         update = getattr(self._solver, "update", None)
         try:
-            if self._solver is not None and callable(update):
+            if self._solver is not None and callable(update) and not self._fallback:
                 update(operator)
             else:
                 self._solver = self._make(operator, self.method)
+                self._fallback = False
         except SolverError as exc:
             if "positive definite" not in str(exc) or self.method in ("amg", "superlu"):
                 raise
-            self.method = "superlu"
-            self._solver = self._make(operator, self.method)
+            # this tangent only: the next set-up tries the Cholesky back-end again
+            self._solver = self._make(operator, "superlu")
+            self._fallback = True
+            self.statistics.fallbacks += 1
         self.statistics.setups += 1
         self.statistics.setup_seconds += time.perf_counter() - started
         assert self._solver is not None

@@ -58,8 +58,9 @@ from tissue_sim.mechanics._pressure_space import PRESSURE_SPACES, ElementSpace, 
 from tissue_sim.mechanics.fields import CellFields
 from tissue_sim.mechanics.hyperelastic._tensors import (
     IDENTITY,
+    add_jacobian_hessian,
+    determinant,
     inverse_transpose,
-    jacobian_second_derivative,
     outer,
 )
 from tissue_sim.mechanics.hyperelastic.volumetric import volumetric_energy
@@ -137,6 +138,14 @@ class SolidBody:
     cache_geometry
         Keep the reference geometry of every chunk (gradients, weights) between
         evaluations (faster Newton iterations, more memory).
+    tangent_tolerance
+        Finite strain: keep the element matrices of the last tangent for cells whose
+        deformation gradient changed by at most this much (largest entry of ``ΔF``)
+        since they were computed, and re-evaluate the laws' tangents only for the
+        others. ``None`` (default) assembles every cell every time. The residual is
+        always exact; a stale element matrix only changes the Newton tangent by
+        ``O(tolerance)`` in those cells (about 50 % less work per tangent where a
+        moving load leaves most of the block nearly still).
 
     Raises
     ------
@@ -154,6 +163,7 @@ class SolidBody:
         quadrature_degree: int | None = None,
         chunk_size: int | None = None,
         cache_geometry: bool = True,
+        tangent_tolerance: float | None = None,
     ) -> None:
         if formulation not in FORMULATIONS:
             raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
@@ -196,6 +206,16 @@ class SolidBody:
         elif self.pressure_space == "vertex":
             self._vertex = VertexSpace.build(mesh, self.assembler)
         self._mass_inverse: dict[int, FloatArray] = {}
+        self._scatter: dict[int, tuple[IntArray, int]] = {}
+        #: point data (F, isochoric P, θ, p̃, U) of the last finite-strain evaluation, so
+        #: that the cell fields of a converged state do not evaluate the laws again
+        self._last_points: tuple[FloatArray, dict[int, tuple[FloatArray, ...]]] | None = None
+        if tangent_tolerance is not None and not tangent_tolerance >= 0.0:
+            raise ValueError("tangent_tolerance must be non-negative")
+        self.tangent_tolerance = tangent_tolerance
+        #: element matrices and the F they belong to, per chunk, and the assembled data
+        self._element_blocks: dict[int, tuple[FloatArray, FloatArray]] = {}
+        self._tangent_data: FloatArray | None = None
         self._stiffness: sp.bsr_matrix | None = None
         self._vertex_coupling: sp.csr_matrix | None = None
         self._averages: tuple[FloatArray, FloatArray, FloatArray | None] | None = None
@@ -248,6 +268,19 @@ class SolidBody:
         if np.all(layers == first):
             return [(first, slice(None))]
         return [(int(layer), np.flatnonzero(layers == layer)) for layer in np.unique(layers)]
+
+    def _scatter_indices(self, chunk: CellChunk) -> tuple[IntArray, int]:
+        """Positions of a chunk's element-matrix entries in the tangent's data (cached)."""
+        cached = self._scatter.get(chunk.start)
+        if cached is None:
+            flat = self.assembler.pattern.scatter_indices(chunk.cells)
+            low = int(flat.min()) if flat.size else 0
+            relative = flat - low
+            dtype = np.int32 if relative.size and relative.max() < 2**31 else np.int64
+            cached = (relative.astype(dtype), low)
+            if self._chunks is not None:
+                self._scatter[chunk.start] = cached
+        return cached
 
     def _chunk_mass_inverse(self, chunk: CellChunk) -> FloatArray:
         assert self._element_space is not None
@@ -460,7 +493,8 @@ class SolidBody:
     # -- finite strain ------------------------------------------------------------------
     def _point_state(self, chunk: CellChunk, displacement: FloatArray) -> _PointState:
         nodal = displacement[self.mesh.cells[chunk.cells]]  # (E, N, 3)
-        gradient = np.einsum("eai,eqaj->eqij", nodal, chunk.geometry.gradients, optimize=True)
+        # F − I = Σ_a u_a ⊗ ∇N_a, one batched product per cell
+        gradient = np.swapaxes(nodal, 1, 2)[:, None] @ chunk.geometry.gradients
         f = gradient + IDENTITY
         inv_t, jac = inverse_transpose(f)
         self._check_positive(chunk, jac, "det F")
@@ -530,6 +564,43 @@ class SolidBody:
                 density[index] = material.isochoric_energy(f[index])
         return stress, stiffness, density
 
+    def _isochoric_rows(
+        self, chunk: CellChunk, f: FloatArray, rows: IntArray, *, energy: bool
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """Isochoric stress at every point of a chunk, the tangent at the cells ``rows``
+        only ``(k, Q, 3, 3, 3, 3)``, and optionally the energy density."""
+        layers = self.mesh.cell_layer[chunk.cells]
+        with_tangent = np.zeros(layers.size, dtype=bool)
+        with_tangent[rows] = True
+        stress = np.empty_like(f)
+        stiffness = np.empty((rows.size, *f.shape[1:], 3, 3))
+        density = np.empty(f.shape[:-2]) if energy else None
+        position = np.full(layers.size, -1, dtype=np.int64)
+        position[rows] = np.arange(rows.size)
+        for layer in np.unique(layers):
+            material = self.materials[int(layer)]
+            of_layer = layers == layer
+            active = np.flatnonzero(of_layer & with_tangent)
+            quiet = np.flatnonzero(of_layer & ~with_tangent)
+            if active.size:
+                part_stress, part_tangent = material.isochoric_stress(f[active], tangent=True)
+                assert part_tangent is not None
+                stress[active] = part_stress
+                stiffness[position[active]] = part_tangent
+            if quiet.size:
+                stress[quiet] = material.isochoric_stress(f[quiet], tangent=False)[0]
+            if density is not None:
+                index = np.flatnonzero(of_layer)
+                density[index] = material.isochoric_energy(f[index])
+        return stress, stiffness, density
+
+    def _isochoric_energy(self, chunk: CellChunk, f: FloatArray) -> FloatArray:
+        """Isochoric energy density of a chunk, law by law ``(E, Q)`` [J/m³]."""
+        density = np.empty(f.shape[:-2])
+        for layer, rows in self._layer_rows(chunk):
+            density[rows] = self.materials[layer].isochoric_energy(f[rows])
+        return density
+
     def _vertex_state(self, u: FloatArray) -> _NodalState | None:
         """θ, U, U', U'' at the vertex pressure nodes (tetrahedra; ``None`` otherwise)."""
         vertex = self._vertex
@@ -559,20 +630,23 @@ class SolidBody:
         nodal: _NodalState | None,
         *,
         tangent: bool,
+        rows: IntArray | None = None,
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
         """θ, pressure p̃, volumetric energy density and condensed blocks of a chunk.
 
         For the displacement formulation the volumetric tangent is added to
         ``stiffness`` in place; for tetrahedra the energy density is returned as zeros
         (the nodal energy is added once, and the stiffness is assembled globally).
+        With ``rows``, ``stiffness`` and the blocks belong to those cells only.
         """
         weights = chunk.geometry.weights
         layers = np.broadcast_to(self.mesh.cell_layer[chunk.cells][:, None], weights.shape)
+        pick = slice(None) if rows is None else rows
         if self.pressure_space is None:
             point_energy, pressure, second = self._volumetric(layers, state.jacobian)
             if stiffness is not None:
-                cofactor = state.cofactor
-                stiffness += second[..., None, None, None, None] * outer(cofactor, cofactor)
+                cofactor = state.cofactor[pick]
+                stiffness += second[pick][..., None, None, None, None] * outer(cofactor, cofactor)
             return state.jacobian, pressure, point_energy, None
         if self._vertex is not None:
             assert nodal is not None
@@ -588,31 +662,56 @@ class SolidBody:
         pressure = space.project(weights, mass_inverse, first)
         blocks = None
         if tangent:
-            divergence = np.einsum("eqiJ,eqaJ->eqai", state.cofactor, chunk.geometry.gradients)
-            blocks = space.condensed_stiffness(weights, mass_inverse, second, divergence)
+            divergence = chunk.geometry.gradients[pick] @ np.swapaxes(state.cofactor[pick], -1, -2)
+            blocks = space.condensed_stiffness(
+                weights[pick], mass_inverse[pick], second[pick], divergence
+            )
         return theta, pressure, point_energy, blocks
 
     def _evaluate_finite(self, u: FloatArray, *, tangent: bool, energy: bool) -> Evaluation:
         n = self.mesh.num_points
         force = np.zeros((n, 3))
         pattern = self.assembler.pattern if tangent else None
-        data = pattern.zeros() if pattern is not None else None
+        keep = (
+            tangent
+            and self.tangent_tolerance is not None
+            and self._vertex is None
+            and self._chunks is not None
+        )
+        partial = keep and self._tangent_data is not None
+        data: FloatArray | None = None
+        if pattern is not None:
+            data = self._tangent_data if partial else pattern.zeros()
         total_energy = 0.0
         nodal = self._vertex_state(u)
         coupling: list[tuple[IntArray, IntArray, FloatArray]] = []
         if nodal is not None:
             assert self._vertex is not None
             total_energy += float(np.dot(self._vertex.mass, nodal[1]))
+        points: dict[int, tuple[FloatArray, ...]] = {}
         for chunk in self._iter_chunks():
             weights, gradients = chunk.geometry.weights, chunk.geometry.gradients
             state = self._point_state(chunk, u)
-            stress, stiffness, density = self._isochoric(
-                chunk, state.deformation_gradient, tangent=tangent, energy=energy
-            )
+            rows: IntArray | None = None
+            stiffness: FloatArray | None
+            if partial:
+                previous_f = self._element_blocks[chunk.start][0]
+                change = np.abs(state.deformation_gradient - previous_f).max(axis=(1, 2, 3))
+                assert self.tangent_tolerance is not None
+                rows = np.flatnonzero(change > self.tangent_tolerance)
+                stress, stiffness, density = self._isochoric_rows(
+                    chunk, state.deformation_gradient, rows, energy=energy
+                )
+            else:
+                stress, stiffness, density = self._isochoric(
+                    chunk, state.deformation_gradient, tangent=tangent, energy=energy
+                )
             cofactor = state.cofactor
-            _, pressure, point_energy, volumetric_blocks = self._chunk_volumetric(
-                chunk, state, stiffness, nodal, tangent=tangent
+            theta, pressure, point_energy, volumetric_blocks = self._chunk_volumetric(
+                chunk, state, stiffness, nodal, tangent=tangent, rows=rows
             )
+            if self._chunks is not None:
+                points[chunk.start] = (state.deformation_gradient, stress, theta, pressure)
             if energy:
                 assert density is not None
                 total_energy += float(np.sum(weights * (density + point_energy)))
@@ -625,22 +724,36 @@ class SolidBody:
                 )
             if stiffness is None or pattern is None or data is None:
                 continue
-            stiffness += pressure[..., None, None, None, None] * jacobian_second_derivative(
-                state.inverse_transpose, state.jacobian
-            )
+            if rows is not None:
+                self._update_blocks(
+                    chunk, state, stiffness, pressure, volumetric_blocks, rows, data
+                )
+                continue
+            add_jacobian_hessian(stiffness, state.inverse_transpose, pressure * state.jacobian)
             blocks = element_stiffness(weights, gradients, stiffness)
             if volumetric_blocks is not None:
-                blocks = blocks + volumetric_blocks
-            pattern.add_cell_blocks(data, chunk.cells, blocks)
+                blocks += volumetric_blocks
+            flat, low = self._scatter_indices(chunk)
+            pattern.scatter(data, flat, blocks, low)
+            if keep:
+                self._element_blocks[chunk.start] = (
+                    state.deformation_gradient.copy(),
+                    np.ascontiguousarray(blocks),
+                )
             if self._vertex is not None:
-                divergence = np.einsum("eqiJ,eqaJ->eqai", cofactor, gradients)
+                divergence = gradients @ np.swapaxes(cofactor, -1, -2)
                 coupling.append(
                     self._vertex.coupling_entries(
                         chunk.cells, self.mesh.cells[chunk.cells], weights, divergence
                     )
                 )
+        if self._chunks is not None:
+            self._last_points = (u.copy(), points)
         matrix = None
         if pattern is not None and data is not None:
+            if keep:
+                self._tangent_data = data
+                data = data.copy()  # the returned tangent does not share the cache
             matrix = pattern.matrix(data)
             if self._vertex is not None and nodal is not None and coupling:
                 volumetric = self._vertex.stiffness(
@@ -650,6 +763,34 @@ class SolidBody:
                 matrix.sort_indices()
         return Evaluation(force, matrix, total_energy if energy else None)
 
+    def _update_blocks(
+        self,
+        chunk: CellChunk,
+        state: _PointState,
+        stiffness: FloatArray,
+        pressure: FloatArray,
+        volumetric_blocks: FloatArray | None,
+        rows: IntArray,
+        data: FloatArray,
+    ) -> None:
+        """Replace the kept element matrices of the cells ``rows`` by their current ones."""
+        if rows.size == 0:
+            return
+        previous_f, previous_blocks = self._element_blocks[chunk.start]
+        geometry = chunk.geometry
+        add_jacobian_hessian(
+            stiffness, state.inverse_transpose[rows], (pressure * state.jacobian)[rows]
+        )
+        blocks = element_stiffness(geometry.weights[rows], geometry.gradients[rows], stiffness)
+        if volumetric_blocks is not None:
+            blocks += volumetric_blocks
+        flat, low = self._scatter_indices(chunk)
+        per_cell = flat.reshape(previous_blocks.shape[0], -1)
+        changed = per_cell[rows].reshape(-1)
+        self.assembler.pattern.scatter(data, changed, blocks - previous_blocks[rows], low)
+        previous_blocks[rows] = blocks
+        previous_f[rows] = state.deformation_gradient[rows]
+
     def _finite_strain_fields(self, u: FloatArray) -> CellFields:
         """Cell-averaged fields of one displacement ``(n, 3)`` (finite strain)."""
         m = self.mesh.num_cells
@@ -658,19 +799,33 @@ class SolidBody:
         ratio = np.empty(m)
         energy = np.empty(m)
         nodal = self._vertex_state(u)
+        cached = self._last_points
+        reuse = cached is not None and np.array_equal(cached[0], u)
         for chunk in self._iter_chunks():
             weights = chunk.geometry.weights
-            state = self._point_state(chunk, u)
-            f = state.deformation_gradient
-            theta, pressure, point_energy, _ = self._chunk_volumetric(
-                chunk, state, None, nodal, tangent=False
-            )
-            if self._vertex is not None:
-                assert nodal is not None
-                point_energy = self._vertex.interpolate(chunk.cells, nodal[1])
-            stress, _, density = self._isochoric(chunk, f, tangent=False, energy=True)
-            assert density is not None
-            scale = (theta / state.jacobian) ** (1.0 / 3.0)
+            layers = np.broadcast_to(self.mesh.cell_layer[chunk.cells][:, None], weights.shape)
+            if reuse and cached is not None:
+                f, stress, theta, pressure = cached[1][chunk.start]
+                jacobian = determinant(f)
+                density = self._isochoric_energy(chunk, f)
+                if self._vertex is not None:
+                    assert nodal is not None
+                    point_energy = self._vertex.interpolate(chunk.cells, nodal[1])
+                else:
+                    point_energy = self._volumetric(layers, theta)[0]
+            else:
+                state = self._point_state(chunk, u)
+                f, jacobian = state.deformation_gradient, state.jacobian
+                theta, pressure, point_energy, _ = self._chunk_volumetric(
+                    chunk, state, None, nodal, tangent=False
+                )
+                if self._vertex is not None:
+                    assert nodal is not None
+                    point_energy = self._vertex.interpolate(chunk.cells, nodal[1])
+                stress, _, energy_density = self._isochoric(chunk, f, tangent=False, energy=True)
+                assert energy_density is not None
+                density = energy_density
+            scale = (theta / jacobian) ** (1.0 / 3.0)
             modified = scale[..., None, None] * f
             kirchhoff = (
                 stress @ np.swapaxes(f, -1, -2) + (pressure * theta)[..., None, None] * IDENTITY

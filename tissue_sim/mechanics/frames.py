@@ -379,7 +379,7 @@ class _BodySystem:
         self._nodal = (
             loads.nodal if self.follower or loads.tractions is None else loads.dead_patterns(n)
         )
-        self._last: tuple[FloatArray, Evaluation] | None = None
+        self._cache: list[tuple[FloatArray, Evaluation]] = []
 
     @property
     def num_dofs(self) -> int:
@@ -417,16 +417,15 @@ class _BodySystem:
         return force.reshape(-1), None, blocks
 
     def _body(self, u: FloatArray, tangent: bool) -> Evaluation:
-        """The body's evaluation at ``u`` (the last one is kept: the load level may change)."""
-        cached = self._last
-        if (
-            cached is not None
-            and (cached[1].tangent is not None or not tangent)
-            and np.array_equal(cached[0], u)
-        ):
-            return cached[1]
+        """The body's evaluation at ``u``; the last two are kept (the load level of a
+        state changes between frames, and a rejected predictor returns to the state)."""
+        for index, (cached_u, cached) in enumerate(self._cache):
+            if (cached.tangent is not None or not tangent) and np.array_equal(cached_u, u):
+                self._cache.insert(0, self._cache.pop(index))
+                return cached
         evaluation = self.body.evaluate(u.reshape(-1, 3), tangent=tangent)
-        self._last = (u.copy(), evaluation)
+        self._cache.insert(0, (u.copy(), evaluation))
+        del self._cache[2:]
         return evaluation
 
     def evaluate(self, u: FloatArray, frame: int, fraction: float, *, tangent: bool) -> SystemState:
@@ -599,18 +598,33 @@ def _solve_nonlinear(
         )
     timings["loads"] = time.perf_counter() - start
     solve_start = time.perf_counter()
+    per_frame: list[CellFields] = []
+    fields_seconds = 0.0
+
+    def collect(_: int, u: FloatArray) -> None:
+        nonlocal fields_seconds
+        mark = time.perf_counter()
+        per_frame.append(body.cell_fields(u.reshape(-1, 3)))
+        fields_seconds += time.perf_counter() - mark
+
     result = solve_nonlinear_frames(
-        system, loads.num_frames, conditions, initial=initial, settings=settings, linear=solver
+        system,
+        loads.num_frames,
+        conditions,
+        initial=initial,
+        settings=settings,
+        linear=solver,
+        on_frame=collect,
     )
-    timings["solve"] = time.perf_counter() - solve_start
+    timings["solve"] = time.perf_counter() - solve_start - fields_seconds
     fields_start = time.perf_counter()
     displacement = result.displacements
-    fields = body.cell_fields(displacement) if displacement.shape[0] else _empty_fields(body)
+    fields = CellFields.stack(per_frame) if per_frame else _empty_fields(body)
     applied = np.zeros((loads.num_frames, 3))
     for k, u in enumerate(displacement):
         external, _, _ = system.external(u.reshape(-1), loads.weights(k, 1.0), tangent=False)
         applied[k] = external.reshape(-1, 3).sum(axis=0)
-    timings["fields"] = time.perf_counter() - fields_start
+    timings["fields"] = time.perf_counter() - fields_start + fields_seconds
     base = mesh.nodes_on_face("bottom")
     iterations = list(result.statistics.iterations_per_frame)
     statistics = SolveStatistics(

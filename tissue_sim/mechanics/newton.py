@@ -18,19 +18,23 @@ frames' loads and prescribed values, in increments :math:`\Delta s`:
   :math:`r_{noise}` the system's floating-point noise floor (below it the residual
   cannot fall: a tiny load with a tight ``rtol`` would otherwise never converge), and
   the prescribed values reached exactly;
-* inexact Newton: each linear system is solved only as accurately as the nonlinear
-  residual warrants (Eisenstat–Walker forcing terms);
+* with an iterative (AMG) preconditioner, inexact Newton: each linear system is solved
+  only as accurately as the nonlinear residual warrants (Eisenstat–Walker forcing
+  terms); with a factorisation, to ``linear_rtol``;
 * the linear systems are solved by GMRES preconditioned by a factorisation (or AMG
   hierarchy) of an earlier tangent, rebuilt only when that pays
   (:mod:`~tissue_sim.mechanics._tangent_solver`): ordering and pattern are computed
   once, the factorisation is reused across iterations and frames;
 * every increment after the first of a frame starts from the secant extrapolation of
-  the previous one; increments adapt: an increment that fails (no convergence within
-  ``max_iterations``, no residual reduction over ``stagnation_window`` iterations, an
-  element inversion the line search cannot avoid, a linear-solver failure) is retried
-  with half the size, an easy one (≤ ``fast_iterations``) lets the next grow by
-  ``growth``. Below ``min_step`` a :class:`~tissue_sim.errors.SolverError` says which
-  frame could not be reached, how far it got and why;
+  the previous one (across frames, :math:`2u_{k-1} - u_{k-2}` was measured on the
+  baseline stroke: it lands closer but with a larger residual, and saves no
+  iteration); increments adapt: an increment that fails (no convergence within
+  ``max_iterations``, no residual reduction over ``stagnation_window`` iterations, a
+  stalled line search, an element inversion the line search cannot avoid, a
+  linear-solver failure) is retried with half the size, an easy one
+  (≤ ``fast_iterations``) lets the next grow by ``growth``. Below ``min_step`` a
+  :class:`~tissue_sim.errors.SolverError` says which frame could not be reached, how
+  far it got and why;
 * a frame without load and without prescribed motion starts from the reference state
   (stress free), so it converges at once.
 """
@@ -39,7 +43,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -97,6 +101,10 @@ class NewtonSettings:
         Increment growth factor after an easy increment.
     fast_iterations
         An increment converging within this many iterations is easy.
+    stall_step, stall_iterations
+        An increment fails early (and is cut back) after ``stall_iterations``
+        consecutive steps shorter than ``stall_step`` of the Newton correction: the
+        tangent of the current state is a poor model of the increment.
     stagnation_window
         An increment fails when the residual norm is not below its value this many
         iterations earlier (0 disables the check).
@@ -111,7 +119,12 @@ class NewtonSettings:
     direct_dof_limit
         ``linear_solver="auto"`` factorises up to this many unknowns, AMG above.
     inexact
-        Eisenstat–Walker forcing terms (see :func:`forcing_term`).
+        Eisenstat–Walker forcing terms (see :func:`forcing_term`): worth it when every
+        Krylov iteration is expensive (AMG); with a factorisation as the preconditioner a
+        tight solve costs one or two GMRES iterations more, and loose solves after a
+        step that increased the residual (common at the first step of a frame) cost
+        whole Newton iterations (measured on the baseline stroke: 5 instead of 4 per
+        frame). ``None`` (default): on for ``linear_solver="amg"``, off otherwise.
     max_forcing
         Loosest relative tolerance of an inexact linear solve.
     reuse_factorisation
@@ -136,12 +149,14 @@ class NewtonSettings:
     min_step: float = 1.0 / 256.0
     growth: float = 2.0
     fast_iterations: int = 5
+    stall_step: float = 0.1
+    stall_iterations: int = 3
     stagnation_window: int = 4
     predictor: bool = True
     linear_solver: str = "auto"
     linear_rtol: float = 1e-8
     direct_dof_limit: int = 120_000
-    inexact: bool = True
+    inexact: bool | None = None
     max_forcing: float = 0.1
     reuse_factorisation: bool = True
     max_krylov: int = 60
@@ -152,6 +167,8 @@ class NewtonSettings:
             raise ValueError("rtol and atol must be non-negative and not both zero")
         if self.stagnation_window < 0:
             raise ValueError("stagnation_window must be ≥ 0")
+        if not 0.0 <= self.stall_step < 1.0 or self.stall_iterations < 1:
+            raise ValueError("need 0 ≤ stall_step < 1 and stall_iterations ≥ 1")
         if self.max_iterations < 1 or self.max_line_search < 0:
             raise ValueError("max_iterations must be ≥ 1 and max_line_search ≥ 0")
         if not 0.0 < self.min_step <= self.initial_step <= 1.0:
@@ -253,6 +270,8 @@ class IncrementStatistics:
         Factorisations (or AMG set-ups) during the increment.
     evaluations
         Residual evaluations (line-search trials included).
+    tangents
+        Evaluations that assembled the tangent.
     seconds
         Wall time [s].
     failure
@@ -271,6 +290,7 @@ class IncrementStatistics:
     linear_iterations: int
     setups: int
     evaluations: int
+    tangents: int
     seconds: float
     failure: str | None = None
     predicted: bool = False
@@ -335,6 +355,11 @@ class FrameStatistics:
         return sum(inc.evaluations for inc in self.increments)
 
     @property
+    def tangents(self) -> int:
+        """Tangent assemblies during the frame."""
+        return sum(inc.tangents for inc in self.increments)
+
+    @property
     def iterations_per_increment(self) -> tuple[int, ...]:
         """Newton iterations of each converged increment."""
         return tuple(inc.iterations for inc in self.increments if inc.converged)
@@ -386,6 +411,11 @@ class NewtonStatistics:
         """Residual evaluations over all frames."""
         return sum(frame.evaluations for frame in self.frames)
 
+    @property
+    def tangents(self) -> int:
+        """Tangent assemblies over all frames."""
+        return sum(frame.tangents for frame in self.frames)
+
     def summary(self) -> dict[str, Any]:
         """Plain numbers for the result file's solver summary."""
         return {
@@ -395,6 +425,7 @@ class NewtonStatistics:
             "cutbacks": sum(frame.cutbacks for frame in self.frames),
             "linear_iterations": self.linear_iterations,
             "residual_evaluations": self.evaluations,
+            "tangent_assemblies": self.tangents,
             "tangent_setups": self.setups,
             "tangent_method": self.method,
             "setup_seconds": self.setup_seconds,
@@ -434,6 +465,7 @@ class _Outcome:
     linear_iterations: int = 0
     setups: int = 0
     evaluations: int = 0
+    tangents: int = 0
     failure: str | None = None
 
 
@@ -466,7 +498,8 @@ def forcing_term(
     first
         Whether this is the first iteration of the increment.
     """
-    if not settings.inexact:
+    inexact = settings.linear_solver == "amg" if settings.inexact is None else settings.inexact
+    if not inexact:
         return settings.linear_rtol
     if first or len(norms) < 2 or norms[-2] <= 0.0:
         eta = settings.max_forcing
@@ -490,6 +523,8 @@ class _Newton:
         self.settings = settings
         self.linear = linear
         self.evaluations = 0
+        self.tangents = 0
+
         #: The last inadmissible state met (an element inversion), for failure messages.
         self.rejected: str | None = None
 
@@ -498,6 +533,7 @@ class _Newton:
     ) -> tuple[SystemState | None, str | None]:
         """The state at ``u`` (``None`` and the reason if inadmissible)."""
         self.evaluations += 1
+        self.tangents += int(tangent)
         try:
             state = self.system.evaluate(u, frame, fraction, tangent=tangent)
         except InvertedElementError as exc:
@@ -604,6 +640,7 @@ class _Newton:
         free = ~fixed
         result = _Outcome(u, state, False)
         evaluations_before = self.evaluations
+        tangents_before = self.tangents
         setups_before = self.linear.statistics.setups
         krylov_before = self.linear.statistics.krylov_iterations
 
@@ -616,11 +653,12 @@ class _Newton:
             result.converged = converged
             result.failure = failure
             result.evaluations = self.evaluations - evaluations_before
+            result.tangents = self.tangents - tangents_before
             result.setups = self.linear.statistics.setups - setups_before
             result.linear_iterations = self.linear.statistics.krylov_iterations - krylov_before
             return result
 
-        if state is None or state.tangent is None or state.level != (frame, fraction):
+        if state is None or state.level != (frame, fraction):
             state, failure = self.evaluate(u, frame, fraction, tangent=True)
             if state is None:
                 return finish(False, failure)
@@ -683,6 +721,13 @@ class _Newton:
             u = trial if step == 1.0 else u + step * correction
             state = accepted
             result.step_lengths.append(step)
+            recent = result.step_lengths[-settings.stall_iterations :]
+            if len(recent) == settings.stall_iterations and max(recent) < settings.stall_step:
+                return finish(
+                    False,
+                    f"the line search stalled ({settings.stall_iterations} consecutive steps "
+                    f"shorter than {settings.stall_step:g} of the Newton correction)",
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -736,6 +781,7 @@ def solve_nonlinear_frames(
     initial: ArrayLike | None = None,
     settings: NewtonSettings | None = None,
     linear: TangentSolver | None = None,
+    on_frame: Callable[[int, FloatArray], None] | None = None,
 ) -> NewtonResult:
     """Solve the load frames of ``system`` in order, each from the previous converged state.
 
@@ -754,6 +800,9 @@ def solve_nonlinear_frames(
         Solver settings (default :class:`NewtonSettings`).
     linear
         A tangent solver to reuse (e.g. from the previous technique of a session).
+    on_frame
+        Called with ``(frame, u)`` as soon as a frame has converged (``u`` ``(N,)``),
+        e.g. to compute output fields while the system still holds that state.
 
     Returns
     -------
@@ -799,11 +848,13 @@ def solve_nonlinear_frames(
         records: list[IncrementStatistics] = []
         reached = 0.0
         history: tuple[FloatArray, float] | None = None
-        if system.unloaded(frame) and not np.any(values[fixed]):
-            u, state, reached = np.zeros(n_dofs), None, 0.0
+        frame_origin = u
+        reset = system.unloaded(frame) and not np.any(values[fixed])
+        if reset:
+            u, state = np.zeros(n_dofs), None
             previous_values = np.zeros(n_dofs)
         while reached < 1.0:
-            end = min(1.0, reached + step)
+            end = 1.0 if reset else min(1.0, reached + step)
             if 1.0 - end < 1e-9:
                 end = 1.0
             target = np.where(fixed, previous_values + end * (values - previous_values), 0.0)
@@ -815,7 +866,8 @@ def solve_nonlinear_frames(
                     start, start_state = candidate
                     predicted = True
             result = newton.increment(start, start_state, frame, end, fixed, target, force_scale)
-            force_scale = max(force_scale, result.reference_force)
+            if result.converged:  # (a failed attempt's wild iterates set no scale)
+                force_scale = max(force_scale, result.reference_force)
             records.append(
                 IncrementStatistics(
                     frame=frame,
@@ -828,6 +880,7 @@ def solve_nonlinear_frames(
                     linear_iterations=result.linear_iterations,
                     setups=result.setups,
                     evaluations=result.evaluations,
+                    tangents=result.tangents,
                     seconds=time.perf_counter() - increment_start,
                     failure=result.failure,
                     predicted=predicted,
@@ -840,6 +893,10 @@ def solve_nonlinear_frames(
                 reached = end
                 if len(result.step_lengths) <= settings.fast_iterations:
                     step = min(1.0, step * settings.growth)
+                continue
+            if reset:  # the reference state did not solve the unloaded frame: step to it
+                reset = False
+                u, state = frame_origin, None
                 continue
             step *= 0.5
             if step < settings.min_step:
@@ -854,6 +911,8 @@ def solve_nonlinear_frames(
             state, failure = newton.evaluate(u, frame, 1.0, tangent=False)
             if state is None:  # pragma: no cover - the reference state is admissible
                 raise SolverError(f"nonlinear solve: frame {frame}: {failure}")
+        if on_frame is not None:
+            on_frame(frame, u)
         displacements.append(u.reshape(-1, 3).copy())
         reactions.append(np.where(fixed, state.residual, 0.0).reshape(-1, 3))
         statistics.append(FrameStatistics(frame, tuple(records), time.perf_counter() - frame_start))

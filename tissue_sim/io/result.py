@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tissue_sim.geometry.layer_statistics import STATISTICS
 from tissue_sim.loading import ContactPatch, LoadFrame, PatchLoad, TechniqueStep
+
+if TYPE_CHECKING:
+    from tissue_sim.remodelling.output import RemodellingOutput
 
 __all__ = [
     "BIOLOGY_COLUMNS",
@@ -311,6 +314,9 @@ class BiologyOutput:
     derived
         Derived quantity → the expression over species it is computed from (the model's
         ``report`` section); its unit is in ``units``.
+    remodelling
+        The mechanics updates of a course with ``biology.remodelling`` (``None``
+        without; :mod:`tissue_sim.remodelling.output`).
     """
 
     time: FloatArray
@@ -331,6 +337,7 @@ class BiologyOutput:
     species_labels: dict[str, str] = field(default_factory=dict)
     report_scales: dict[str, str] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)
+    remodelling: RemodellingOutput | None = None
 
     def shown_species(self, limit: int = 8) -> tuple[str, ...]:
         """The species a summary or report shows first.

@@ -22,12 +22,12 @@ from tissue_sim.config.limits import MAX_COUNTS, Limits, check_limits, read_limi
 from tissue_sim.config.loading import read_loading_and_schedule
 from tissue_sim.config.overrides import apply_overrides
 from tissue_sim.config.reader import MappingReader
+from tissue_sim.config.remodelling import RemodellingConfig, read_remodelling
 from tissue_sim.config.tissue import TissueConfig, read_tissue
 from tissue_sim.config.yaml_io import read_yaml
 from tissue_sim.errors import InputError, brief
 from tissue_sim.fem.solvers import METHODS as SOLVER_METHODS
 from tissue_sim.loading import LoadingConfig, Schedule
-from tissue_sim.mechanics.strain_measures import EFFECTIVE_STRAIN_MEASURES
 
 __all__ = [
     "DEFAULT_CELL_MODELS",
@@ -48,6 +48,11 @@ __all__ = [
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 #: A cell-model name in ``models/cells`` (otherwise the path of a ``.yaml`` file).
 _MODEL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+
+#: Effective strain measures a scenario may pick (``stimulus.effective_measure``): the keys
+#: of :data:`tissue_sim.mechanics.strain_measures.EFFECTIVE_STRAIN_MEASURES` (a test checks
+#: they agree; config does not import mechanics).
+EFFECTIVE_MEASURES = ("max_principal_strain", "max_shear_strain", "octahedral_shear_strain")
 
 #: Named mesh sizes → element size under the contact patch [m].
 MESH_SIZES: dict[str, float] = {"coarse": 6e-3, "medium": 3e-3, "fine": 1.5e-3}
@@ -164,6 +169,9 @@ class BiologyConfig:
         Spacing of the per-layer time courses inside sessions [s].
     rtol
         Relative tolerance of the integrator.
+    remodelling
+        Fibrosis → stiffness feedback between sessions (``None``: off; see
+        :mod:`tissue_sim.config.remodelling`).
     """
 
     enabled: bool = True
@@ -174,6 +182,7 @@ class BiologyConfig:
     summary_interval: float = 3600.0
     session_resolution: float = 60.0
     rtol: float = 1e-5
+    remodelling: RemodellingConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -324,7 +333,7 @@ def _read_solver_options(reader: MappingReader) -> dict[str, Any]:
 def _read_stimulus(reader: MappingReader) -> StimulusConfig:
     config = StimulusConfig(
         effective_measure=reader.choice(
-            "effective_measure", tuple(EFFECTIVE_STRAIN_MEASURES), "max_principal_strain"
+            "effective_measure", EFFECTIVE_MEASURES, "max_principal_strain"
         ),
         threshold=reader.number("threshold", 0.01, non_negative=True),
     )
@@ -374,6 +383,9 @@ def _read_biology(reader: MappingReader) -> BiologyConfig:
         summary_interval=reader.quantity("summary_interval", "time", "1 h", positive=True),
         session_resolution=reader.quantity("session_resolution", "time", "1 min", positive=True),
         rtol=reader.number("rtol", 1e-5, positive=True, maximum=1e-2),
+        remodelling=read_remodelling(reader.sub("remodelling"))
+        if reader.has("remodelling")
+        else None,
     )
     reader.finish()
     return config

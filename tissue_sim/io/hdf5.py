@@ -223,6 +223,10 @@ def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
     group["final_state"].attrs["species_units"] = np.array(
         [bio.units.get(s, "1") for s in bio.species], dtype="S"
     )
+    if bio.remodelling is not None:
+        from tissue_sim.remodelling.output import write_remodelling_group
+
+        write_remodelling_group(group.create_group("remodelling"), bio.remodelling)
     if bio.control is None:
         return
     control = group.create_group("control")
@@ -382,4 +386,14 @@ def _read_biology(b: h5py.Group, layer_names: tuple[str, ...]) -> BiologyOutput:
         species_labels=json.loads(b.attrs.get("species_labels", "{}")),
         report_scales=json.loads(b.attrs.get("report_scales", "{}")),
         derived={name: str(text) for name, (text, _) in derived.items()},
+        remodelling=_read_remodelling(b),
     )
+
+
+def _read_remodelling(b: h5py.Group) -> Any:
+    """``/biology/remodelling`` (:mod:`tissue_sim.remodelling.output`), or ``None``."""
+    if "remodelling" not in b:
+        return None
+    from tissue_sim.remodelling.output import read_remodelling_group
+
+    return read_remodelling_group(b["remodelling"])

@@ -59,6 +59,7 @@ from tissue_sim.mechanics.session import (
     solve_session_mechanics,
 )
 from tissue_sim.stimulus import FEATURE_UNITS, compute_features, feature_unit
+from tissue_sim.stimulus.course import PhaseCourse, expand_phases, step_courses
 
 __all__ = [
     "CELL_SCALAR_UNITS",
@@ -305,13 +306,16 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
         )
     with timer.stage("stimulus"):
         per_step = _step_features(scenario, mesh, solutions)
+        courses = _courses(scenario, mesh, solutions, per_step)
         stimulus = _stimulus(scenario, mesh, per_step, volume)
     if progress is not None:
         progress("stimulus", 1.0)
     biology = None
     if prepared.cell_model is not None:
         with timer.stage("biology"):
-            biology = _biology(scenario, prepared.cell_model, mesh, per_step, volume, progress)
+            biology = _biology(
+                scenario, prepared.cell_model, mesh, per_step, volume, progress, courses
+            )
     vertex_cells = mesh.linear_cells()
     if mesh.vertices_per_cell == 8:
         vertex_cells = vertex_cells[:, _HEX_VTK_ORDER]
@@ -380,6 +384,19 @@ def _step_features(
     return per_step
 
 
+def _courses(
+    scenario: Scenario,
+    mesh: Mesh,
+    solutions: list[FrameSolution],
+    per_step: list[dict[str, FloatArray]],
+) -> list[PhaseCourse | None]:
+    """Time-course features (tissue pressure, capillary closure, skin strain) per phase of
+    each step, when the cell models read them; their cycle means join ``per_step``."""
+    biology = scenario.biology
+    names = model_inputs(list(biology.models)) if biology.enabled else ()
+    return step_courses(mesh, solutions, scenario.loading.steps, names, per_step)
+
+
 def _stimulus(
     scenario: Scenario, mesh: Mesh, per_step: list[dict[str, FloatArray]], volume: FloatArray
 ) -> StimulusOutput:
@@ -413,12 +430,15 @@ def _biology(
     stimuli: list[dict[str, FloatArray]],
     volume: FloatArray,
     progress: ProgressCallback | None,
+    courses: list[PhaseCourse | None] | None = None,
 ) -> BiologyOutput:
     """Integrate the cell models at every cell over the course, each technique's dose
     features switched on during its part of every session, and the untreated control
     (the same course without sessions) beside it."""
     course = course_duration(scenario.schedule)
     intervals = list(step_intervals(scenario.loading, scenario.schedule))
+    if courses is not None:  # slow steps split into their phases (stimulus.course)
+        stimuli, intervals = expand_phases(stimuli, intervals, courses)
     if scenario.biology.output_times is None:
         days = round(course / 86400.0)
         field_times = np.arange(1, days + 1, dtype=float) * 86400.0

@@ -87,6 +87,7 @@ from tissue_sim.stimulus._levels import (
     level_feature_description,
     parse_level_feature,
 )
+from tissue_sim.stimulus.course import COURSE_FEATURE_DESCRIPTIONS, COURSE_FEATURE_UNITS
 
 __all__ = [
     "DEFAULT_EFFECTIVE_MEASURE",
@@ -323,7 +324,11 @@ def compute_features(
 
 def is_feature(name: str) -> bool:
     """Whether ``name`` is a feature of :data:`FEATURE_NAMES` or a level feature."""
-    return name in FEATURE_NAMES or parse_level_feature(name) is not None
+    return (
+        name in FEATURE_NAMES
+        or name in COURSE_FEATURE_UNITS
+        or parse_level_feature(name) is not None
+    )
 
 
 def feature_unit(name: str) -> str:
@@ -336,6 +341,8 @@ def feature_unit(name: str) -> str:
     """
     if name in FEATURE_UNITS:
         return FEATURE_UNITS[name]
+    if name in COURSE_FEATURE_UNITS:  # time-course features (tissue_sim.stimulus.course)
+        return COURSE_FEATURE_UNITS[name]
     parsed = parse_level_feature(name)
     if parsed is None:
         raise ValueError(f"unknown stimulus feature {name!r}")
@@ -352,14 +359,16 @@ def feature_description(name: str) -> str:
     """
     if name in FEATURE_DESCRIPTIONS:
         return FEATURE_DESCRIPTIONS[name]
+    if name in COURSE_FEATURE_DESCRIPTIONS:
+        return COURSE_FEATURE_DESCRIPTIONS[name]
     return level_feature_description(name)
 
 
 def _requested_levels(names: Sequence[str]) -> dict[str, tuple[str, float]]:
     levels: dict[str, tuple[str, float]] = {}
     for name in names:
-        if name in FEATURE_NAMES:
-            continue
+        if name in FEATURE_NAMES or name in COURSE_FEATURE_UNITS:
+            continue  # time-course features come from tissue_sim.stimulus.course
         parsed = parse_level_feature(name)
         if parsed is None:
             raise ValueError(f"unknown stimulus feature {name!r}")

@@ -66,6 +66,7 @@ from tissue_sim.config.units import check_unit_text, unit_registry
 from tissue_sim.config.yaml_io import check_yaml_text, read_text_file
 from tissue_sim.errors import InputError, ModelFileError, brief
 from tissue_sim.stimulus._levels import parse_level_feature
+from tissue_sim.stimulus.course import COURSE_FEATURE_NAMES
 
 __all__ = [
     "KNOWN_STIMULUS_FEATURES",
@@ -93,6 +94,7 @@ KNOWN_STIMULUS_FEATURES: Final[tuple[str, ...]] = (
     "strain_rate_mean",
     "strain_time_integral",
     "longest_time_above_threshold",
+    *COURSE_FEATURE_NAMES,  # per-phase pressure, capillary closure, skin strain
 )
 
 _NAME: Final = re.compile(r"^[a-z][a-z0-9_]*$", re.IGNORECASE)

@@ -12,7 +12,14 @@ from tissue_sim.cli import main
 from tissue_sim.demos import DEMOS, DemoOutcome, list_demos, run_demo
 from tissue_sim.demos._common import demos_directory
 
-LAYERS = ["skin", "adipose", "fascia", "muscle"]
+#: The lumbar stack of the demonstrations, with the loose layer the fascia slides on
+#: (models/tissues/lumbar.yaml; docs/biology.md, "The fascia must answer").
+LAYERS = ["skin", "adipose", "fascia", "fascia_loose", "muscle"]
+#: Layers whose cells answer the load: the dense fascia strains ~0.03 % and answers through
+#: its sliding layer (its changes are at the integrator's tolerance, ~1e-4 %).
+ANSWERING = ["skin", "adipose", "fascia_loose", "muscle"]
+#: Below this a change [%] is no effect (the demos' NO_EFFECT_PERCENT).
+NO_EFFECT = 0.01
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +67,8 @@ def test_pressure_and_shear_soft_layers_strain_most(outcomes: dict[str, DemoOutc
     assert max(stretch, key=stretch.get) == "adipose"
     assert min(stretch, key=stretch.get) == "fascia"
     assert stretch["adipose"] > 10.0 * max(stretch["skin"], stretch["muscle"])
+    # the loose sliding layer under the fascia strains like soft tissue, ~100x the fascia
+    assert stretch["fascia_loose"] > 30.0 * stretch["fascia"]
     pressing = outcomes["pressure_and_shear"].narrative[1]
     assert "the adipose stretches most, the fascia least" in pressing
     # force = pressure × patch area (ellipse 2 cm × 1.5 cm semi-axes)
@@ -70,38 +79,56 @@ def test_pressure_and_shear_soft_layers_strain_most(outcomes: dict[str, DemoOutc
 
 
 def test_tgfb1_dose_response_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    """Bove 2016 (FACTS §5): loading lowers TGF-β1; the more strain, the lower (vs control)."""
     numbers = outcomes["tgfb1_dose_response"].numbers
     pressures = np.array(numbers["pressures_kpa"])
     assert pressures.size >= 4 and np.all(np.diff(pressures) > 0)
+    assert list(numbers["active_change_percent"]) == LAYERS
     for layer in LAYERS:
         strain = np.array(numbers["strain_p90"][layer])
         # linear mechanics: strain proportional to pressure
         assert np.allclose(strain / pressures, strain[0] / pressures[0], rtol=1e-6)
     change = {layer: np.array(values) for layer, values in numbers["active_change_percent"].items()}
-    # stiff layers (small strains): the harder the press, the lower TGF-β1
-    for layer in ("skin", "fascia"):
-        assert np.all(np.diff(change[layer]) < 0), layer
-        assert change[layer][-1] < 0
-    # soft adipose: large, fast strains switch on the injury sensor and TGF-β1 turns up
-    sensor = np.array(numbers["sensor_mean"]["adipose"])
-    assert sensor[-1] > 1.5 * numbers["sensor_without_massage"]
-    assert change["adipose"][-1] > change["adipose"][0]
-    assert change["adipose"][-1] > 0
+    # every layer that strains: the harder the press, the lower TGF-β1 than without massage
+    # (steps within the integrator's tolerance allowed), and lower at the highest pressure
+    for layer in ANSWERING:
+        assert np.all(np.diff(change[layer]) < 1e-4), layer
+        assert change[layer][-1] < -NO_EFFECT, layer
+    # the dense fascia (0.1 % strain) does not answer; its sliding layer does, more than
+    # the stiff skin above it
+    assert np.max(np.abs(change["fascia"])) < NO_EFFECT
+    assert change["fascia_loose"][-1] < change["skin"][-1]
+    # the softest layer answers most at the lightest press; its gains diminish (saturating
+    # drive, half-effective at 3 % cyclic strain)
+    assert min(ANSWERING, key=lambda layer: change[layer][0]) == "adipose"
+    steps = -np.diff(change["adipose"]) / np.diff(np.log(pressures))
+    assert steps[-1] < steps[0]
+    # kneading never switches the injury sensor on (FACTS §9: strokes load a point ~1 s)
+    for layer in LAYERS:
+        sensor = np.array(numbers["sensor_mean"][layer])
+        assert np.all(sensor < 1.05 * numbers["sensor_without_massage"]), layer
 
 
 def test_macrophage_switch_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    """Waters-Banker 2014 (FACTS §6): loading favours M2; more strain, larger effect."""
     numbers = outcomes["macrophage_switch"].numbers
     m1 = numbers["m1_change_day_one_percent"]
     gain = numbers["m2_share_gain_day_one_points"]
     strain = numbers["strain_p90"]
-    # massage lowers M1 and raises the M2 share in every layer (never the other way)
-    for layer in LAYERS:
-        assert m1[layer] <= 1e-6 and gain[layer] >= -1e-6, layer
-    # the more a layer is strained, the larger the effect (adipose > skin > fascia)
-    assert gain["adipose"] > gain["skin"] > gain["fascia"]
-    assert strain["adipose"] > strain["skin"] > strain["fascia"]
+    assert list(m1) == LAYERS
+    # massage lowers M1 and raises the M2 share in every layer that strains
+    for layer in ANSWERING:
+        assert m1[layer] < -NO_EFFECT / 10 and gain[layer] > 0.0, layer
+    # the dense fascia barely strains: no effect beyond the integrator's tolerance
+    assert abs(m1["fascia"]) < NO_EFFECT and abs(gain["fascia"]) < NO_EFFECT
+    # the more a layer is strained, the larger the effect: the same order for both
+    by_strain = sorted(ANSWERING, key=lambda layer: strain[layer])
+    by_gain = sorted(ANSWERING, key=lambda layer: gain[layer])
+    assert by_strain == by_gain
+    assert by_strain[-1] == "adipose"
     share = numbers["m2_share_without_massage"]
-    assert share["start"] < share["day_one"] < share["end"]  # inflammation resolves anyway
+    # inflammation resolves anyway (after the damage's M1 recruitment in the first day)
+    assert share["day_one"] < share["end"] and share["end"] > share["start"]
 
 
 def test_demo_without_a_name_lists_them(capsys: pytest.CaptureFixture[str]) -> None:

@@ -119,16 +119,31 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
         f"{per_layer}. The stiff skin spreads the hand's load over a wider area, the soft "
         f"{softest} under it is squeezed and bulges sideways, and the {stiffest}, a thin and "
         "very stiff sheet, is carried down with the layers around it and barely stretches "
-        "(cuts_stretch.png).",
+        "(cuts_stretch.png)."
+        + (
+            f" Just under it, the thin loose layer the fascia slides on (fascia_loose, "
+            f"{_stiffness(moduli['fascia_loose'])}) is strained like the soft tissue "
+            f"around it ({100 * stretch_press['fascia_loose']:.2g} %, "
+            f"{stretch_press['fascia_loose'] / max(stretch_press['fascia'], 1e-12):.0f} times "
+            "the dense fascia): this is where the fascia's own cells feel a hand."
+            if "fascia_loose" in stretch_press and "fascia" in stretch_press
+            else ""
+        ),
         f"Pushing the skin sideways with a light touch ({grip / 1e3:.3g} kPa of pressure, "
         f"{shear_force:.2g} N sideways) shears the tissue {verdict} pressing: shear strain "
         f"(90th percentile) pushing vs pressing: {compared}. The stiff skin takes up the "
         "sideways pull like a sheet and spreads it (cuts_shear.png; block_3d.png shows the "
         "block cut open under the pushing hand); depth_profiles.png shows, straight under "
         "the hand, how each kind of load fades with depth.",
-        "Limits: small-strain linear elasticity, layers glued together, a fixed base (bone) "
-        "and sides that cannot move outwards; real tissue stiffens as it is stretched, so "
-        "the largest strains here are upper estimates.",
+        "Compared with what? Without a hand every strain is zero: each number here is "
+        "what the load adds to the resting tissue. What was measured: Chaudhry et al. "
+        "2014 modelled skin, fat and fascia as one layered block on muscle and bone and "
+        "showed that the force at the skin reaches every layer; the layer stiffnesses "
+        "come from measurements on people and animals (docs/materials.md).",
+        "Limits: small-strain linear elasticity, layers glued together (the fascia's "
+        "sliding is a soft layer, not contact), a fixed base (bone) and sides that cannot "
+        "move outwards; real tissue stiffens as it is compressed, so the largest strains "
+        "here are upper estimates.",
     ]
     numbers = {
         "pressure": pressure,

@@ -14,7 +14,7 @@ volume as its weight.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +58,7 @@ from tissue_sim.mechanics.session import (
     layer_materials,
     solve_session_mechanics,
 )
+from tissue_sim.remodelling import RemodellingCourse
 from tissue_sim.stimulus import FEATURE_UNITS, compute_features, feature_unit
 from tissue_sim.stimulus.course import PhaseCourse, expand_phases, step_courses
 
@@ -286,6 +287,7 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
         mesh = build_mesh(scenario)
     if progress is not None:
         progress("mesh", 1.0)
+    remodel = _remodelling(scenario, mesh, prepared)
     with timer.stage("mechanics"):
         session = _mechanics(scenario, mesh, prepared, progress)
         solutions, volume = session.steps, session.cell_volume
@@ -314,7 +316,7 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
     if prepared.cell_model is not None:
         with timer.stage("biology"):
             biology = _biology(
-                scenario, prepared.cell_model, mesh, per_step, volume, progress, courses
+                scenario, prepared.cell_model, mesh, per_step, volume, progress, courses, remodel
             )
     vertex_cells = mesh.linear_cells()
     if mesh.vertices_per_cell == 8:
@@ -431,6 +433,7 @@ def _biology(
     volume: FloatArray,
     progress: ProgressCallback | None,
     courses: list[PhaseCourse | None] | None = None,
+    remodel: RemodellingCourse | None = None,
 ) -> BiologyOutput:
     """Integrate the cell models at every cell over the course, each technique's dose
     features switched on during its part of every session, and the untreated control
@@ -447,7 +450,7 @@ def _biology(
         field_times = np.asarray(scenario.biology.output_times, dtype=float)
     summary_times = _summary_times(scenario, course)
     initial = scenario.biology.initial_state
-    result = simulate(
+    result = (simulate if remodel is None else remodel)(
         model,
         stimuli if len(stimuli) > 1 else stimuli[0],
         intervals if len(intervals) > 1 else intervals[0],
@@ -511,6 +514,27 @@ def _biology(
         species_labels=dict(model.species_labels),
         report_scales=dict(model.report_scales),
         derived={name: text for name, (text, _) in model.report_derived.items()},
+        remodelling=None if remodel is None else remodel.output,
+    )
+
+
+def _remodelling(scenario: Scenario, mesh: Mesh, prepared: PreparedRun) -> RemodellingCourse | None:
+    """With ``biology.remodelling``: the course that re-solves the mechanics with the
+    stiffness the fibrosis state gives (a drop-in for ``simulate``; tissue_sim.remodelling)."""
+    config = scenario.biology.remodelling
+    if config is None or prepared.cell_model is None:
+        return None
+    intervals = list(step_intervals(scenario.loading, scenario.schedule))
+
+    def dose(classes: Mesh, materials: Sequence[Material]) -> list[dict[str, FloatArray]]:
+        solved = PreparedRun(scenario, prepared.cell_model, list(materials))
+        steps = _mechanics(scenario, classes, solved, None).steps
+        per_step = _step_features(scenario, mesh, steps)
+        return expand_phases(per_step, intervals, _courses(scenario, mesh, steps, per_step))[0]
+
+    materials = prepared.hyperelastic_materials or _materials(scenario)
+    return RemodellingCourse(
+        config, prepared.cell_model, mesh, materials, dose, file=scenario.source_file
     )
 
 

@@ -18,18 +18,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-import pytest
-
 PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "tissue_sim"
-
-#: Package cycles that are known and scheduled for removal: {packages: why and when}.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"tissue_sim.config", "tissue_sim.mechanics"}): (
-        "config/scenario.py imports mechanics.strain_measures and mechanics/hyperelastic/"
-        "preset.py parses YAML with config.reader: goes when config owns the parsing of "
-        "hyperelastic blocks (issue 13, next wave)"
-    ),
-}
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -130,18 +119,20 @@ def _describe(cycle: frozenset[str], graph: dict[str, set[str]]) -> str:
 def test_no_package_level_import_cycle() -> None:
     graph = package_graph()
     assert "tissue_sim.loading" in graph and "tissue_sim.pipeline" in graph
-    unknown = [cycle for cycle in package_cycles() if cycle not in KNOWN_CYCLES]
-    assert not unknown, "package import cycles: " + " | ".join(
-        _describe(cycle, graph) for cycle in unknown
+    cycles = package_cycles()
+    assert not cycles, "package import cycles: " + " | ".join(
+        _describe(cycle, graph) for cycle in cycles
     )
 
 
-@pytest.mark.parametrize("cycle", list(KNOWN_CYCLES), ids=lambda cycle: "-".join(sorted(cycle)))
-@pytest.mark.xfail(strict=True, reason="a known package cycle (see KNOWN_CYCLES)")
-def test_known_cycle_is_gone(cycle: frozenset[str]) -> None:
-    # Fails while the cycle exists; when it is fixed this passes, xfail(strict) turns that
-    # into a failure, and the entry must leave KNOWN_CYCLES.
-    assert cycle not in package_cycles(), KNOWN_CYCLES[cycle]
+def test_config_reads_and_mechanics_builds_the_materials() -> None:
+    # The cycle that existed until issue 13's second wave: config validated hyperelastic
+    # blocks through mechanics and read the strain-measure names from it, while
+    # mechanics parsed YAML with config's reader. Config now owns the parsing
+    # (config/materials.py) and mechanics consumes its dataclasses: one direction only.
+    graph = package_graph()
+    assert "tissue_sim.mechanics" not in graph["tissue_sim.config"]
+    assert "tissue_sim.config" in graph["tissue_sim.mechanics"]
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:

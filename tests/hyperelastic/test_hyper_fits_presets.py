@@ -16,7 +16,7 @@ from tissue_sim.config.tissue import list_tissue_presets, read_tissue
 from tissue_sim.mechanics.hyperelastic import (
     CompressionStiffening,
     HyperelasticMaterial,
-    read_hyperelastic_material,
+    hyperelastic_material,
 )
 
 PRESETS = list_tissue_presets()
@@ -27,9 +27,7 @@ def _layers(preset: str) -> list[tuple[str, float, float, HyperelasticMaterial]]
     out = []
     for layer in tissue.layers:
         assert layer.hyperelastic is not None, f"{preset}.{layer.name} has no hyperelastic law"
-        law = read_hyperelastic_material(
-            MappingReader(dict(layer.hyperelastic), file=preset, path=f"layers.{layer.name}")
-        )
+        law = hyperelastic_material(layer.hyperelastic)
         out.append((layer.name, layer.youngs_modulus, layer.poisson_ratio, law))
     return out
 

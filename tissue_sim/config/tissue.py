@@ -18,7 +18,8 @@ layer). Every number is a *sourced value* ``{value: ..., source: "..."}`` citing
 
 A scenario picks a preset and may override any layer value, or define its own layers. A
 ``hyperelastic`` block that names its ``law`` replaces the preset's block; one without
-``law`` changes single values of it::
+``law`` changes single values of it. The merged block is read into its law's parameters
+(:mod:`tissue_sim.config.materials`) here, so a bad block fails in ``load_config``::
 
     tissue:
       preset: lumbar
@@ -35,6 +36,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tissue_sim.config.materials import (
+    FibreReinforcedLaw,
+    HyperelasticLaw,
+    fibre_bisector,
+    read_hyperelastic_law,
+)
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.yaml_io import read_yaml
 from tissue_sim.errors import InputError, brief
@@ -68,16 +75,21 @@ class LayerConfig:
     poisson_ratio
         Poisson's ratio, −1 < ν < 0.5.
     hyperelastic
-        The raw hyperelastic material block (validated by the mechanics stage), or None.
+        The parameters of the layer's finite-strain law (read from its ``hyperelastic``
+        block, see :mod:`tissue_sim.config.materials`), or None.
     fibre_angle
-        In-plane angle of the fibre direction from the x axis [rad], or None.
+        In-plane angle of the fibre direction from the x axis [rad], or None. The one
+        direction the stimulus stage measures fibre stretch along; for a fibre-reinforced
+        law it is the mean direction (:func:`~tissue_sim.config.materials.fibre_bisector`)
+        of the law's fibre families: taken from the law when the layer gives none, and
+        checked against it when it does.
     """
 
     name: str
     thickness: float
     youngs_modulus: float
     poisson_ratio: float
-    hyperelastic: Mapping[str, Any] | None = None
+    hyperelastic: HyperelasticLaw | None = None
     fibre_angle: float | None = None
 
 
@@ -137,19 +149,24 @@ def _read_layer(
     fibre_angle = (
         angle_reader.quantity("fibre_angle", "angle") if angle_reader.has("fibre_angle") else None
     )
-    hyperelastic: dict[str, Any] | None = None
+    block_data: dict[str, Any] | None = None
     for reader in (preset_reader, override_reader):
         if reader is None or not reader.has("hyperelastic"):
             continue
         block = reader.raw("hyperelastic")
         if not isinstance(block, Mapping):
             raise reader.error("hyperelastic", "expected a mapping describing the material law")
-        if hyperelastic is None or "law" in block:
-            hyperelastic = dict(block)  # a block naming its law is a whole definition
+        if block_data is None or "law" in block:
+            block_data = dict(block)  # a block naming its law is a whole definition
         else:
-            hyperelastic.update(block)  # otherwise it changes single values of the preset's
-    if hyperelastic is not None:
-        _check_hyperelastic(hyperelastic, preset_reader, override_reader)
+            block_data.update(block)  # otherwise it changes single values of the preset's
+    hyperelastic = (
+        _read_hyperelastic(block_data, preset_reader, override_reader)
+        if block_data is not None
+        else None
+    )
+    if isinstance(hyperelastic, FibreReinforcedLaw):
+        fibre_angle = _fibre_angle(hyperelastic, fibre_angle, angle_reader)
     for reader in (override_reader, preset_reader):
         if reader is not None:
             for key in LAYER_KEYS:
@@ -166,21 +183,40 @@ def _read_layer(
     )
 
 
-def _check_hyperelastic(
+def _fibre_angle(
+    law: FibreReinforcedLaw, fibre_angle: float | None, angle_reader: MappingReader
+) -> float:
+    """The layer's fibre direction: the law's mean fibre direction, one source of truth."""
+    mean = fibre_bisector(law.fibre_angles)
+    if fibre_angle is None:
+        return mean
+    difference = (fibre_angle - mean + 0.5 * math.pi) % math.pi - 0.5 * math.pi
+    if abs(difference) > 1e-9:
+        families = ", ".join(f"{math.degrees(a):g} deg" for a in law.fibre_angles)
+        raise angle_reader.error(
+            "fibre_angle",
+            f"{math.degrees(fibre_angle):g} deg disagrees with the mean direction "
+            f"{math.degrees(mean):g} deg of the hyperelastic fibres ({families}); "
+            "change both, or drop fibre_angle to take the law's",
+        )
+    return fibre_angle
+
+
+def _read_hyperelastic(
     block: Mapping[str, Any],
     preset_reader: MappingReader | None,
     override_reader: MappingReader,
-) -> None:
-    """Validate a layer's (merged) hyperelastic block, naming the file each key came from.
+) -> HyperelasticLaw:
+    """Read a layer's (merged) hyperelastic block, naming the file each key came from.
 
-    The block is checked whatever ``mechanics.model`` is, so that a mistake in a preset
+    The block is read whatever ``mechanics.model`` is, so that a mistake in a preset
     is reported by the preset file and line of keys, not later by the scenario.
     """
-    from tissue_sim.mechanics.hyperelastic import read_hyperelastic_material
-
     path = override_reader.key_path("hyperelastic")
     try:
-        read_hyperelastic_material(MappingReader(dict(block), file=override_reader.file, path=path))
+        return read_hyperelastic_law(
+            MappingReader(dict(block), file=override_reader.file, path=path)
+        )
     except InputError as error:
         given = (
             override_reader.data.get("hyperelastic")
@@ -190,8 +226,10 @@ def _check_hyperelastic(
         inner = ""
         if error.key and error.key.startswith(path + "."):
             inner = re.split(r"[.\[]", error.key[len(path) + 1 :])[0]
+        # an error of the whole block (a value out of its law's range) is the scenario's
+        # when the scenario changed any of the block's values
         from_scenario = isinstance(given, Mapping) and (
-            "law" in given or (inner in given if inner else False)
+            "law" in given or (inner in given if inner else bool(given))
         )
         if from_scenario or preset_reader is None:
             raise InputError(error.message, file=override_reader.file, key=error.key) from None

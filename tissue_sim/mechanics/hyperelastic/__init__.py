@@ -8,7 +8,7 @@ mechanics body, small or finite strain); frames are solved by
   (Holzapfel–Gasser–Ogden type) laws with stresses and consistent tangents;
 * :mod:`.compression_stiffening` — fat and muscle that stiffen in compression, fitted to
   in-vivo MR elastography under compression (Hatt et al. 2023);
-* :mod:`.preset` — read a law from a tissue-preset block with units;
+* :mod:`.preset` — the material of a layer's law parameters (read by ``config``);
 * :mod:`.volumetric` — the volumetric energies U(J);
 * :mod:`.kinematics` — Green–Lagrange strain, Hencky strains and stretches.
 """
@@ -30,7 +30,11 @@ from tissue_sim.mechanics.hyperelastic.materials import (
     Ogden,
     fibre_directions_from_angles,
 )
-from tissue_sim.mechanics.hyperelastic.preset import HYPERELASTIC_LAWS, read_hyperelastic_material
+from tissue_sim.mechanics.hyperelastic.preset import (
+    HYPERELASTIC_LAWS,
+    hyperelastic_material,
+    read_hyperelastic_material,
+)
 from tissue_sim.mechanics.hyperelastic.volumetric import VOLUMETRIC_LAWS, volumetric_energy
 
 __all__ = [
@@ -46,6 +50,7 @@ __all__ = [
     "fibre_directions_from_angles",
     "green_lagrange_strain",
     "hencky_principal_strains",
+    "hyperelastic_material",
     "principal_stretches",
     "read_hyperelastic_material",
     "volumetric_energy",

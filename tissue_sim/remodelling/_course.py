@@ -47,8 +47,14 @@ _STRAIN_FEATURE = "effective_strain_peak"
 
 def update_times(every: float, t_end: float, intervals: Sequence[npt.ArrayLike]) -> FloatArray:
     """Times of the mechanics updates [s]: 0, then every ``every`` before ``t_end``, an
-    update inside a session moved to the session's end."""
-    sessions = np.concatenate([np.asarray(i, dtype=float).reshape(-1, 2) for i in intervals])
+    update inside a session moved to the session's end.
+
+    ``intervals`` are the on-intervals of every stimulus; touching ones (the techniques
+    or phases of one session) are merged into their session first.
+    """
+    sessions = _merged(
+        np.concatenate([np.asarray(i, dtype=float).reshape(-1, 2) for i in intervals])
+    )
     times = [0.0]
     count = int(np.ceil(t_end / every))
     for k in range(1, count + 1):
@@ -59,6 +65,18 @@ def update_times(every: float, t_end: float, intervals: Sequence[npt.ArrayLike])
         if times[-1] < t < t_end:
             times.append(t)
     return np.asarray(times)
+
+
+def _merged(intervals: FloatArray) -> FloatArray:
+    """Sorted intervals ``(N, 2)`` with touching or overlapping ones joined."""
+    ordered = intervals[np.argsort(intervals[:, 0], kind="stable")]
+    merged: list[list[float]] = []
+    for start, end in ordered:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], float(end))
+        else:
+            merged.append([float(start), float(end)])
+    return np.asarray(merged, dtype=float).reshape(-1, 2)
 
 
 def _clip_intervals(intervals: FloatArray, start: float, end: float) -> FloatArray:

@@ -17,6 +17,8 @@ import yaml
 
 from tissue_sim.biology import load_model
 from tissue_sim.calibration import (
+    TargetSet,
+    TargetValue,
     evaluate_targets,
     fit_parameters,
     format_report,
@@ -24,6 +26,7 @@ from tissue_sim.calibration import (
     shipped_targets_file,
     within_factor,
 )
+from tissue_sim.calibration.table import magnitudes_table, out_of_scope_table
 from tissue_sim.cli import main
 from tissue_sim.config import scenario_from_mapping
 from tissue_sim.errors import InputError
@@ -32,14 +35,19 @@ FIBROBLAST = "fibroblast_mechanotransduction"
 TRUE = {f"{FIBROBLAST}.k_fak_release": 0.02, f"{FIBROBLAST}.k_fak_off": 2.4e-5}
 
 
-def test_shipped_targets_are_reproduced_within_their_factor() -> None:
-    """Every numeric effect the models address (FACTS §4–§6): models/calibration/targets.yaml."""
+@pytest.fixture(scope="module")
+def shipped() -> tuple[TargetSet, dict[str, TargetValue]]:
+    """The shipped targets and what the shipped models give for them."""
     targets = read_targets(shipped_targets_file())
+    return targets, evaluate_targets(load_model(list(targets.models)), targets)
+
+
+def test_shipped_targets_are_reproduced_within_their_factor(shipped) -> None:
+    """Every numeric effect the models address (FACTS §4–§9): models/calibration/targets.yaml."""
+    targets, values = shipped
     assert "meltzer_standley_2007_il6_rms_then_iomt" in targets.targets
     assert len(targets.out_of_scope) >= 8  # each with its reason
     assert all(item.reason and item.source for item in targets.out_of_scope)
-    model = load_model(list(targets.models))
-    values = evaluate_targets(model, targets)
     for name, value in values.items():
         assert value.within_factor, (name, value.model, value.target.target)
         if value.target.status in ("calibrated", "input"):
@@ -217,11 +225,44 @@ def test_bad_targets_files_name_the_key(
     assert (info.value.key or "").startswith(key), info.value
 
 
-def test_docs_table_lists_every_target_and_every_number_out_of_scope() -> None:
-    """docs/biology.md carries the magnitudes table of the targets file (kept in step)."""
+def test_docs_tables_are_the_targets_file_and_the_models_numbers(shipped) -> None:
+    """docs/biology.md carries the magnitudes tables exactly as made from the targets file
+    and the models (model column included), so a stale number fails."""
     text = (Path(__file__).resolve().parents[2] / "docs" / "biology.md").read_text("utf-8")
-    targets = read_targets(shipped_targets_file())
-    for name in targets.targets:
-        assert f"`{name}`" in text, name
-    for item in targets.out_of_scope:
-        assert item.effect in text, item.effect
+    targets, values = shipped
+    assert magnitudes_table(values) in text
+    assert out_of_scope_table(targets.out_of_scope) in text
+    meltzer = values["meltzer_standley_2007_il6_rms_then_iomt"]
+    assert "| -46.0 % | -46.1 % | calibrated | yes |" in magnitudes_table({"m": meltzer})
+
+
+def test_parameter_half_life_targets_read_the_parameter(tmp_path: Path) -> None:
+    """A half-life taken from FACTS as it is: ln 2 / k, and a parameter that drifts by more
+    than the factor fails; an unknown parameter names the file and the key."""
+    text = (
+        SYNTHETIC.split("targets:")[0]
+        + """targets:
+  tnfa:
+    statement: "TNF-alpha half-life"
+    source: "FACTS §8"
+    measure: {kind: parameter_half_life, parameter: macrophage_polarisation.k_tnfa_clearance}
+    target: "0.5 h"
+    tolerance: "0.05 h"
+    status: input
+"""
+    ).replace("models: [fibroblast_mechanotransduction]", "models: [macrophage_polarisation]")
+    path = tmp_path / "half_life.yaml"
+    path.write_text(text, encoding="utf-8")
+    targets = read_targets(path)
+    model = load_model(["macrophage_polarisation"])
+    value = evaluate_targets(model, targets)["tnfa"]
+    k = model.parameters["macrophage_polarisation.k_tnfa_clearance"].value
+    assert value.model == pytest.approx(np.log(2.0) / k, rel=1e-12)
+    assert value.within_factor and abs(value.residual) < 1e-6
+    drifted = model.with_parameters({"macrophage_polarisation.k_tnfa_clearance": k / 2.5})
+    assert not evaluate_targets(drifted, targets)["tnfa"].within_factor
+    path.write_text(text.replace("k_tnfa_clearance", "k_tnfa_gone"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        evaluate_targets(model, read_targets(path))
+    assert info.value.file == str(path)
+    assert info.value.key == "targets.tnfa.measure.parameter"

@@ -80,10 +80,13 @@ def evaluate_targets(
     dict
         Target name → :class:`TargetValue`, in file order.
     """
-    check_names(targets, set(model.species_names))
+    rates = {key: info.value for key, info in model.parameters.items()}
+    check_names(targets, set(model.species_names), rates)
     chosen = [targets.targets[name] for name in (names or list(targets.targets))]
     needed: dict[str, set[float]] = {}
     for target in chosen:
+        if target.measure.parameter is not None:
+            continue
         for protocol, times in _sample_times(target.measure).items():
             needed.setdefault(protocol, set()).update(times)
     results: dict[str, tuple[FloatArray, BiologyResult]] = {}
@@ -98,7 +101,11 @@ def evaluate_targets(
     healthy = dict(zip(model.species_names, model.initial_state(), strict=True))
     values = {}
     for target in chosen:
-        value = _measure(target.measure, results, healthy)
+        parameter = target.measure.parameter
+        if parameter is not None:
+            value = float(np.log(2.0) / rates[parameter])
+        else:
+            value = _measure(target.measure, results, healthy)
         values[target.name] = TargetValue(
             target,
             value,

@@ -41,6 +41,10 @@ Measures (``kind``):
 ``half_life``
     Time after ``window[0]`` at which the excess of ``quantity`` over its value at
     ``window[1]`` has halved (linear interpolation between samples ``resolution`` apart).
+``parameter_half_life``
+    ``ln 2 / k`` of the first-order rate ``parameter`` (``model.name``, SI 1/s): a number
+    the models take from the literature as it is (``status: input``); no protocol is run.
+    ``{kind: parameter_half_life, parameter: tgfb1_fibrosis.k_latent_clearance}``.
 
 ``quantity`` is a species (``il6``), a sum (``m0 + m1 + m2``) or a ratio of sums
 (``m1 / m2``). Every error names the file and the key path.
@@ -86,10 +90,12 @@ MEASURE_KINDS: Final[dict[str, bool]] = {
     "change": False,
     "peak_time": True,
     "half_life": True,
+    "parameter_half_life": True,
 }
 
 _STATUS: Final = ("calibrated", "predicted", "input")
 _NAME: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+_PARAMETER: Final = re.compile(r"^[a-z][a-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$")
 _MAX_SESSIONS: Final = 10_000
 
 
@@ -128,6 +134,7 @@ class Measure:
     time: float | None = None
     window: tuple[float, float] | None = None
     resolution: float | None = None
+    parameter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -324,6 +331,12 @@ def _read_quantity(reader: MappingReader) -> Quantity:
 
 def _read_measure(reader: MappingReader, protocols: Mapping[str, Protocol]) -> Measure:
     kind = reader.choice("kind", tuple(MEASURE_KINDS))
+    if kind == "parameter_half_life":
+        parameter = reader.string("parameter")
+        if not _PARAMETER.match(parameter):
+            raise reader.error("parameter", f"expected model.parameter, got {brief(parameter)}")
+        reader.finish()
+        return Measure(kind, Quantity((), (), ""), "", parameter=parameter)
     quantity = _read_quantity(reader)
     protocol = reader.string("protocol")
     if protocol not in protocols:
@@ -420,9 +433,28 @@ def _read_bounds(reader: MappingReader) -> dict[str, tuple[float | str, float | 
     return bounds
 
 
-def check_names(targets: TargetSet, species: set[str]) -> None:
-    """Raise an :class:`InputError` if a target names a species the models lack."""
+def check_names(
+    targets: TargetSet, species: set[str], parameters: Mapping[str, float] | None = None
+) -> None:
+    """Raise an :class:`InputError` if a target names a species (or, given ``parameters``,
+    a positive rate parameter) the models lack."""
     for name, target in targets.targets.items():
+        chosen = target.measure.parameter
+        if chosen is not None and parameters is not None:
+            if chosen not in parameters:
+                raise InputError(
+                    f"unknown parameter {brief(chosen)} (expected model.parameter of "
+                    f"{', '.join(targets.models)})",
+                    file=targets.file,
+                    key=f"targets.{name}.measure.parameter",
+                )
+            if not parameters[chosen] > 0.0:
+                raise InputError(
+                    f"parameter {chosen} is {parameters[chosen]!r}: a half-life needs a "
+                    "positive rate",
+                    file=targets.file,
+                    key=f"targets.{name}.measure.parameter",
+                )
         for item in target.measure.quantity.species:
             if item not in species:
                 raise InputError(

@@ -7,9 +7,10 @@ within a relative ``resolution`` of each other (the same integer
 :math:`\operatorname{round}(\ln s / \ln(1 + r))`) form one class, whose factor is the
 volume-weighted mean of its cells' factors. The mechanics then runs on a copy of the
 mesh whose ``cell_layer`` indexes the classes, with one scaled material per class
-(:func:`scaled_material`). The quantisation error of a cell's factor is below
-:math:`r/2` (1 % at the default ``resolution`` 0.02). ``resolution = 0`` gives one
-class per layer (the volume-weighted mean of the layer's factors: a Voigt average).
+(:func:`scaled_material`). A cell is solved with a factor within a ratio
+:math:`1 + r` of its own (2 % at the default ``resolution`` 0.02). ``resolution = 0``
+gives one class per layer (the volume-weighted mean of the layer's factors: a Voigt
+average). The body evaluates its laws class by class (a loop over classes, not cells).
 
 With Q1/Q2 elements the pressure space is element-wise, so the classes change nothing but
 the moduli. With P1/P2 tetrahedra the vertex pressure is continuous per class (it jumps

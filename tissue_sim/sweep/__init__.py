@@ -8,7 +8,7 @@ cluster, one folder per run keyed by the hash of its resolved scenario (resumabl
 writes the summary table, plots, Sobol indices or Morris statistics (:func:`summarise`).
 
 >>> from tissue_sim.sweep import load_sweep, run_sweep   # doctest: +SKIP
->>> summary = run_sweep(load_sweep("configs/sweeps/pressure_adipose_grid.yaml"),
+>>> summary = run_sweep(load_sweep("configs/sweeps/pressure_adipose_grid.yaml"),  # doctest: +SKIP
 ...                     "results/pressure_adipose_grid", workers=2)
 """
 

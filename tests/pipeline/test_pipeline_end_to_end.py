@@ -1,10 +1,11 @@
 """The whole pipeline on the baseline scenario: datasets, and the directions the models claim.
 
 * More pressure → higher peak strain in every layer (linear mechanics).
-* In the fascia, whose strains stay in the model's therapeutic range (below the injury
-  threshold of the fibroblast mechanosensor, K_injury = 8 %), more pressure → larger
-  attenuation of tissue TGF-β1 than in an untreated course (Bove et al. 2016, FACTS §5:
-  manual therapy lowers TGF-β1; the size is a model assumption, the direction is tested).
+* In the fascia's loose sliding sublayer (``fascia_loose``, where fascial fibroblasts feel
+  the hand's shear; Langevin 2011, FACTS §10), whose strains stay in the model's
+  therapeutic range, more pressure → larger attenuation of tissue TGF-β1 than in an
+  untreated course (Bove et al. 2016, FACTS §5: manual therapy lowers TGF-β1; the size is
+  a model assumption, the direction is tested); the dense fascia does not respond.
 * No load → no treatment effect: every layer follows the same untreated course, and the
   run's own control (the same course without sessions) is that course.
 * Every run carries its control: the control of a treated run is the zero-load run.
@@ -57,17 +58,21 @@ def test_more_pressure_more_strain_in_every_layer(treated) -> None:
         assert np.all(np.diff(peaks) > 0), (layer, peaks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 item 6: with the dose-reading models and the new presets the dense "
-    "fascia strains ~0.1 % and its TGF-β1 barely moves (−4e-6 at 2 kPa); the fascial "
-    "sublayer that makes it answer is helper BIO's (remove this marker when it lands)",
-)
-def test_more_pressure_more_tgfb1_attenuation_in_the_fascia(treated, untreated) -> None:
-    reference = _total_tgfb1(untreated, "fascia")
-    attenuation = [reference - _total_tgfb1(treated[p], "fascia") for p in PRESSURES]
-    assert attenuation[0] > 0
+def test_more_pressure_more_tgfb1_attenuation_in_the_fascial_sliding_layer(
+    treated, untreated
+) -> None:
+    """Bove 2016 (FACTS §5): manual therapy lowers fascial TGF-β1. The fascia's cells feel
+    the hand through the loose sliding sublayer (Langevin 2011, FACTS §10): there the fall
+    grows with pressure (measured over 3 days: 0.0076, 0.0154, 0.0213 of a total of ~2.1
+    at 2, 4, 8 kPa). The dense fascia strains ~0.05 % and its cells do not respond
+    (|change| ~1e-6 of the total, either sign: a numerical, not a biological, effect)."""
+    reference = _total_tgfb1(untreated, "fascia_loose")
+    attenuation = [reference - _total_tgfb1(treated[p], "fascia_loose") for p in PRESSURES]
+    assert attenuation[0] > 1e-3 * reference
     assert np.all(np.diff(attenuation) > 0), attenuation
+    dense = _total_tgfb1(untreated, "fascia")
+    for p in PRESSURES:
+        assert abs(dense - _total_tgfb1(treated[p], "fascia")) < 1e-5 * dense, p
     # the fascia stays below the injury threshold of the mechanosensor
     for p in PRESSURES:
         assert treated[p].stimulus.layer_stats["fascia"]["effective_strain_peak"][1] < 0.08

@@ -173,6 +173,16 @@ def _mechanics(
 ) -> SessionMechanics:
     """Solve the load frames of every technique of the session (linear or finite strain)."""
     config = scenario.mechanics
+    from tissue_sim.fem.solvers import available_methods
+
+    if config.solver not in available_methods():
+        raise InputError(
+            f"solver {config.solver!r} is not installed here (installed: "
+            f"{', '.join(available_methods())}; petsc and mumps come with "
+            "`make install-petsc`, pardiso with the mkl wheel, cholmod with cvxopt)",
+            file=scenario.source_file,
+            key="mechanics.solver",
+        )
     materials = prepared.hyperelastic_materials or _materials(scenario)
     settings = MechanicsSettings(
         model=config.model,
@@ -181,6 +191,7 @@ def _mechanics(
         solver=config.solver,
         rtol=config.rtol,
         max_iterations=config.max_iterations,
+        solver_options=dict(config.solver_options),
     )
     return solve_session_mechanics(
         mesh,

@@ -45,25 +45,7 @@ def _datasets(path: Path) -> dict[str, bytes]:
     return out
 
 
-#: Methods the mechanics stage (mechanics/newton.py) does not take yet: the config accepts
-#: every fem/solvers.py method, newton.py raises ValueError for these (reported to MECH).
-_NOT_WIRED = {"pardiso", "cholmod", "superlu", "petsc", "mumps"}
-
-
-def _case(name: str) -> object:
-    if PATHS[name][1] in _NOT_WIRED:
-        return pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=ValueError,
-                reason="mechanics/newton.py accepts only auto, direct, amg as linear_solver",
-            ),
-        )
-    return name
-
-
-@pytest.mark.parametrize("path_name", [_case(name) for name in sorted(PATHS)])
+@pytest.mark.parametrize("path_name", sorted(PATHS))
 def test_same_config_twice_gives_bit_identical_datasets(path_name: str, tmp_path: Path) -> None:
     model, solver, biology = PATHS[path_name]
     if solver not in available_methods():

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,6 +32,10 @@ from tissue_sim.errors import SolverError
 from tissue_sim.fem.solvers import LinearSolver, make_solver
 
 FloatArray = NDArray[np.float64]
+
+#: Methods not retried by LU when a tangent is indefinite (LU itself, and the
+#: iterative ones, whose failures are not about definiteness).
+_NO_FALLBACK = ("amg", "petsc", "superlu")
 
 
 def should_rebuild(iterations: int, reduction: float, *, rate: float) -> bool:
@@ -82,7 +87,8 @@ class TangentSolver:
     Parameters
     ----------
     method
-        ``"auto"``, ``"direct"`` or ``"amg"`` (see :func:`~tissue_sim.fem.solvers.make_solver`).
+        Any method of :func:`~tissue_sim.fem.solvers.make_solver` (``"auto"``,
+        ``"direct"``, a named direct back-end, ``"amg"``, ``"petsc"``, ``"mumps"``).
     points
         Node coordinates ``(n, 3)`` [m] (rigid-body modes for AMG).
     direct_dof_limit
@@ -94,6 +100,9 @@ class TangentSolver:
     rebuild_rate
         GMRES iterations per decade of residual reduction above which the set-up is
         rebuilt for the next solve (see :func:`should_rebuild`).
+    options
+        Options of the solver (PETSc options, pyamg keywords), passed to
+        :func:`~tissue_sim.fem.solvers.make_solver`.
     """
 
     def __init__(
@@ -105,8 +114,10 @@ class TangentSolver:
         reuse: bool = True,
         max_krylov: int = 60,
         rebuild_rate: float = 2.0,
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         self.method = method
+        self.options = dict(options or {})
         self.points = points
         self.direct_dof_limit = direct_dof_limit
         self.reuse = reuse
@@ -135,7 +146,7 @@ class TangentSolver:
                 self._solver = self._make(operator, self.method)
                 self._fallback = False
         except SolverError as exc:
-            if "positive definite" not in str(exc) or self.method in ("amg", "superlu"):
+            if "positive definite" not in str(exc) or self.method in _NO_FALLBACK:
                 raise
             # this tangent only: the next set-up tries the Cholesky back-end again
             self._solver = self._make(operator, "superlu")
@@ -155,6 +166,7 @@ class TangentSolver:
             rtol=1e-8,
             points=self.points,
             direct_dof_limit=self.direct_dof_limit,
+            options=self.options if method == self.method else None,
         )
 
     def _preconditioner(self) -> spla.LinearOperator:

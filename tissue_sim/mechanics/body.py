@@ -145,7 +145,9 @@ class SolidBody:
         others. ``None`` (default) assembles every cell every time. The residual is
         always exact; a stale element matrix only changes the Newton tangent by
         ``O(tolerance)`` in those cells (about 50 % less work per tangent where a
-        moving load leaves most of the block nearly still).
+        moving load leaves most of the block nearly still). A cell where a piecewise
+        law changed branch (a fibre family going taut or slack, see
+        ``tangent_regime`` of the laws) is always re-evaluated: its tangent jumps.
 
     Raises
     ------
@@ -214,7 +216,8 @@ class SolidBody:
             raise ValueError("tangent_tolerance must be non-negative")
         self.tangent_tolerance = tangent_tolerance
         #: element matrices and the F they belong to, per chunk, and the assembled data
-        self._element_blocks: dict[int, tuple[FloatArray, FloatArray]] = {}
+        #: (and the branch labels of piecewise laws, see ``tangent_regime``)
+        self._element_blocks: dict[int, tuple[FloatArray, FloatArray, IntArray | None]] = {}
         self._tangent_data: FloatArray | None = None
         self._stiffness: sp.bsr_matrix | None = None
         self._vertex_coupling: sp.csr_matrix | None = None
@@ -694,11 +697,15 @@ class SolidBody:
             state = self._point_state(chunk, u)
             rows: IntArray | None = None
             stiffness: FloatArray | None
+            regime = self._tangent_regime(chunk, state.deformation_gradient) if keep else None
             if partial:
-                previous_f = self._element_blocks[chunk.start][0]
+                previous_f, _, previous_regime = self._element_blocks[chunk.start]
                 change = np.abs(state.deformation_gradient - previous_f).max(axis=(1, 2, 3))
                 assert self.tangent_tolerance is not None
-                rows = np.flatnonzero(change > self.tangent_tolerance)
+                moved = change > self.tangent_tolerance
+                if regime is not None and previous_regime is not None:
+                    moved |= np.any(regime != previous_regime, axis=1)
+                rows = np.flatnonzero(moved)
                 stress, stiffness, density = self._isochoric_rows(
                     chunk, state.deformation_gradient, rows, energy=energy
                 )
@@ -726,7 +733,7 @@ class SolidBody:
                 continue
             if rows is not None:
                 self._update_blocks(
-                    chunk, state, stiffness, pressure, volumetric_blocks, rows, data
+                    chunk, state, stiffness, pressure, volumetric_blocks, rows, data, regime
                 )
                 continue
             add_jacobian_hessian(stiffness, state.inverse_transpose, pressure * state.jacobian)
@@ -739,6 +746,7 @@ class SolidBody:
                 self._element_blocks[chunk.start] = (
                     state.deformation_gradient.copy(),
                     np.ascontiguousarray(blocks),
+                    regime,
                 )
             if self._vertex is not None:
                 divergence = gradients @ np.swapaxes(cofactor, -1, -2)
@@ -772,11 +780,12 @@ class SolidBody:
         volumetric_blocks: FloatArray | None,
         rows: IntArray,
         data: FloatArray,
+        regime: IntArray | None,
     ) -> None:
         """Replace the kept element matrices of the cells ``rows`` by their current ones."""
         if rows.size == 0:
             return
-        previous_f, previous_blocks = self._element_blocks[chunk.start]
+        previous_f, previous_blocks, previous_regime = self._element_blocks[chunk.start]
         geometry = chunk.geometry
         add_jacobian_hessian(
             stiffness, state.inverse_transpose[rows], (pressure * state.jacobian)[rows]
@@ -790,6 +799,21 @@ class SolidBody:
         self.assembler.pattern.scatter(data, changed, blocks - previous_blocks[rows], low)
         previous_blocks[rows] = blocks
         previous_f[rows] = state.deformation_gradient[rows]
+        if regime is not None and previous_regime is not None:
+            previous_regime[rows] = regime[rows]
+
+    def _tangent_regime(self, chunk: CellChunk, f: FloatArray) -> IntArray | None:
+        """Branch labels ``(E, Q)`` of the chunk's piecewise laws (``None`` if all smooth)."""
+        labels: IntArray | None = None
+        for layer, rows in self._layer_rows(chunk):
+            regime = getattr(self.materials[layer], "tangent_regime", None)
+            value = regime(f[rows]) if callable(regime) else None
+            if value is None:
+                continue
+            if labels is None:
+                labels = np.zeros(f.shape[:2], dtype=np.int64)
+            labels[rows] = value
+        return labels
 
     def _finite_strain_fields(self, u: FloatArray) -> CellFields:
         """Cell-averaged fields of one displacement ``(n, 3)`` (finite strain)."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -62,19 +63,25 @@ class LinearSettings:
     Attributes
     ----------
     method
-        ``"auto"``, ``"direct"`` or ``"amg"`` (see :func:`~tissue_sim.fem.solvers.make_solver`).
+        Any method of :func:`~tissue_sim.fem.solvers.make_solver` (``"auto"``,
+        ``"direct"``, ``"pardiso"``, ``"cholmod"``, ``"superlu"``, ``"amg"``,
+        ``"petsc"``, ``"mumps"``).
     rtol
         Relative residual tolerance of CG.
     maxiter
         Largest number of CG iterations.
     superposition
         Solve only the load patterns and superpose (exact for a linear body).
+    options
+        Options of the solver (PETSc options, pyamg keywords; see
+        :func:`~tissue_sim.fem.solvers.make_solver`).
     """
 
     method: str = "auto"
     rtol: float = 1e-8
     maxiter: int = 2000
     superposition: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -546,6 +553,7 @@ def _solve_linear(
             rtol=settings.rtol,
             maxiter=settings.maxiter,
             points=mesh.points,
+            options=settings.options,
         )
     nonzero = np.flatnonzero(np.any(rhs != 0.0, axis=0))
     pattern_solutions = np.zeros_like(rhs)
@@ -595,6 +603,7 @@ def _solve_nonlinear(
             reuse=settings.reuse_factorisation,
             max_krylov=settings.max_krylov,
             rebuild_rate=settings.rebuild_rate,
+            options=settings.linear_options,
         )
     timings["loads"] = time.perf_counter() - start
     solve_start = time.perf_counter()

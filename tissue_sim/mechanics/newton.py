@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from tissue_sim.errors import SolverError
 from tissue_sim.fem.dirichlet import DirichletCondition, apply_dirichlet
+from tissue_sim.fem.solvers import METHODS
 from tissue_sim.geometry.mesh import InvertedElementError
 from tissue_sim.mechanics._tangent_solver import TangentSolver
 
@@ -70,6 +71,9 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+
+#: Linear-solver methods that solve iteratively (inexact Newton pays with these).
+_ITERATIVE = ("amg", "petsc")
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,11 @@ class NewtonSettings:
         Start every increment after the first of a frame from the secant extrapolation
         of the previous increment (kept only if it inverts no element).
     linear_solver
-        ``"auto"``, ``"direct"`` or ``"amg"``: the solver set up for the tangent (see
+        Any method of :func:`~tissue_sim.fem.solvers.make_solver` (``"auto"``,
+        ``"direct"``, ``"pardiso"``, ``"cholmod"``, ``"superlu"``, ``"amg"``,
+        ``"petsc"``, ``"mumps"``): the solver set up for the tangent.
+    linear_options
+        Options of that solver (PETSc options, pyamg keywords; see
         :func:`~tissue_sim.fem.solvers.make_solver`).
     linear_rtol
         Smallest relative tolerance of a linear solve.
@@ -124,7 +132,8 @@ class NewtonSettings:
         tight solve costs one or two GMRES iterations more, and loose solves after a
         step that increased the residual (common at the first step of a frame) cost
         whole Newton iterations (measured on the baseline stroke: 5 instead of 4 per
-        frame). ``None`` (default): on for ``linear_solver="amg"``, off otherwise.
+        frame). ``None`` (default): on for the iterative solvers (``"amg"``,
+    ``"petsc"``), off otherwise.
     max_forcing
         Loosest relative tolerance of an inexact linear solve.
     reuse_factorisation
@@ -154,6 +163,7 @@ class NewtonSettings:
     stagnation_window: int = 4
     predictor: bool = True
     linear_solver: str = "auto"
+    linear_options: Mapping[str, Any] = field(default_factory=dict)
     linear_rtol: float = 1e-8
     direct_dof_limit: int = 120_000
     inexact: bool | None = None
@@ -183,8 +193,8 @@ class NewtonSettings:
             raise ValueError("direct_dof_limit must be ≥ 0")
         if not 0.0 < self.linear_rtol <= self.max_forcing < 1.0:
             raise ValueError("need 0 < linear_rtol ≤ max_forcing < 1")
-        if self.linear_solver not in ("auto", "direct", "amg"):
-            raise ValueError("linear_solver must be auto, direct or amg")
+        if self.linear_solver not in METHODS:
+            raise ValueError(f"linear_solver must be one of {', '.join(METHODS)}")
         if self.max_krylov < 2:
             raise ValueError("max_krylov must be ≥ 2")
         if not self.rebuild_rate > 0.0:
@@ -498,7 +508,9 @@ def forcing_term(
     first
         Whether this is the first iteration of the increment.
     """
-    inexact = settings.linear_solver == "amg" if settings.inexact is None else settings.inexact
+    inexact = settings.inexact
+    if inexact is None:
+        inexact = settings.linear_solver in _ITERATIVE
     if not inexact:
         return settings.linear_rtol
     if first or len(norms) < 2 or norms[-2] <= 0.0:
@@ -829,6 +841,7 @@ def solve_nonlinear_frames(
             reuse=settings.reuse_factorisation,
             max_krylov=settings.max_krylov,
             rebuild_rate=settings.rebuild_rate,
+            options=settings.linear_options,
         )
     setups_before = linear.statistics.setups
     setup_seconds_before = linear.statistics.setup_seconds

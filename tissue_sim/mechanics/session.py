@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tissue_sim.errors import InputError
-from tissue_sim.fem.solvers import LinearSolver
+from tissue_sim.fem.solvers import METHODS, LinearSolver
 from tissue_sim.geometry.mesh import Mesh
 from tissue_sim.loading import TechniqueStep
 from tissue_sim.mechanics._tangent_solver import TangentSolver
@@ -106,7 +106,11 @@ class MechanicsSettings:
     sides
         Lateral boundary: ``"roller"`` or ``"free"``.
     solver
-        ``"auto"``, ``"direct"`` or ``"amg"``.
+        Any method of :func:`~tissue_sim.fem.solvers.make_solver` (``"auto"``,
+        ``"direct"``, ``"pardiso"``, ``"cholmod"``, ``"superlu"``, ``"amg"``,
+        ``"petsc"``, ``"mumps"``), for the stiffness (linear) or the Newton tangents.
+    solver_options
+        Options of that solver (PETSc options, pyamg keywords).
     rtol
         Relative residual tolerance of the linear (CG / GMRES) solves.
     max_iterations
@@ -137,10 +141,13 @@ class MechanicsSettings:
     newton_rtol: float = 1e-4
     initial_step: float = 0.25
     tangent_tolerance: float | None = 1e-3
+    solver_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        if self.solver not in METHODS:
+            raise ValueError(f"solver must be one of {METHODS}, got {self.solver!r}")
 
 
 @dataclass(frozen=True)
@@ -419,10 +426,14 @@ def solve_session_mechanics(
         rtol=settings.newton_rtol,
         initial_step=settings.initial_step,
         linear_solver=settings.solver,
+        linear_options=settings.solver_options,
         linear_rtol=min(max(settings.rtol, 1e-2 * settings.newton_rtol), 0.01),
     )
     linear = LinearSettings(
-        method=settings.solver, rtol=settings.rtol, maxiter=settings.max_iterations
+        method=settings.solver,
+        rtol=settings.rtol,
+        maxiter=settings.max_iterations,
+        options=settings.solver_options,
     )
     solver: LinearSolver | TangentSolver | None = None
     solutions: list[FrameSolution] = []

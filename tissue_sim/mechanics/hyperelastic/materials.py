@@ -109,6 +109,16 @@ class HyperelasticMaterial(ABC):
         """Unit fibre directions in the reference configuration, ``(n_families, 3)``."""
         return np.zeros((0, 3))
 
+    def tangent_regime(self, deformation_gradient: FloatArray) -> NDArray[np.int64] | None:
+        """Which branch of a piecewise law each point is on, ``(...)`` (``None``: smooth).
+
+        A law whose tangent jumps (tension-only fibres: ``ψ'' = 0`` when slack, ``k₁``
+        at the onset of tension) labels its branches; an element matrix kept from an
+        earlier state (:class:`~tissue_sim.mechanics.body.SolidBody`'s
+        ``tangent_tolerance``) is only valid while the label of every point is unchanged.
+        """
+        return None
+
     def small_strain_material(self) -> LinearElasticMaterial:
         """The linear-elastic material with the same μ and κ (fibres are slack at rest)."""
         return LinearElasticMaterial.from_moduli(self.shear_modulus, self.bulk_modulus)
@@ -630,6 +640,13 @@ class FibreReinforced(HyperelasticMaterial):
     def fibre_strains(self, cbar: FloatArray) -> FloatArray:
         """``Ē_f = H_f : C̄ − 1`` per family, shape ``(..., n_families)`` [-]."""
         return np.einsum("fIJ,...IJ->...f", self._structure_tensors(), cbar) - 1.0
+
+    def tangent_regime(self, deformation_gradient: FloatArray) -> NDArray[np.int64]:
+        """Bit ``f`` set where fibre family ``f`` is in tension (``Ē_f > 0``), ``(...)``."""
+        cbar = _isochoric_right_cauchy_green(_as_array(deformation_gradient))
+        active = self.fibre_strains(cbar) > 0.0
+        bits = np.left_shift(1, np.arange(active.shape[-1], dtype=np.int64))
+        return np.asarray((active * bits).sum(axis=-1), dtype=np.int64)
 
     def isochoric_energy(self, deformation_gradient: ArrayLike) -> FloatArray:
         """Ψ_iso = μ/2 (Ī₁ − 3) + Σ_f ψ(Ē_f) [J/m³]."""

@@ -367,6 +367,7 @@ def _solver_summary(session: SessionMechanics) -> dict[str, object]:
         summary["peak_strain_layer"] = session.check.layer
         summary["small_strain_limit"] = session.check.limit
         summary["outside_small_strain"] = session.check.exceeded
+        summary["small_strain_warning"] = session.check.message()
     return summary
 
 

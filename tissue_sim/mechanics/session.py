@@ -64,7 +64,9 @@ __all__ = [
     "cell_scalars",
     "layer_materials",
     "small_strain_check",
+    "small_strain_message",
     "solve_session_mechanics",
+    "summary_lines",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -173,13 +175,50 @@ class SmallStrainCheck:
 
     def message(self) -> str:
         """One line for the run summary (empty when there is nothing to say)."""
-        if not self.exceeded:
-            return ""
-        return (
-            f"warning: linear elasticity outside its range: peak principal strain "
-            f"{self.peak_strain:.1%} in {self.layer} > {self.limit:.0%} "
-            f"(rerun with --set mechanics.model=hyperelastic)"
+        return small_strain_message(self.peak_strain, self.layer, self.limit, self.exceeded)
+
+
+def small_strain_message(peak: float, layer: str, limit: float, exceeded: bool) -> str:
+    """The warning of a linear run outside the small-strain range (empty if inside).
+
+    Parameters
+    ----------
+    peak
+        Largest principal strain magnitude [-].
+    layer
+        Where it occurs.
+    limit
+        Validity limit [-].
+    exceeded
+        Whether the run is linear and ``peak > limit``.
+    """
+    if not exceeded:
+        return ""
+    return (
+        f"linear elasticity: {layer} max principal strain {peak:.0%} "
+        f"(> {limit:.0%} validity), use mechanics.model: hyperelastic"
+    )
+
+
+def summary_lines(solver: dict[str, Any]) -> list[str]:
+    """What a run summary says about its mechanics, from the solver summary.
+
+    The small-strain warning (a linear run outside its range, see
+    :func:`small_strain_message`) and, for finite strain, Newton's iterations per
+    frame. ``solver`` is the ``solver`` summary of the result (plain numbers).
+    """
+    lines = []
+    warning = solver.get("small_strain_warning") or ""
+    if warning:
+        lines.append(f"warning: {warning}")
+    per_frame = [int(count) for count in solver.get("newton_iterations_per_frame", [])]
+    if per_frame:
+        lines.append(
+            f"finite strain: Newton iterations per frame {' '.join(map(str, per_frame))} "
+            f"(total {sum(per_frame)}, {int(solver.get('tangent_setups', 0))} tangent "
+            f"set-ups, {solver.get('tangent_method', '')})"
         )
+    return lines
 
 
 @dataclass

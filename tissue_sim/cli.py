@@ -82,6 +82,10 @@ def _print_summary(result: object, path: Path) -> None:
         table = stats["max_principal_strain"]
         p90, largest = stat(table, "p90").max(), stat(table, "max").max()
         print(f"  {layer:<10} p90 {p90:8.4f}   max {largest:8.4f}")
+    from tissue_sim.mechanics.session import summary_lines
+
+    for line in summary_lines(mech.solver):
+        print(line)
     if result.biology is not None:
         _print_treatment_effect(result)
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())

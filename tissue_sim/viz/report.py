@@ -200,9 +200,17 @@ def _key_numbers_section(result: RunResult, numbers: list[LayerNumbers]) -> str:
         "Thicknesses come from the tissue preset (sources below); strains from the "
         f"finite-element solution ({result.mechanics.model} mechanics; small-strain "
         "engineering values for linear runs, Green–Lagrange for finite strain).",
+        *_mechanics_notes(result),
     ]
     paragraphs = "".join(f"<p class='note'>{_escape(note)}</p>" for note in notes)
     return f"<h2>What each layer felt</h2>{table}{paragraphs}"
+
+
+def _mechanics_notes(result: RunResult) -> list[str]:
+    """The small-strain warning of a linear run outside its range, Newton's iterations."""
+    from tissue_sim.mechanics.session import summary_lines
+
+    return summary_lines(dict(result.mechanics.solver))
 
 
 def _figure(path: Path) -> str:
@@ -290,7 +298,12 @@ def _provenance_section(result: RunResult) -> str:
     ]
     solver = result.mechanics.solver
     if solver:
-        rows.append(["mechanics solver", ", ".join(f"{k} = {v}" for k, v in solver.items())])
+        rows.append(
+            [
+                "mechanics solver",
+                ", ".join(f"{k} = {v}" for k, v in solver.items() if k != "newton"),
+            ]
+        )
     config_text = _escape(result.config)
     source_text = _escape(result.config_source)
     return (

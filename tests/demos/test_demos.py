@@ -29,13 +29,18 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DemoOutcome]
     return {name: run_demo(name, folder / name) for name in DEMOS}
 
 
-def test_there_are_at_least_three_demos_each_with_a_scenario_file() -> None:
+def test_there_are_at_least_six_demos_each_with_a_scenario_file() -> None:
     demos = list_demos()
-    assert [demo.name for demo in demos][:3] == [
-        "pressure_and_shear",
+    names = [demo.name for demo in demos]
+    assert names[0] == "pressure_and_shear"
+    for name in (
         "tgfb1_dose_response",
+        "fibroblast_cytokines",
         "macrophage_switch",
-    ]
+        "therapeutic_window",
+        "course_planner",
+    ):
+        assert name in names
     for demo in demos:
         assert (demos_directory() / demo.config).is_file()
         assert demo.title and demo.summary
@@ -129,6 +134,67 @@ def test_macrophage_switch_directions(outcomes: dict[str, DemoOutcome]) -> None:
     share = numbers["m2_share_without_massage"]
     # inflammation resolves anyway (after the damage's M1 recruitment in the first day)
     assert share["day_one"] < share["end"] and share["end"] > share["start"]
+
+
+def test_fibroblast_cytokines_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    """Meltzer & Standley 2007 (FACTS §4): at 24 h repetitive strain raises IL-6 and IL-1β
+    vs the unstrained control, the 60-s stretch alone raises neither, and the stretch after
+    repetitive strain lowers IL-6 by 46 % vs repetitive strain alone (calibrated, ±5 %)."""
+    numbers = outcomes["fibroblast_cytokines"].numbers
+    change = numbers["change_vs_control_percent"]
+    for cytokine in ("il6", "il1b"):
+        assert change[cytokine]["rms"] > 50.0, cytokine
+        assert change[cytokine]["iomt"] <= 0.0, cytokine
+        # the stretch after overuse: between the control and overuse alone
+        assert 0.0 < change[cytokine]["rms_then_iomt"] < change[cytokine]["rms"], cytokine
+    assert numbers["stretch_after_rms_vs_rms_percent"]["il6"] == pytest.approx(-46.0, abs=5.0)
+    assert numbers["at_readout"]["il6"]["control"] == pytest.approx(1.0, abs=1e-6)  # healthy
+
+
+def test_therapeutic_window_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    """FACTS §9 (Linder-Ganz 2006, Stekelenburg 2006, Loerakker 2010) and §3, §6 (Haas 2013,
+    Waters-Banker 2014): strokes help more the firmer they press and never injure; too light
+    does almost nothing; the same pressure held for 2 h damages and inflames (vs control)."""
+    numbers = outcomes["therapeutic_window"].numbers
+    layer = numbers["focus_layer"]
+    assert layer == "adipose"  # the softest layer takes the strain
+    m1 = {arm: values[layer] for arm, values in numbers["m1_change_end_percent"].items()}
+    damage = {arm: values[layer] for arm, values in numbers["damage_added_peak"].items()}
+    il6 = {arm: values[layer] for arm, values in numbers["il6_change_peak_percent"].items()}
+    held = {arm: values[layer] for arm, values in numbers["longest_above_50pct_s"].items()}
+    # too little does almost nothing; more pressure, more benefit (vs control)
+    assert -2.0 < m1["light"] < 0.0
+    assert m1["firm"] < m1["moderate"] < 5 * m1["light"] < 0.0
+    # no stroke injures, even the firm one that passes 50 % for about a second
+    assert held["firm"] < 5.0 and held["hold"] > 3600.0
+    for arm in ("light", "moderate", "firm"):
+        assert damage[arm] < 1e-3 and il6[arm] < 0.01, arm
+    # the hold above the threshold harms: damage, IL-6 and M1 above the control
+    assert damage["hold"] > 0.01 and il6["hold"] > 5.0 and m1["hold"] > 0.0
+    # the dense fascia answers every arm at least a hundred times less than the adipose
+    for arm, values in numbers["m1_change_end_percent"].items():
+        assert abs(values["fascia"]) < 0.01 * abs(values[layer]) + 1e-3, arm
+
+
+def test_course_planner_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    """The same total time three ways (FACTS §3 doses; §4 overuse: thousands of fast cycles
+    raise IL-6): daily and 3x/week lower M1 and TGF-β1 vs control; one long session crosses
+    the overuse threshold (the sensor switches on, IL-6 rises) and ends above the control."""
+    numbers = outcomes["course_planner"].numbers
+    minutes = numbers["minutes"]
+    assert minutes["daily"] == pytest.approx(minutes["three_a_week"])
+    assert minutes["daily"] == pytest.approx(minutes["one_long"])
+    layer = numbers["focus_layer"]
+    end = numbers["end_change_percent"]
+    average = numbers["m1_average_change_percent"]
+    for plan in ("daily", "three_a_week"):
+        assert end["m1"][plan][layer] < 0.0 and end["tgfb1_active"][plan][layer] < 0.0, plan
+        assert numbers["sensor_p90_peak_rise"][plan][layer] < 0.01, plan
+        # spread sessions beat one long one over the week
+        assert average[plan][layer] < average["one_long"][layer] < 0.0, plan
+    assert numbers["sensor_p90_peak_rise"]["one_long"][layer] > 0.1
+    assert numbers["il6_p90_peak_change_percent"]["one_long"][layer] > 50.0
+    assert end["tgfb1_active"]["one_long"][layer] > 0.0
 
 
 def test_demo_without_a_name_lists_them(capsys: pytest.CaptureFixture[str]) -> None:

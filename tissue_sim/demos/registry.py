@@ -94,11 +94,33 @@ DEMOS: dict[str, Demo] = {
             "tissue_sim.demos.dose_response:run",
         ),
         Demo(
+            "fibroblast_cytokines",
+            "Fibroblast cytokines after repetitive strain and after a sustained stretch",
+            "cells in a dish (Meltzer & Standley 2007): overuse raises IL-6, a 60-s stretch "
+            "after it lowers it",
+            "fibroblast_cytokines.yaml",
+            "tissue_sim.demos.fibroblast_cytokines:run",
+        ),
+        Demo(
             "macrophage_switch",
             "The macrophage switch (M1 → M2) over a course of sessions",
             "after damaging exercise, daily massage speeds the switch to repair macrophages",
             "macrophage_switch.yaml",
             "tissue_sim.demos.macrophage_switch:run",
+        ),
+        Demo(
+            "therapeutic_window",
+            "The therapeutic window: too little does nothing, a long hold harms",
+            "light, moderate and firm kneading, and the firm pressure held 2 h: which helps?",
+            "therapeutic_window.yaml",
+            "tissue_sim.demos.therapeutic_window:run",
+        ),
+        Demo(
+            "course_planner",
+            "A course planner: daily, three times a week, or one long session?",
+            "the same 210 min of kneading spread three ways over a week",
+            "course_planner.yaml",
+            "tissue_sim.demos.course_planner:run",
         ),
     )
 }

@@ -1,0 +1,15 @@
+"""Viscoelastic layers (small strain): Prony series on the deviatoric response.
+
+* :mod:`.prony` — the relaxation function, its exact time-step recurrence and the
+  layers' parameters with their sources (fat: Sims 2010; muscle: Bosboom 2001);
+* :mod:`.history` — :func:`solve_viscoelastic`, a load history integrated in real time.
+
+See ``docs/viscoelasticity.md`` for what is and is not done.
+"""
+
+from __future__ import annotations
+
+from tissue_sim.mechanics.viscoelastic.history import ViscoelasticFrames, solve_viscoelastic
+from tissue_sim.mechanics.viscoelastic.prony import LAYER_PRONY, PronySeries, layer_prony
+
+__all__ = ["LAYER_PRONY", "PronySeries", "ViscoelasticFrames", "layer_prony", "solve_viscoelastic"]

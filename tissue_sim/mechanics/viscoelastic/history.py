@@ -1,0 +1,231 @@
+r"""Small-strain viscoelastic layers: a load history integrated in real time.
+
+:func:`solve_viscoelastic` takes the frames of a load history with their real times and
+solves one linear problem per frame (:mod:`.prony`): the layered body with the effective
+shear modulus :math:`\mu_0(g_\infty + \sum_i g_i\gamma_i(\Delta t))` of each layer and the
+history stress :math:`\sigma_h = 2\mu_0\sum_i g_i(d_i h_i^n - \gamma_i e^n)` as a known
+load,
+
+.. math::
+
+    K(\Delta t)\,u^{n+1} = f^{n+1} - \int_\Omega B^T\sigma_h\,dV .
+
+The first frame starts from the unloaded, relaxed state (a step to the first load is
+the instantaneous, :math:`\Delta t = 0`, response). Frames with the same
+:math:`\Delta t` share one stiffness and one factorisation.
+
+Done and not done:
+
+* small strain, mixed (locking-free) body as in :class:`~tissue_sim.mechanics.body.SolidBody`,
+  bulk response elastic, deviatoric Prony series per layer;
+* the history variables are kept **per cell**, from the cell-averaged strain (exact for
+  homogeneous strain in a cell; the elastic part of the stress is integrated at the
+  quadrature points as usual). Quadrature-point histories need a hook in the body;
+* not done: finite strain (a QLV Prony series on the isochoric part of the hyperelastic
+  laws) and the pipeline hook (techniques' frames carry their cycle times; a hold or a
+  session needs its history over real time, see ``docs/viscoelasticity.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from tissue_sim.fem.assembly import CellChunk
+from tissue_sim.fem.dirichlet import DirichletCondition, apply_dirichlet
+from tissue_sim.fem.solvers import LinearSolver, make_solver
+from tissue_sim.geometry.mesh import Mesh
+from tissue_sim.mechanics.body import SolidBody
+from tissue_sim.mechanics.materials import LinearElasticMaterial
+from tissue_sim.mechanics.viscoelastic.prony import PronySeries, step_coefficients
+
+__all__ = ["ViscoelasticFrames", "solve_viscoelastic"]
+
+FloatArray = NDArray[np.float64]
+
+_IDENTITY = np.eye(3)
+
+
+@dataclass
+class ViscoelasticFrames:
+    """The fields of every frame of a viscoelastic load history.
+
+    Attributes
+    ----------
+    times
+        Frame times ``(K,)`` [s].
+    displacement
+        ``(K, n, 3)`` [m].
+    cell_strain
+        Cell-averaged small strain ``(K, m, 3, 3)`` [-].
+    cell_stress
+        Cell Cauchy stress ``(K, m, 3, 3)`` [Pa]: the deviatoric stress of the Prony
+        series plus the elastic volumetric stress.
+    factorisations
+        Number of distinct time steps (one stiffness and solver set-up each).
+    """
+
+    times: FloatArray
+    displacement: FloatArray
+    cell_strain: FloatArray
+    cell_stress: FloatArray
+    factorisations: int
+
+
+def _deviator(strain: FloatArray) -> FloatArray:
+    trace = np.trace(strain, axis1=-2, axis2=-1)
+    return np.asarray(strain - (trace / 3.0)[..., None, None] * _IDENTITY)
+
+
+class _Series:
+    """Per-cell Prony parameters, padded to the largest number of terms."""
+
+    def __init__(self, mesh: Mesh, prony: Sequence[PronySeries]) -> None:
+        terms = max([p.terms for p in prony] + [1])
+        fractions = np.zeros((len(prony), terms))
+        times = np.ones((len(prony), terms))
+        for layer, series in enumerate(prony):
+            fractions[layer, : series.terms] = series.fractions
+            times[layer, : series.terms] = series.times
+        self.layer_fractions = fractions
+        self.layer_times = times
+        self.long_term = 1.0 - fractions.sum(axis=1)
+        self.fractions = fractions[mesh.cell_layer]  # (m, T)
+        self.times = times[mesh.cell_layer]
+
+    def coefficients(self, dt: float) -> tuple[FloatArray, FloatArray]:
+        """Per cell and term: d and γ ``(m, T)``."""
+        decay, gamma = step_coefficients(self.times.reshape(-1), dt)
+        return decay.reshape(self.times.shape), gamma.reshape(self.times.shape)
+
+    def layer_effective(self, dt: float) -> FloatArray:
+        """Per layer: g∞ + Σ g_i γ_i(Δt) ``(L,)``."""
+        _, gamma = step_coefficients(self.layer_times.reshape(-1), dt)
+        gamma = gamma.reshape(self.layer_times.shape)
+        return np.asarray(self.long_term + (self.layer_fractions * gamma).sum(axis=1))
+
+
+def solve_viscoelastic(
+    mesh: Mesh,
+    materials: Sequence[LinearElasticMaterial],
+    prony: Sequence[PronySeries],
+    loads: ArrayLike,
+    times: ArrayLike,
+    condition: DirichletCondition | Sequence[DirichletCondition],
+    *,
+    solver: str = "direct",
+    formulation: str = "mixed",
+) -> ViscoelasticFrames:
+    """Solve a load history with viscoelastic (Prony) layers, frame by frame in time.
+
+    Parameters
+    ----------
+    mesh
+        The mesh.
+    materials
+        One linear-elastic material per layer, with its **relaxed** shear modulus
+        :math:`\\mu_\\infty` and its bulk modulus.
+    prony
+        One Prony series per layer (no terms: elastic).
+    loads
+        Nodal load vector of every frame ``(K, n, 3)`` [N] (dead loads).
+    times
+        Frame times ``(K,)`` [s], non-decreasing.
+    condition
+        Prescribed displacements: one for all frames or one per frame.
+    solver
+        Linear solver method (:func:`~tissue_sim.fem.solvers.make_solver`).
+    formulation
+        ``"mixed"`` or ``"displacement"`` (as the solid body).
+
+    Returns
+    -------
+    ViscoelasticFrames
+    """
+    frame_loads = np.asarray(loads, dtype=float)
+    t = np.asarray(times, dtype=float).reshape(-1)
+    if frame_loads.shape != (t.size, mesh.num_points, 3):
+        raise ValueError(f"loads must have shape ({t.size}, {mesh.num_points}, 3)")
+    if np.any(np.diff(t) < 0.0) or not np.all(np.isfinite(t)):
+        raise ValueError("frame times must be finite and non-decreasing")
+    if len(materials) != len(mesh.layer_names) or len(prony) != len(mesh.layer_names):
+        raise ValueError("give one material and one Prony series per layer")
+    conditions = (
+        [condition] * t.size if isinstance(condition, DirichletCondition) else list(condition)
+    )
+    if len(conditions) != t.size:
+        raise ValueError("give one Dirichlet condition for every frame, or one for all")
+    series = _Series(mesh, prony)
+    relaxed = np.array([m.shear_modulus for m in materials])
+    bulk = np.array([m.bulk_modulus for m in materials])
+    instantaneous = relaxed / series.long_term  # μ0 = μ∞ / g∞
+    mu0_cell = instantaneous[mesh.cell_layer]
+    systems: dict[float, tuple[SolidBody, LinearSolver]] = {}
+    n_cells = mesh.num_cells
+    history = np.zeros((n_cells, series.fractions.shape[1], 3, 3))
+    previous = np.zeros((n_cells, 3, 3))  # deviatoric strain of the last frame
+    displacement = np.zeros((t.size, mesh.num_points, 3))
+    strains = np.zeros((t.size, n_cells, 3, 3))
+    stresses = np.zeros((t.size, n_cells, 3, 3))
+    for k in range(t.size):
+        dt = 0.0 if k == 0 else float(t[k] - t[k - 1])
+        decay, gamma = series.coefficients(dt)
+        if dt not in systems:
+            effective = instantaneous * series.layer_effective(dt)
+            body = SolidBody(
+                mesh,
+                [
+                    LinearElasticMaterial.from_moduli(m, b)
+                    for m, b in zip(effective, bulk, strict=True)
+                ],
+                formulation=formulation,
+            )
+            stiffness = body.stiffness()
+            constrained, _ = apply_dirichlet(
+                stiffness, np.zeros(3 * mesh.num_points), conditions[k]
+            )
+            systems[dt] = (body, make_solver(constrained, method=solver, points=mesh.points))
+        body, linear = systems[dt]
+        carried = decay[..., None, None] * history - gamma[..., None, None] * previous[:, None]
+        hist_stress = (
+            2.0 * mu0_cell[:, None, None] * np.einsum("mt,mtij->mij", series.fractions, carried)
+        )
+        rhs = frame_loads[k] - _internal_force(body, hist_stress)
+        _, constrained_rhs = apply_dirichlet(body.stiffness(), rhs.reshape(-1), conditions[k])
+        u = linear.solve(constrained_rhs[:, None])[:, 0].reshape(-1, 3)
+        fields = body.cell_fields(u)
+        deviator = _deviator(fields.strain)
+        history = (
+            decay[..., None, None] * history
+            + gamma[..., None, None] * (deviator - previous)[:, None]
+        )
+        previous = deviator
+        long_term = series.long_term[mesh.cell_layer]
+        deviatoric_stress = (
+            2.0
+            * mu0_cell[:, None, None]
+            * (
+                long_term[:, None, None] * deviator
+                + np.einsum("mt,mtij->mij", series.fractions, history)
+            )
+        )
+        pressure = np.trace(fields.stress, axis1=-2, axis2=-1) / 3.0
+        displacement[k] = u
+        strains[k] = fields.strain
+        stresses[k] = deviatoric_stress + pressure[:, None, None] * _IDENTITY
+    return ViscoelasticFrames(t, displacement, strains, stresses, len(systems))
+
+
+def _internal_force(body: SolidBody, cell_stress: FloatArray) -> FloatArray:
+    """Nodal forces ``∫ B^T σ dV`` of a cell-constant stress ``(m, 3, 3)`` [N]."""
+
+    def kernel(chunk: CellChunk) -> FloatArray:
+        g = chunk.geometry
+        return np.asarray(
+            np.einsum("eq,eqaj,eij->eai", g.weights, g.gradients, cell_stress[chunk.cells])
+        )
+
+    return body.assembler.vector(kernel)

@@ -214,6 +214,30 @@ def test_kept_element_matrices_leave_the_residual_exact(formulation: str) -> Non
         SolidBody(mesh, MATERIALS, tangent_tolerance=-1.0)
 
 
+@pytest.mark.parametrize("formulation", ["mixed", "displacement"])
+def test_kept_element_matrices_follow_fibres_going_taut(formulation: str) -> None:
+    """Tension-only fibres: the tangent jumps by ``4 k₁ H⊗H`` as a family goes taut, for
+    any small stretch. From the reference state (fibres just slack) a 1e-5 in-plane
+    stretch moves F far less than the tolerance, yet every fibre cell must be
+    re-evaluated: the kept tangent equals the fresh one (it was ~50 % off when only
+    the size of ΔF decided)."""
+    mesh = layered_mesh("Q1")
+    stretch = np.diag([1.0e-5, 1.0e-5, -2.0e-5])
+    u = mesh.points @ stretch.T
+    reference = SolidBody(mesh, MATERIALS, formulation=formulation).evaluate(u)
+    body = SolidBody(mesh, MATERIALS, formulation=formulation, tangent_tolerance=1e-3)
+    body.evaluate(np.zeros_like(u))
+    kept = body.evaluate(u)
+    assert reference.tangent is not None and kept.tangent is not None
+    size = np.abs(reference.tangent.toarray()).max()
+    error = np.abs((kept.tangent - reference.tangent).toarray()).max() / size
+    assert error <= 1e-4
+    material = MATERIALS[1]
+    assert isinstance(material, FibreReinforced)
+    taut = material.tangent_regime(np.eye(3) + stretch)
+    assert int(taut) == 0b11 and int(material.tangent_regime(np.eye(3))) == 0
+
+
 def test_cell_fields_of_the_last_evaluated_state_reuse_its_stresses() -> None:
     mesh = layered_mesh("Q1")
     problem = SolidBody(mesh, MATERIALS)

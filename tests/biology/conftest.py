@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tissue_sim.biology import CellModel, list_models, load_model
+from tissue_sim.biology import CellModel, load_model
+from tissue_sim.config import DEFAULT_CELL_MODELS
 
 
 @pytest.fixture(scope="session")
 def composed_model() -> CellModel:
-    """The three shipped models composed into one system."""
-    return load_model(list_models())
+    """The default composition (the three tissue-response models) as one system; the
+    teaching models perfusion and afferent_gating have their own tests."""
+    return load_model(list(DEFAULT_CELL_MODELS))
 
 
 @pytest.fixture(scope="session")

@@ -26,10 +26,14 @@ from tissue_sim.io.result import RunResult
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CONFIG = REPOSITORY / "configs" / "baseline.yaml"
-#: Explicit settings: a coarse mesh, small-strain mechanics, 8 frames per stroke, 3 days.
+#: Explicit settings: a coarse Q1 mesh, small-strain mixed mechanics on roller sides,
+#: 8 frames per stroke, 3 days.
 SETTINGS = (
     "mesh.size=coarse",
+    "mesh.element=Q1",
     "mechanics.model=linear",
+    "mechanics.formulation=mixed",
+    "mechanics.sides=roller",
     "loading.frames=8",
     "schedule.days=3",
 )

@@ -30,7 +30,10 @@ SWEEP = {
     "base": str(REPOSITORY / "configs" / "static_compression.yaml"),
     "set": {
         "mesh.size": "coarse",
+        "mesh.element": "Q1",
         "mechanics.model": "linear",
+        "mechanics.formulation": "mixed",
+        "mechanics.sides": "roller",
         "loading.frames": 1,
         "biology.enabled": False,
     },

@@ -15,7 +15,7 @@ from tissue_sim.biology._integrator import ESDIRK_A, ESDIRK_B, ESDIRK_B_HAT, ESD
 from tissue_sim.biology._sparse_lu import SparseLU
 from tissue_sim.biology.simulate import session_segments, simulate
 from tissue_sim.calibration import Waveform, waveform_features
-from tissue_sim.errors import InputError
+from tissue_sim.errors import InputError, SolverError
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -254,3 +254,56 @@ def test_simulate_rejects_bad_input(composed_model) -> None:
         simulate(composed_model, stimulus, [], DAY, summary_times=[5.0, 1.0])
     with pytest.raises(InputError, match="initial state must have shape"):
         simulate(composed_model, stimulus, [], DAY, initial_state=np.ones(4))
+
+
+NON_FINITE_MODEL = """\
+name: {name}
+title: ill-posed test model
+description: a rate that is not finite somewhere the course goes
+inputs: [effective_strain_peak]
+species:
+  signal: {{unit: "1", initial: 1.0, description: signal}}
+  follower: {{unit: "1", initial: 1.0, description: follows the signal}}
+parameters:
+  k: {{half_life: 2 h, source: "assumption: test model"}}
+rates:
+  follower: "k * (signal - follower)"
+  signal: "{rate}"
+"""
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+@pytest.mark.parametrize(
+    ("rate", "value"),
+    [
+        # inf outside the sessions (the strain is zero there): at the first evaluation
+        ("k * (1 - signal) + k * 0.01 / effective_strain_peak", "inf"),
+        # finite at the start; NaN once the decaying signal passes 0.5 (a trial state)
+        ("-k * signal + k * 1e-3 * sqrt(signal - 0.5)", "nan"),
+    ],
+)
+def test_a_non_finite_rate_names_the_species_and_the_model(
+    tmp_path: Path, engine: str, rate: str, value: str
+) -> None:
+    """A NaN or infinite rate ends the run with a SolverError (CLI exit 1 with the message)
+    naming the species, its model file and the line of its rate, not a ZeroDivisionError
+    or a collapsing step size (REL's finding, LEAD_TODO)."""
+    if engine == "compiled":
+        pytest.importorskip("numba")
+    name = "ill_posed"
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(NON_FINITE_MODEL.format(name=name, rate=rate), encoding="utf-8")
+    model = load_model([str(path)])
+    strain = np.linspace(0.0, 0.2, 40)
+    with pytest.raises(SolverError) as raised:
+        simulate(
+            model,
+            {n: strain for n in model.inputs},
+            np.array([[HOUR, 2 * HOUR]]),
+            3 * DAY,
+            engine=engine,
+        )
+    message = str(raised.value)
+    assert "species 'signal'" in message
+    assert f"cell model '{name}' ({path}:12, rates.signal)" in message
+    assert f"is {value}" in message

@@ -138,6 +138,42 @@ class Segment:
     stimulus_index: int = 0
 
 
+class NonFiniteRate(SolverError):
+    """A rate of the cell model is NaN or infinite at a state the integration reached.
+
+    Attributes
+    ----------
+    species
+        Index of the first species whose rate is not finite.
+    point
+        Index (within the chunk) of the first such point.
+    count
+        Number of the chunk's points where that rate is not finite.
+    time
+        Time [s].
+    value
+        The rate's value there (``nan``, ``inf`` or ``-inf``).
+    state, inputs
+        The point's species values and stimulus inputs (by name).
+    """
+
+    def __init__(
+        self,
+        species: int,
+        point: int,
+        count: int,
+        time: float,
+        value: float,
+        state: dict[str, float],
+        inputs: dict[str, float],
+    ) -> None:
+        self.species, self.point, self.count = species, point, count
+        self.time, self.value = time, value
+        self.state, self.inputs = state, inputs
+        names = list(state)
+        super().__init__(f"the rate of species {names[species]!r} is {value} at t = {time:.6g} s")
+
+
 class _NewtonFailure(Exception):
     pass
 
@@ -197,6 +233,7 @@ class ChunkIntegrator:
         self._dense_inverse: FloatArray | None = None
         self._eta = 1.0
         self._history_valid = False
+        self._stop = math.inf
         self.newton_tolerance = max(10 * np.finfo(float).eps / rtol, min(0.03, rtol**0.5))
         if kernels is None:
             self._allocate_numpy()
@@ -221,12 +258,17 @@ class ChunkIntegrator:
 
     def _prepare_all(self, n_points: int, padded: int) -> None:
         system = self.system
-        zeros = {name: 0.0 for name in system.input_names}
-        self._prepared_off = system.prepare(zeros)
-        self._prepared_on = [
-            system.prepare({name: _pad(one[name], n_points, padded) for name in system.input_names})
-            for one in self._stimuli
-        ]
+        # numpy scalars, not Python floats: a rate that divides by an input that is zero
+        # outside the sessions gives inf (reported by _check_rates), not ZeroDivisionError
+        zeros = {name: np.float64(0.0) for name in system.input_names}
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            self._prepared_off = system.prepare(zeros)
+            self._prepared_on = [
+                system.prepare(
+                    {name: _pad(one[name], n_points, padded) for name in system.input_names}
+                )
+                for one in self._stimuli
+            ]
 
     def _allocate_numpy(self) -> None:
         """Buffers of the numpy back end: species-major ``(S, P)``."""
@@ -274,7 +316,7 @@ class ChunkIntegrator:
         self._block_work = np.empty((blocks, rows["total"], LANES))
         stages = self._block_work[:, : 4 * n_species].reshape(blocks, 4, n_species, LANES)
         self._stages = np.asarray(stages.transpose(1, 0, 2, 3), dtype=np.float64)
-        self._history = np.empty((4, *self.shape))
+        self._atol_rows = np.repeat(self._atol_vector, LANES)
         return _to_blocks(_pad(y0, n_points, padded), LANES)
 
     def _pack(
@@ -295,7 +337,7 @@ class ChunkIntegrator:
         """Continue with the numpy back end (which has the dense fallback), from the same
         state, Hermite data and Jacobian: the integration goes on unchanged."""
         keep = [self.y, self.f, self.y_previous, self.f_previous, self.f_step_end]
-        history, jacobian = self._history, self._jacobian_values
+        jacobian = self._jacobian_values
         self._kernels = None
         self._allocate_numpy()
         self.y, self.f, self.y_previous, self.f_previous = (
@@ -304,8 +346,8 @@ class ChunkIntegrator:
         self.f_step_end = (
             self.f if keep[4] is keep[1] else np.ascontiguousarray(self._species_major(keep[4]))
         )
-        for row in range(4):
-            self._history[row] = self._species_major(history[row])
+        for row, values in enumerate((self.y_previous, self.f_previous, self.y, self.f_step_end)):
+            self._history[row] = values
         self._jacobian_values[...] = jacobian.transpose(1, 0, 2).reshape(jacobian.shape[1], -1)[
             :, : self.n_points
         ]
@@ -323,6 +365,50 @@ class ChunkIntegrator:
         if time >= self.t:
             return np.array(self._species_major(self.y))
         return np.asarray(self._species_major(self._interpolate(time)))
+
+    def advance_into(self, time: float, out: FloatArray, *, exact: bool = False) -> None:
+        """:meth:`advance_to` ``time``, writing the state into ``out`` ``(S, P)``.
+
+        ``exact``: the last step ends on ``time`` (an operator-splitting step ends there),
+        so the state is the integrator's own, not an interpolation.
+        """
+        end = self.segments[-1].end
+        if time > end * (1 + 1e-12) + 1e-12:
+            raise ValueError(f"time {time} beyond the end of the integration {end}")
+        self._stop = time if exact else math.inf
+        try:
+            while self.t < time and not self._at_end():
+                self._step()
+        finally:
+            self._stop = math.inf
+        if time >= self.t:
+            out[...] = self._species_major(self.y)
+        elif self._kernels is None:
+            out[...] = self._interpolate(time)
+        else:
+            from tissue_sim.biology._compiled import hermite_to_points
+
+            hermite_to_points(
+                self._hermite_weights(time),
+                self.y_previous,
+                self.f_previous,
+                self.y,
+                self.f_step_end,
+                out,
+            )
+
+    def restart(self, values: FloatArray) -> None:
+        """Go on from the states ``values`` ``(S, P)`` at the current time (an operator
+        splitting step changed them): the right-hand side is re-evaluated and the Hermite
+        history dropped; the step size and the Jacobian are kept."""
+        if self._kernels is None:
+            self.y = np.array(values, dtype=np.float64)
+        else:
+            padded = self.shape[0] * LANES
+            self.y = _to_blocks(_pad(np.asarray(values), self.n_points, padded), LANES)
+        self.f = self._rhs(self.y, np.empty(self.shape))
+        self.f_step_end = self.f
+        self._history_valid = False
 
     # -- segments -----------------------------------------------------------------------
     def _at_end(self) -> bool:
@@ -343,6 +429,7 @@ class ChunkIntegrator:
     def _start_segment(self) -> None:
         self._history_valid = False
         self.f = self._rhs(self.y, np.empty(self.shape))
+        self._check_rates(self.y, self.f)
         self._update_jacobian()
         segment = self.segments[self.segment_index]
         self.h = min(self._initial_step(), segment.end - segment.start, self.max_step)
@@ -366,6 +453,48 @@ class ChunkIntegrator:
         else:
             h1 = (0.01 / max(d1, d2)) ** (1.0 / 3.0)
         return min(100 * h0, h1)
+
+    def _check_rates(self, y: FloatArray, f: FloatArray) -> None:
+        """Raise :class:`NonFiniteRate` if a rate ``f`` at the states ``y`` is NaN or
+        infinite (a division by zero, a logarithm of zero…): the integration cannot go on
+        and the step-size control would only report a collapsing step."""
+        if np.isfinite(f).all():
+            return
+        rates = self._species_major(f)
+        states = self._species_major(y)
+        bad = ~np.isfinite(rates)
+        species = int(np.flatnonzero(bad.any(axis=1))[0])
+        point = int(np.flatnonzero(bad[species])[0])
+        segment = self.segments[self.segment_index]
+        stimulus = self._stimuli[segment.stimulus_index] if segment.stimulus_on else None
+        inputs = {
+            name: float(np.asarray(stimulus[name])[point]) if stimulus is not None else 0.0
+            for name in self.system.input_names
+        }
+        raise NonFiniteRate(
+            species,
+            point,
+            int(np.count_nonzero(bad[species])),
+            float(self.t),
+            float(rates[species, point]),
+            {
+                name: float(states[index, point])
+                for index, name in enumerate(self.system.species_names)
+            },
+            inputs,
+        )
+
+    def _probe_rates(self) -> None:
+        """After the step size collapsed: the rates at the current state and at states
+        just ahead of it along ``f`` (where the Newton iterates went), checked by
+        :meth:`_check_rates` (raises :class:`NonFiniteRate` naming the species)."""
+        f = self._rhs(self.y, np.empty(self.shape))
+        self._check_rates(self.y, f)
+        reach = max(self.t - self.t_previous, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for step in np.geomspace(1e-9 * reach, reach, 10):
+                trial = self.y + step * f
+                self._check_rates(trial, self._rhs(trial, np.empty(self.shape)))
 
     # -- evaluations --------------------------------------------------------------------
     def _rhs(self, y: FloatArray, out: FloatArray) -> FloatArray:
@@ -440,12 +569,14 @@ class ChunkIntegrator:
     # -- one step -----------------------------------------------------------------------
     def _step(self) -> None:
         segment = self.segments[self.segment_index]
+        end = min(segment.end, self._stop)
         while True:
-            remaining = segment.end - self.t
+            remaining = end - self.t
             h = min(self.h, self.max_step)
-            if h >= remaining or self.t + 1.05 * h >= segment.end:
+            if h >= remaining or self.t + 1.05 * h >= end:
                 h = remaining
             if h <= 1e-10 * max(1.0, abs(self.t)):
+                self._probe_rates()  # rates that are not finite just ahead: say which
                 raise SolverError(
                     f"cell-model step size fell to {h:.3g} s at t = {self.t:.6g} s; the "
                     "model may be ill-posed (negative or exploding concentrations)"
@@ -485,13 +616,18 @@ class ChunkIntegrator:
         self.t = self.t + h
         self._jacobian_fresh = False
         self._history_valid = True
-        for row, values in enumerate((self.y_previous, self.f_previous, self.y, self.f_step_end)):
-            self._history[row] = values
+        if self._kernels is None:  # the compiled attempt reads the four arrays themselves
+            for row, values in enumerate(
+                (self.y_previous, self.f_previous, self.y, self.f_step_end)
+            ):
+                self._history[row] = values
         if self.t >= segment.end - 1e-9 * max(1.0, abs(segment.end)):
             self.t = segment.end
             if self.segment_index < len(self.segments) - 1:
                 self.segment_index += 1
                 self._start_segment()
+        elif self.t >= self._stop - 1e-9 * max(1.0, abs(self._stop)):
+            self.t = self._stop
 
     def _attempt(self, h: float) -> tuple[FloatArray, float]:
         if self._kernels is not None:
@@ -581,13 +717,16 @@ class ChunkIntegrator:
             coefficients,
             _flat(self.y),
             _flat(self.f),
-            self._history.reshape(4, self.shape[0], -1),
+            _flat(self.y_previous),
+            _flat(self.f_previous),
+            _flat(self.y),
+            _flat(self.f_step_end),
             _flat(self._block_work),
             _flat(self._packed()[0]),
             kernels.rhs_constants,
             _flat(self._factor_values),
             self.rtol,
-            self._atol_vector,
+            self._atol_rows,
             self._eta,
             self.newton_tolerance,
             _NEWTON_MAX_ITERATIONS,
@@ -602,31 +741,22 @@ class ChunkIntegrator:
     def _hermite_coefficients(self, times: FloatArray) -> FloatArray:
         """Weights of (y₀, f₀, y₁, f₁) of the last step's cubic Hermite polynomial at
         ``times`` (beyond its end: the stage predictors), shape ``(len(times), 4)``."""
-        h = self.t - self.t_previous
-        theta = (np.asarray(times) - self.t_previous) / h
-        return np.stack(
-            [
-                (1 + 2 * theta) * (1 - theta) ** 2,
-                h * theta * (1 - theta) ** 2,
-                theta**2 * (3 - 2 * theta),
-                h * theta**2 * (theta - 1),
-            ],
-            axis=1,
-        )
+        return np.array([self._hermite_weights(float(time)) for time in times])
 
-    def _interpolate(self, time: float) -> FloatArray:
+    def _hermite_weights(self, time: float) -> tuple[float, float, float, float]:
+        """Weights of (y₀, f₀, y₁, f₁) of the last step's cubic Hermite polynomial."""
         h = self.t - self.t_previous
         theta = (time - self.t_previous) / h
-        h00 = (1 + 2 * theta) * (1 - theta) ** 2
-        h10 = theta * (1 - theta) ** 2
-        h01 = theta**2 * (3 - 2 * theta)
-        h11 = theta**2 * (theta - 1)
-        return (
-            h00 * self.y_previous
-            + (h10 * h) * self.f_previous
-            + h01 * self.y
-            + (h11 * h) * self.f_step_end
-        )
+        rest = 1.0 - theta
+        h00 = (1.0 + 2.0 * theta) * (rest * rest)
+        h10 = theta * (rest * rest)
+        h01 = (theta * theta) * (3.0 - 2.0 * theta)
+        h11 = (theta * theta) * (theta - 1.0)
+        return h00, h10 * h, h01, h11 * h
+
+    def _interpolate(self, time: float) -> FloatArray:
+        c0, c1, c2, c3 = self._hermite_weights(time)
+        return c0 * self.y_previous + c1 * self.f_previous + c2 * self.y + c3 * self.f_step_end
 
 
 def _max_rms(scaled: FloatArray) -> float:
@@ -658,4 +788,7 @@ def _to_blocks(values: FloatArray | float, lanes: int) -> FloatArray:
     """``(rows, B · lanes)`` species-major values as ``(B, rows, lanes)`` blocks."""
     array = np.asarray(values, dtype=np.float64)
     rows = array.shape[0]
-    return np.ascontiguousarray(array.reshape(rows, -1, lanes).transpose(1, 0, 2))
+    # the block count from the columns, not ``-1``: a model whose Jacobian reads no
+    # prepared value packs ``(0, B · lanes)``, which ``reshape(0, -1, lanes)`` rejects
+    blocks = array.shape[-1] // lanes
+    return np.ascontiguousarray(array.reshape(rows, blocks, lanes).transpose(1, 0, 2))

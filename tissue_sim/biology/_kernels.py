@@ -278,7 +278,8 @@ def kernel_source(system: CompiledSystem, lu: SparseLU) -> tuple[str, _Parts]:
             ),
             *solve,
             *(
-                f"d{i} = r{i} / (max(abs({at('Y', i)}), abs({at('W', z + i)})) * rtol + atol[{i}])"
+                f"d{i} = r{i} / (max(abs({at('Y', i)}), abs({at('W', z + i)})) * rtol"
+                f" + atol[{i * LANES} + p])"
                 for i in species
             ),
             *squares(f"{at('W', norms)} = d"),
@@ -288,17 +289,84 @@ def kernel_source(system: CompiledSystem, lu: SparseLU) -> tuple[str, _Parts]:
     return source, _Parts(rhs, jacobian, lu.nnz)
 
 
+def _stage_start(i: int, n_species: int, rows: Mapping[str, int]) -> list[str]:
+    """Loop body over ``p`` (all ``S·LANES`` values of a block) that finishes stage ``i − 1``
+    (its derivative ``k = (z − base)/(hγ)``; for ``i = 1``: ``k₀ = f`` and the error
+    scales) and starts stage ``i``: ``base = y + Σⱼ h·aᵢⱼ·kⱼ`` and the Newton start ``z``
+    (the Hermite predictor, or ``base + hγ·kᵢ₋₁``). Offsets are literals."""
+    size = n_species * LANES
+    stage = [rows["stages"] * LANES + k * size for k in range(4)]
+    z, base, scale = rows["z"] * LANES, rows["base"] * LANES, rows["scale"] * LANES
+    lines = []
+    if i == 1:
+        lines += [
+            "k = V[p]",
+            f"W[{stage[0]} + p] = k",
+            f"W[{scale} + p] = 1.0 / (abs(Y[p]) * rtol + A[p])",
+        ]
+    else:
+        lines += [
+            f"k = (W[{z} + p] - W[{base} + p]) * inverse_hg",
+            f"W[{stage[i - 1]} + p] = k",
+        ]
+    terms = [f"w{j} * W[{stage[j]} + p]" if j < i - 1 else f"w{j} * k" for j in range(i)]
+    total = terms[0]
+    for term in terms[1:]:
+        total = f"({total} + {term})"
+    lines += [
+        f"bp = {total} + Y[p]",
+        f"W[{base} + p] = bp",
+        f"W[{z} + p] = (k0 * H0[p] + k1 * H1[p] + k2 * H2[p] + k3 * H3[p]) if predict "
+        "else (k * hg + bp)",
+    ]
+    return lines
+
+
 def _attempt_source(n_species: int, rows: Mapping[str, int]) -> str:
-    """The step attempt (fixed code; the sizes are literals so the loops vectorise)."""
+    """The step attempt (fixed code; the sizes and offsets are literals so the loops
+    vectorise)."""
     s, lanes = n_species, LANES
-    stage, z, base, scale, norms = (rows[k] for k in ("stages", "z", "base", "scale", "norms"))
+    size = s * lanes
+    z, base, norms = rows["z"] * lanes, rows["base"] * lanes, rows["norms"] * lanes
+    last_stage = rows["stages"] * lanes + 3 * size
+
+    def indented(lines: list[str], depth: int) -> str:
+        return "\n".join(" " * depth + line for line in lines)
+
+    starts = []
+    for i in (1, 2, 3):
+        starts.append(
+            f"""
+    w0 = weights[{i}, 0]
+    w1 = weights[{i}, 1]
+    w2 = weights[{i}, 2]
+    k0 = coefficients[{i - 1}, 0]
+    k1 = coefficients[{i - 1}, 1]
+    k2 = coefficients[{i - 1}, 2]
+    k3 = coefficients[{i - 1}, 3]
+    for b in range(n_blocks):
+        Y = y[b]
+        V = f[b]
+        W = work[b]
+        H0 = y_previous[b]
+        H1 = f_previous[b]
+        H2 = y_last[b]
+        H3 = f_last[b]
+        for p in range({size}):
+{indented(_stage_start(i, s, rows), 12)}
+    converged, norm, eta, n_rhs = _newton(
+        work, hg, pre, c, fac, eta, tolerance, max_iterations, n_rhs
+    )
+    if not converged:
+        return True, 0.0, eta, n_rhs"""
+        )
     return f"""
 
 @_JIT
 def _worst_rms(work):
     largest = 0.0
     for b in range(work.shape[0]):
-        for p in range({norms * lanes}, {norms * lanes + lanes}):
+        for p in range({norms}, {norms + lanes}):
             value = work[b, p]
             if value > largest or value != value:
                 largest = value
@@ -307,78 +375,44 @@ def _worst_rms(work):
 
 
 @_JIT
+def _newton(work, hg, pre, c, fac, eta, tolerance, max_iterations, n_rhs):
+    previous = math.inf
+    norm = 0.0
+    stage_eta = eta
+    for iteration in range(max_iterations):
+        n_rhs += 1
+        newton_sweep(work, hg, pre, c, fac)
+        norm = _worst_rms(work)
+        if iteration > 0:
+            rate = norm / previous
+            if rate >= 1.0 or (
+                rate ** (max_iterations - iteration) / (1.0 - rate) * norm > tolerance
+            ):
+                return False, norm, eta, n_rhs
+            stage_eta = rate / (1.0 - rate)
+        if norm == 0.0 or stage_eta * norm < tolerance:
+            if not math.isfinite(norm):
+                return False, norm, eta, n_rhs
+            return True, norm, stage_eta, n_rhs
+        previous = norm
+    return False, norm, eta, n_rhs
+
+
+@_JIT
 def attempt(
-    hg, weights, error_weights, predict, coefficients, y, f, history, work, pre, c, fac,
-    rtol, atol, eta, tolerance, max_iterations,
+    hg, weights, error_weights, predict, coefficients, y, f, y_previous, f_previous, y_last,
+    f_last, work, pre, c, fac, rtol, atol_rows, eta, tolerance, max_iterations,
 ):
     n_blocks = y.shape[0]
     n_rhs = 0
+    inverse_hg = 1.0 / hg
+    A = atol_rows
+{"".join(starts)}
     for b in range(n_blocks):
-        Y = y[b]
-        V = f[b]
         W = work[b]
-        for s in range({s}):
-            a = atol[s]
-            for p in range(s * {lanes}, (s + 1) * {lanes}):
-                W[{stage * lanes} + p] = V[p]
-                W[{scale * lanes} + p] = 1.0 / (abs(Y[p]) * rtol + a)
-    for i in range(1, 4):
-        w0 = weights[i, 0]
-        w1 = weights[i, 1]
-        w2 = weights[i, 2]
-        k0 = coefficients[i - 1, 0]
-        k1 = coefficients[i - 1, 1]
-        k2 = coefficients[i - 1, 2]
-        k3 = coefficients[i - 1, 3]
-        previous_stage = (i - 1) * {s * lanes}
-        for b in range(n_blocks):
-            Y = y[b]
-            W = work[b]
-            H0 = history[0, b]
-            H1 = history[1, b]
-            H2 = history[2, b]
-            H3 = history[3, b]
-            for p in range({s * lanes}):
-                total = w0 * W[{stage * lanes} + p]
-                if i > 1:
-                    total += w1 * W[{(stage + s) * lanes} + p]
-                if i > 2:
-                    total += w2 * W[{(stage + 2 * s) * lanes} + p]
-                bp = total + Y[p]
-                W[{base * lanes} + p] = bp
-                if predict:
-                    W[{z * lanes} + p] = k0 * H0[p] + k1 * H1[p] + k2 * H2[p] + k3 * H3[p]
-                else:
-                    W[{z * lanes} + p] = W[previous_stage + p] * hg + bp
-        previous = math.inf
-        converged = False
-        norm = 0.0
-        stage_eta = eta
-        for iteration in range(max_iterations):
-            n_rhs += 1
-            newton_sweep(work, hg, pre, c, fac)
-            norm = _worst_rms(work)
-            if iteration > 0:
-                rate = norm / previous
-                if rate >= 1.0 or (
-                    rate ** (max_iterations - iteration) / (1.0 - rate) * norm > tolerance
-                ):
-                    return True, 0.0, eta, n_rhs
-                stage_eta = rate / (1.0 - rate)
-            if norm == 0.0 or stage_eta * norm < tolerance:
-                converged = True
-                break
-            previous = norm
-        if not converged or not math.isfinite(norm):
-            return True, 0.0, eta, n_rhs
-        eta = stage_eta
-        scale = 1.0 / hg
-        target = i * {s * lanes}
-        for b in range(n_blocks):
-            W = work[b]
-            for p in range({s * lanes}):
-                W[target + p] = (W[{z * lanes} + p] - W[{base * lanes} + p]) * scale
-    error_sweep(y, work, error_weights, rtol, atol, fac)
+        for p in range({size}):
+            W[{last_stage} + p] = (W[{z} + p] - W[{base} + p]) * inverse_hg
+    error_sweep(y, work, error_weights, rtol, atol_rows, fac)
     return False, _worst_rms(work), eta, n_rhs
 """
 

@@ -9,6 +9,9 @@ The file format (every key is checked; unknown keys are errors)::
     inputs: [effective_strain_peak]   # stimulus features this model reads
     species:                          # the state variables this model owns
       collagen: {unit: "1", initial: 1.0, description: collagen index}
+      tnfa:                           # optional: a soluble species that diffuses
+        {unit: "1", initial: 0.1, description: TNF-α,
+         diffusion: {value: 5.2e-8, unit: cm^2/s, source: "… (FACTS §8)"}}
     external:                         # species owned by another model, read here;
       m2: {unit: "1", healthy: 0.6, description: ...}  # held at `healthy` when absent
     parameters:
@@ -40,6 +43,11 @@ own names; a model without ``report`` is shown by its first species.
 
 Parameters are converted to SI base units with pint (``1/h`` → ``1/s``); a ``half_life``
 becomes the first-order rate ``ln 2 / t½`` in ``1/s``.
+
+A species' optional ``diffusion`` entry (``value``, ``unit`` of an area per time, and a
+``source``) makes it spread between the material points with that diffusivity (converted
+to m²/s) when a run gives the biology its mesh (zero-flux boundaries; see
+:mod:`tissue_sim.biology._diffusion`); without it the species stays where it is made.
 """
 
 from __future__ import annotations
@@ -125,6 +133,10 @@ class SpeciesDefinition:
         The healthy initial value (in ``unit``).
     line
         Line of the species entry.
+    diffusivity
+        Diffusion coefficient [m²/s] (0: the species does not diffuse).
+    diffusion_source
+        Where the diffusivity comes from (empty when it does not diffuse).
     """
 
     name: str
@@ -132,6 +144,8 @@ class SpeciesDefinition:
     description: str
     initial: float
     line: int
+    diffusivity: float = 0.0
+    diffusion_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -456,18 +470,48 @@ class _Reader:
             self.check_name(name, line, "species")
             if not isinstance(entry, LineMap):
                 raise self.error(f"species {name!r} must be a mapping", line)
-            self.check_keys(entry, ("unit", "initial", "description"), f"species {name}")
+            self.check_keys(
+                entry, ("unit", "initial", "description", "diffusion"), f"species {name}"
+            )
             unit_text = self.text(entry, "unit")
             initial = self.number(entry, "initial", f"species {name}")
             value, unit = to_si(initial, unit_text, file=self.file, line=line, what=name)
+            diffusivity, diffusion_source = (
+                self.read_diffusion(entry, name, line) if "diffusion" in entry else (0.0, "")
+            )
             result[name] = SpeciesDefinition(
                 name=name,
                 unit=unit,
                 description=self.text(entry, "description"),
                 initial=value,
                 line=line,
+                diffusivity=diffusivity,
+                diffusion_source=diffusion_source,
             )
         return result
+
+    def read_diffusion(self, entry: LineMap, name: str, line: int) -> tuple[float, str]:
+        """A species' ``diffusion: {value, unit, source}``: D [m²/s] and its source."""
+        what = f"species {name} diffusion"
+        section = entry["diffusion"]
+        if not isinstance(section, LineMap):
+            raise self.error(f"{what} must be a mapping with value, unit and source", line)
+        self.check_keys(section, ("value", "unit", "source"), what)
+        source = self.text(section, "source").strip()
+        if not source:
+            raise self.error(f"{what} needs a source", line)
+        number = self.number(section, "value", what)
+        unit_text = self.text(section, "unit")
+        value, unit = to_si(number, unit_text, file=self.file, line=line, what=what)
+        registry = unit_registry()
+        if (
+            registry.Quantity(1.0, unit).dimensionality
+            != registry.Quantity(1.0, "m^2/s").dimensionality
+        ):
+            raise self.error(f"{what}: expected an area per time such as cm^2/s, got {unit}", line)
+        if not math.isfinite(value) or value < 0.0:
+            raise self.error(f"{what} must be a finite, non-negative diffusivity", line)
+        return value, source
 
     def read_external(self, species: dict[str, SpeciesDefinition]) -> dict[str, ExternalDefinition]:
         section = self.mapping(self.data, "external", required=False)

@@ -10,14 +10,24 @@ computed on the fly and the full ``(T, P, S)`` history is never stored.
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from tissue_sim.biology._diffusion import (
+    CellGraph,
+    Diffusion,
+    file_diffusivities,
+    model_diffusivities,
+)
 from tissue_sim.biology._distinct import (
     Distinct,
     StandIns,
@@ -26,16 +36,23 @@ from tissue_sim.biology._distinct import (
     point_keys,
     stand_ins,
 )
-from tissue_sim.biology._integrator import ChunkIntegrator, Segment, SolverStats
+from tissue_sim.biology._integrator import ChunkIntegrator, NonFiniteRate, Segment, SolverStats
 from tissue_sim.biology._kernels import Kernels, kernels_for, numba_available
 from tissue_sim.biology._sparse_lu import SparseLU
 from tissue_sim.biology._summaries import GroupSummarizer
 from tissue_sim.biology.model import CellModel
-from tissue_sim.errors import InputError
+from tissue_sim.errors import InputError, SolverError
+
+if TYPE_CHECKING:
+    from tissue_sim.biology._compiled import CompiledSummarizer
 
 __all__ = ["SUMMARY_STATISTICS", "BiologyResult", "session_segments", "simulate"]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Default longest operator-splitting step [s] with diffusion (measured on the baseline:
+#: halving it changes the day-14 layer means by less than the integrator tolerance).
+DIFFUSION_STEP = 900.0
 
 #: Order of the last axis of :attr:`BiologyResult.summaries`.
 SUMMARY_STATISTICS: tuple[str, str, str] = ("mean", "p10", "p90")
@@ -165,6 +182,9 @@ def simulate(
     control: bool = False,
     deduplicate: bool = True,
     engine: str = "auto",
+    cells: CellGraph | None = None,
+    diffusivity: Mapping[str, float] | None = None,
+    diffusion_step: float = DIFFUSION_STEP,
 ) -> BiologyResult:
     """Integrate the cell model at every point over a treatment course.
 
@@ -220,6 +240,26 @@ def simulate(
         ``TISSUE_SIM_BIOLOGY_ENGINE`` may name the engine ``"auto"`` picks). Both make the
         same decisions with the same floating-point operations: results agree to
         round-off.
+    cells
+        The finite-volume geometry of the points (:func:`~._diffusion.cell_graph` of the
+        mesh cells). With it, the species that diffuse spread between the points (see
+        below); without it every point is an isolated system.
+    diffusivity
+        ``{species: D}`` [m²/s]; default the ``diffusion`` entries of the model files.
+        Species not named do not diffuse; with no positive ``D`` the course is the same as
+        without ``cells``.
+    diffusion_step
+        Longest operator-splitting step [s] when species diffuse.
+
+    Notes
+    -----
+    Diffusion (:mod:`._diffusion`) is coupled to the reactions by Strang splitting: over
+    every step ``[t, t + Δt]`` (cut at session starts and ends and at the output times,
+    at most ``diffusion_step`` long) half a step of diffusion (Crank–Nicolson), the full
+    step of the batched stiff reaction integrator from the diffused state, and the other
+    half of diffusion; second order in ``Δt``. Coupled points are not deduplicated (their
+    neighbours differ); the untreated control still integrates once when its initial
+    state is uniform (diffusion leaves a uniform field unchanged).
 
     Returns
     -------
@@ -249,82 +289,111 @@ def simulate(
     segments = session_segments(session_intervals, t_end)
     times = _times(summary_times, t_end, default_hourly=True)
     stored_times = _times(field_times, t_end, default_hourly=False)
-    atoms = _Atoms.build(model, y0, per_stimulus, segments, control, deduplicate)
-    treated_summary = _PointSummary(atoms.treated_of_point, labels, point_weights, model)
-    control_summary = (
-        _PointSummary(atoms.control_of_point, labels, point_weights, model)
-        if atoms.control_of_point is not None
-        else None
+    diffusion = _diffusion_operator(model, cells, diffusivity, n_points)
+    if diffusion is not None and not (np.isfinite(diffusion_step) and diffusion_step > 0.0):
+        raise InputError(f"diffusion_step must be a positive time, got {diffusion_step!r}")
+    atoms = _Atoms.build(
+        model, y0, per_stimulus, segments, control, deduplicate, coupled=diffusion is not None
     )
     lu = SparseLU(
         model.n_species,
         zip(model.system.jacobian_rows.tolist(), model.system.jacobian_cols.tolist(), strict=True),
     )
     kernels = _kernels(engine, model, lu, atoms.count)
+    compiled = kernels is not None
+    treated_summary = _PointSummary(
+        atoms.treated_of_point, labels, point_weights, model, compiled=compiled
+    )
+    control_summary = (
+        _PointSummary(atoms.control_of_point, labels, point_weights, model, compiled=compiled)
+        if atoms.control_of_point is not None
+        else None
+    )
     if chunk_size is None:
         chunk_size = COMPILED_CHUNK if kernels is not None else NUMPY_CHUNK
     chunks = atoms.chunks(chunk_size)
-    integrators = [
-        ChunkIntegrator(
-            model.system,
-            lu,
-            np.ascontiguousarray(atoms.states[chunk].T),
-            segments,
-            [
-                {name: np.ascontiguousarray(values[chunk]) for name, values in features.items()}
-                for features in atoms.features
-            ],
-            rtol=rtol,
-            atol=atol_vector,
-            max_step=max_step,
-            kernels=kernels,
-        )
-        for chunk in chunks
-    ]
-    stops = np.union1d(np.union1d(times, stored_times), [float(t_end)])
-    n_groups = treated_summary.n_groups
-    summaries = np.empty((times.size, n_groups, model.n_species, 3))
-    fields = np.empty((stored_times.size, n_points, model.n_species))
-    control_summaries = np.empty_like(summaries) if control_summary is not None else None
-    control_fields = np.empty_like(fields) if control_summary is not None else None
-    buffers = [np.empty((atoms.count, model.n_species)) for _ in range(2)]
+    with _rates_named_by(model):
+        integrators = [
+            ChunkIntegrator(
+                model.system,
+                lu,
+                np.ascontiguousarray(atoms.states[chunk].T),
+                segments,
+                [
+                    {name: np.ascontiguousarray(values[chunk]) for name, values in features.items()}
+                    for features in atoms.features
+                ],
+                rtol=rtol,
+                atol=atol_vector,
+                max_step=max_step,
+                kernels=kernels,
+            )
+            for chunk in chunks
+        ]
+        stops = np.union1d(np.union1d(times, stored_times), [float(t_end)])
+        n_groups = treated_summary.n_groups
+        summaries = np.empty((times.size, n_groups, model.n_species, 3))
+        fields = np.empty((stored_times.size, n_points, model.n_species))
+        control_summaries = np.empty_like(summaries) if control_summary is not None else None
+        control_fields = np.empty_like(fields) if control_summary is not None else None
+        # states of the atoms, species-major (S, A): each chunk writes its own columns
+        buffers = [np.empty((model.n_species, atoms.count)) for _ in range(2)]
 
-    def record(stop: float, state: FloatArray) -> None:
-        for index in np.flatnonzero(times == stop):
-            summaries[index] = treated_summary.summarize(state)
-            if control_summary is not None and control_summaries is not None:
-                control_summaries[index] = control_summary.summarize(state)
-        for index in np.flatnonzero(stored_times == stop):
-            fields[index] = state[atoms.treated_of_point]
-            if control_fields is not None and atoms.control_of_point is not None:
-                control_fields[index] = state[atoms.control_of_point]
+        def record(stop: float, state: FloatArray) -> None:
+            for index in np.flatnonzero(times == stop):
+                summaries[index] = treated_summary.summarize(state)
+                if control_summary is not None and control_summaries is not None:
+                    control_summaries[index] = control_summary.summarize(state)
+            for index in np.flatnonzero(stored_times == stop):
+                fields[index] = state[:, atoms.treated_of_point].T
+                if control_fields is not None and atoms.control_of_point is not None:
+                    control_fields[index] = state[:, atoms.control_of_point].T
 
-    def advance(members: list[int], stop: float, state: FloatArray) -> None:
-        for member in members:
-            state[chunks[member]] = integrators[member].advance_to(stop).T
+        def advance(members: list[int], stop: float, state: FloatArray) -> None:
+            for member in members:
+                integrators[member].advance_into(stop, state[:, chunks[member]])
 
-    workers = min(threads if threads is not None else _default_threads(), len(chunks))
-    everything = list(range(len(chunks)))
-    if workers < 1:
-        state = buffers[0]
-        for stop in stops:
-            advance(everything, float(stop), state)
-            record(float(stop), state)
-    else:
-        shares = [everything[worker::workers] for worker in range(workers)]
-        previous: tuple[float, FloatArray] | None = None
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for step_index, stop in enumerate(stops):
-                state = buffers[step_index % 2]
-                futures = [pool.submit(advance, share, float(stop), state) for share in shares]
-                if previous is not None:
-                    record(*previous)
-                for future in futures:
-                    future.result()
-                previous = (float(stop), state)
-        assert previous is not None
-        record(*previous)
-        state = previous[1]
+        workers = min(threads if threads is not None else _default_threads(), len(chunks))
+        everything = list(range(len(chunks)))
+        if diffusion is not None:
+            state = buffers[0]
+            state[...] = atoms.states.T
+            coupled = atoms.coupled_blocks()
+            time = 0.0
+            if 0.0 in stops:
+                record(0.0, state)
+            for stop in _split_stops(stops, segments, diffusion_step):
+                half = 0.5 * (stop - time)
+                for block in coupled:
+                    diffusion.step(state[:, block].T, half)
+                for member in everything:
+                    integrators[member].restart(state[:, chunks[member]])
+                    integrators[member].advance_into(stop, state[:, chunks[member]], exact=True)
+                for block in coupled:
+                    diffusion.step(state[:, block].T, half)
+                time = stop
+                if stop in stops:
+                    record(stop, state)
+        elif workers < 1:
+            state = buffers[0]
+            for stop in stops:
+                advance(everything, float(stop), state)
+                record(float(stop), state)
+        else:
+            shares = [everything[worker::workers] for worker in range(workers)]
+            previous: tuple[float, FloatArray] | None = None
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for step_index, stop in enumerate(stops):
+                    state = buffers[step_index % 2]
+                    futures = [pool.submit(advance, share, float(stop), state) for share in shares]
+                    if previous is not None:
+                        record(*previous)
+                    for future in futures:
+                        future.result()
+                    previous = (float(stop), state)
+            assert previous is not None
+            record(*previous)
+            state = previous[1]
     stats = SolverStats()
     for integrator in integrators:
         stats.add(integrator.stats)
@@ -341,13 +410,13 @@ def simulate(
         group_labels=treated_summary.labels.astype(np.int64),
         field_times=stored_times,
         fields=fields,
-        final_state=state[atoms.treated_of_point],
+        final_state=np.ascontiguousarray(state[:, atoms.treated_of_point].T),
         species=model.species_names,
         units=tuple(s.unit for s in model.species),
         stats=stats,
         control_summaries=by_species(control_summaries) if control_summaries is not None else None,
         control_fields=control_fields,
-        control_final_state=state[atoms.control_of_point]
+        control_final_state=np.ascontiguousarray(state[:, atoms.control_of_point].T)
         if atoms.control_of_point is not None
         else None,
         n_points=n_points,
@@ -367,6 +436,7 @@ class _Atoms:
     treated_of_point: npt.NDArray[np.intp]
     control_of_point: npt.NDArray[np.intp] | None
     n_treated: int
+    coupled: bool = False
 
     @property
     def count(self) -> int:
@@ -381,19 +451,29 @@ class _Atoms:
         segments: Sequence[Segment],
         control: bool,
         deduplicate: bool,
+        *,
+        coupled: bool = False,
     ) -> _Atoms:
+        """Atoms of the course. ``coupled`` (species diffuse): every treated point is its
+        own atom, in point order; the control is one atom if its points are all alike (a
+        uniform field does not diffuse), else again every point, after the treated ones."""
         used = sorted({s.stimulus_index for s in segments if s.stimulus_on})
         columns = [per_stimulus[i][name] for i in used for name in model.inputs]
         n_points = y0.shape[0]
         keys = point_keys(y0, columns)
-        treated = distinct_rows(keys) if deduplicate else identity_rows(n_points)
+        treated = distinct_rows(keys) if deduplicate and not coupled else identity_rows(n_points)
         states = y0[treated.first]
         features = [{name: v[treated.first] for name, v in one.items()} for one in per_stimulus]
         if not control:
-            return cls(states, features, treated.inverse, None, treated.count)
+            return cls(states, features, treated.inverse, None, treated.count, coupled)
         zero_keys = point_keys(y0, [np.zeros(n_points) for _ in columns])
         untreated = distinct_rows(zero_keys) if deduplicate else identity_rows(n_points)
-        shared = _shared_atoms(keys[treated.first], zero_keys[untreated.first], deduplicate)
+        if coupled:
+            if untreated.count != 1:
+                untreated = identity_rows(n_points)
+            shared = np.full(untreated.count, -1, dtype=np.intp)
+        else:
+            shared = _shared_atoms(keys[treated.first], zero_keys[untreated.first], deduplicate)
         new = np.flatnonzero(shared < 0)
         shared[new] = treated.count + np.arange(new.size)
         extra = untreated.first[new]
@@ -402,7 +482,20 @@ class _Atoms:
             {name: np.concatenate([v, np.zeros(extra.size)]) for name, v in one.items()}
             for one in features
         ]
-        return cls(states, features, treated.inverse, shared[untreated.inverse], treated.count)
+        return cls(
+            states, features, treated.inverse, shared[untreated.inverse], treated.count, coupled
+        )
+
+    def coupled_blocks(self) -> list[slice]:
+        """The atom ranges that are point fields coupled by diffusion (treated; control
+        unless it is one uniform atom)."""
+        if not self.coupled:
+            return []
+        n_points = self.treated_of_point.size
+        blocks = [slice(0, n_points)]
+        if self.count - self.n_treated == n_points and n_points > 1:
+            blocks.append(slice(n_points, 2 * n_points))
+        return blocks
 
     def chunks(self, size: int) -> list[slice]:
         """Chunks of at most ``size`` atoms; treated and untreated-only atoms apart."""
@@ -440,11 +533,17 @@ class _PointSummary:
         labels: npt.NDArray[np.intp],
         weights: FloatArray,
         model: CellModel,
+        *,
+        compiled: bool = False,
     ) -> None:
         self.stand_ins: StandIns = stand_ins(atom_of_point, labels, weights)
-        self.summarizer = GroupSummarizer(
-            self.stand_ins.group, self.stand_ins.weight, model.n_species
-        )
+        ins = self.stand_ins
+        self.summarizer = GroupSummarizer(ins.group, ins.weight, model.n_species)
+        self.compiled: CompiledSummarizer | None = None
+        if compiled:
+            from tissue_sim.biology._compiled import CompiledSummarizer
+
+            self.compiled = CompiledSummarizer(ins.atom, ins.group, ins.weight, model.n_species)
         self.labels = self.summarizer.labels
         self.n_groups = self.summarizer.n_groups
         self.uniform_atoms: npt.NDArray[np.intp] | None = None
@@ -458,10 +557,74 @@ class _PointSummary:
         self.uniform_atoms = np.array(atoms, dtype=np.intp)
 
     def summarize(self, atom_states: FloatArray) -> FloatArray:
-        """``(G, S, 3)`` summaries from the atom states ``(A, S)``."""
+        """``(G, S, 3)`` summaries from the atom states, species-major ``(S, A)``."""
         if self.uniform_atoms is not None:
-            return np.repeat(atom_states[self.uniform_atoms][:, :, None], 3, axis=2)
-        return self.summarizer.summarize(atom_states[self.stand_ins.atom])
+            return np.repeat(atom_states[:, self.uniform_atoms].T[:, :, None], 3, axis=2)
+        if self.compiled is not None:
+            result = self.compiled.summarize(atom_states)
+            if result is not None:
+                return result
+            self.compiled = None  # a NaN: the numpy summariser orders it as numpy does
+        return self.summarizer.summarize(atom_states[:, self.stand_ins.atom].T)
+
+
+@contextmanager
+def _rates_named_by(model: CellModel) -> Iterator[None]:
+    """Turn a :class:`~._integrator.NonFiniteRate` of the integration into a
+    :class:`~tissue_sim.errors.SolverError` naming the species, its model file and the
+    line of its rate, the time and the point's state and inputs."""
+    try:
+        yield
+    except NonFiniteRate as error:
+        raise SolverError(_non_finite_message(model, error)) from None
+
+
+def _non_finite_message(model: CellModel, error: NonFiniteRate) -> str:
+    species = model.species[error.species]
+    where = f"cell model {species.model!r}"
+    for file in getattr(model, "_files", ()):
+        if file.name == species.model and species.name in file.rates:
+            where += f" ({file.path}:{file.rates[species.name][2]}, rates.{species.name})"
+    values = ", ".join(f"{k} = {v:.6g}" for k, v in (error.inputs | error.state).items())
+    return (
+        f"{where}: the rate of species {species.name!r} is {error.value} at "
+        f"t = {error.time:.6g} s (day {error.time / 86400.0:.3f}) at {error.count} point(s), "
+        f"e.g. where {values}; a rate must stay finite at every state and input the course "
+        "reaches (a division by zero or a logarithm of zero?)"
+    )
+
+
+def _diffusion_operator(
+    model: CellModel,
+    cells: CellGraph | None,
+    diffusivity: Mapping[str, float] | None,
+    n_points: int,
+) -> Diffusion | None:
+    """The diffusion of the run, or ``None`` when no species diffuses."""
+    if cells is None:
+        if diffusivity:
+            raise InputError("diffusivities need the cells' geometry (cells=...)")
+        return None
+    if cells.n_points != n_points:
+        raise InputError(f"cells describe {cells.n_points} points, the run has {n_points}")
+    values = diffusivity if diffusivity is not None else file_diffusivities(model)
+    coefficients = model_diffusivities(model.species_names, values)
+    if not np.any(coefficients > 0.0):
+        return None
+    return Diffusion(cells, coefficients)
+
+
+def _split_stops(stops: FloatArray, segments: Sequence[Segment], step: float) -> FloatArray:
+    """Ends of the splitting steps: the output times, the segment ends and enough points
+    in between that no step is longer than ``step``."""
+    edges = np.union1d(stops, [segment.end for segment in segments])
+    edges = np.union1d(edges, [0.0])
+    pieces = [edges[-1:]]
+    for start, end in itertools.pairwise(edges):
+        count = max(1, math.ceil((end - start) / step - 1e-9))
+        pieces.append(start + (end - start) * np.arange(1, count + 1) / count)
+    result = np.unique(np.concatenate(pieces))
+    return result[result > 0.0]
 
 
 def _default_threads() -> int:

@@ -2,7 +2,8 @@
 
 * :mod:`.prony` — the relaxation function, its exact time-step recurrence and the
   layers' parameters with their sources (fat: Sims 2010; muscle: Bosboom 2001);
-* :mod:`.history` — :func:`solve_viscoelastic`, a load history integrated in real time.
+* :mod:`.history` — :func:`solve_viscoelastic`, a load history integrated in real time;
+* :mod:`.technique` — a technique's frames → its load history over real time.
 
 See ``docs/viscoelasticity.md`` for what is and is not done.
 """
@@ -11,5 +12,14 @@ from __future__ import annotations
 
 from tissue_sim.mechanics.viscoelastic.history import ViscoelasticFrames, solve_viscoelastic
 from tissue_sim.mechanics.viscoelastic.prony import LAYER_PRONY, PronySeries, layer_prony
+from tissue_sim.mechanics.viscoelastic.technique import LoadHistory, technique_history
 
-__all__ = ["LAYER_PRONY", "PronySeries", "ViscoelasticFrames", "layer_prony", "solve_viscoelastic"]
+__all__ = [
+    "LAYER_PRONY",
+    "LoadHistory",
+    "PronySeries",
+    "ViscoelasticFrames",
+    "layer_prony",
+    "solve_viscoelastic",
+    "technique_history",
+]

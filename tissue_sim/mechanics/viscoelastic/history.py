@@ -41,6 +41,7 @@ from tissue_sim.geometry.mesh import Mesh
 from tissue_sim.mechanics.body import SolidBody
 from tissue_sim.mechanics.materials import LinearElasticMaterial
 from tissue_sim.mechanics.viscoelastic.prony import PronySeries, step_coefficients
+from tissue_sim.mechanics.viscoelastic.technique import LoadHistory
 
 __all__ = ["ViscoelasticFrames", "solve_viscoelastic"]
 
@@ -112,12 +113,13 @@ def solve_viscoelastic(
     mesh: Mesh,
     materials: Sequence[LinearElasticMaterial],
     prony: Sequence[PronySeries],
-    loads: ArrayLike,
-    times: ArrayLike,
+    loads: ArrayLike | LoadHistory,
+    times: ArrayLike | None,
     condition: DirichletCondition | Sequence[DirichletCondition],
     *,
     solver: str = "direct",
     formulation: str = "mixed",
+    stored: ArrayLike | None = None,
 ) -> ViscoelasticFrames:
     """Solve a load history with viscoelastic (Prony) layers, frame by frame in time.
 
@@ -131,24 +133,41 @@ def solve_viscoelastic(
     prony
         One Prony series per layer (no terms: elastic).
     loads
-        Nodal load vector of every frame ``(K, n, 3)`` [N] (dead loads).
+        Nodal load vector of every frame ``(K, n, 3)`` [N] (dead loads), or a
+        :class:`~.technique.LoadHistory` (patterns and their factors over time).
     times
-        Frame times ``(K,)`` [s], non-decreasing.
+        Frame times ``(K,)`` [s], non-decreasing (``None``: the history's times).
     condition
         Prescribed displacements: one for all frames or one per frame.
     solver
         Linear solver method (:func:`~tissue_sim.fem.solvers.make_solver`).
     formulation
         ``"mixed"`` or ``"displacement"`` (as the solid body).
+    stored
+        Indices of the frames whose fields are returned (default: all); every frame is
+        integrated.
 
     Returns
     -------
     ViscoelasticFrames
     """
-    frame_loads = np.asarray(loads, dtype=float)
-    t = np.asarray(times, dtype=float).reshape(-1)
-    if frame_loads.shape != (t.size, mesh.num_points, 3):
-        raise ValueError(f"loads must have shape ({t.size}, {mesh.num_points}, 3)")
+    if isinstance(loads, LoadHistory):
+        history_loads: LoadHistory | None = loads
+        t = np.asarray(loads.times if times is None else times, dtype=float).reshape(-1)
+        frame_loads = np.empty((0, mesh.num_points, 3))
+        if loads.factors.shape[0] != t.size or loads.patterns.shape[1] != mesh.num_points:
+            raise ValueError("the load history does not match the times or the mesh")
+    else:
+        history_loads = None
+        if times is None:
+            raise ValueError("give the frame times")
+        frame_loads = np.asarray(loads, dtype=float)
+        t = np.asarray(times, dtype=float).reshape(-1)
+        if frame_loads.shape != (t.size, mesh.num_points, 3):
+            raise ValueError(f"loads must have shape ({t.size}, {mesh.num_points}, 3)")
+    keep = np.arange(t.size) if stored is None else np.asarray(stored, dtype=np.int64)
+    slot = np.full(t.size, -1, dtype=np.int64)
+    slot[keep] = np.arange(keep.size)
     if np.any(np.diff(t) < 0.0) or not np.all(np.isfinite(t)):
         raise ValueError("frame times must be finite and non-decreasing")
     if len(materials) != len(mesh.layer_names) or len(prony) != len(mesh.layer_names):
@@ -167,9 +186,9 @@ def solve_viscoelastic(
     n_cells = mesh.num_cells
     history = np.zeros((n_cells, series.fractions.shape[1], 3, 3))
     previous = np.zeros((n_cells, 3, 3))  # deviatoric strain of the last frame
-    displacement = np.zeros((t.size, mesh.num_points, 3))
-    strains = np.zeros((t.size, n_cells, 3, 3))
-    stresses = np.zeros((t.size, n_cells, 3, 3))
+    displacement = np.zeros((keep.size, mesh.num_points, 3))
+    strains = np.zeros((keep.size, n_cells, 3, 3))
+    stresses = np.zeros((keep.size, n_cells, 3, 3))
     for k in range(t.size):
         dt = 0.0 if k == 0 else float(t[k] - t[k - 1])
         decay, gamma = series.coefficients(dt)
@@ -193,7 +212,12 @@ def solve_viscoelastic(
         hist_stress = (
             2.0 * mu0_cell[:, None, None] * np.einsum("mt,mtij->mij", series.fractions, carried)
         )
-        rhs = frame_loads[k] - _internal_force(body, hist_stress)
+        external = (
+            frame_loads[k]
+            if history_loads is None
+            else np.einsum("b,bni->ni", history_loads.factors[k], history_loads.patterns)
+        )
+        rhs = external - _internal_force(body, hist_stress)
         _, constrained_rhs = apply_dirichlet(body.stiffness(), rhs.reshape(-1), conditions[k])
         u = linear.solve(constrained_rhs[:, None])[:, 0].reshape(-1, 3)
         fields = body.cell_fields(u)
@@ -213,10 +237,11 @@ def solve_viscoelastic(
             )
         )
         pressure = np.trace(fields.stress, axis1=-2, axis2=-1) / 3.0
-        displacement[k] = u
-        strains[k] = fields.strain
-        stresses[k] = deviatoric_stress + pressure[:, None, None] * _IDENTITY
-    return ViscoelasticFrames(t, displacement, strains, stresses, len(systems))
+        if slot[k] >= 0:
+            displacement[slot[k]] = u
+            strains[slot[k]] = fields.strain
+            stresses[slot[k]] = deviatoric_stress + pressure[:, None, None] * _IDENTITY
+    return ViscoelasticFrames(t[keep], displacement, strains, stresses, len(systems))
 
 
 def _internal_force(body: SolidBody, cell_stress: FloatArray) -> FloatArray:

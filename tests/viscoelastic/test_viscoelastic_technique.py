@@ -1,0 +1,118 @@
+"""A technique's load history in real time: holds creep, cycles show hysteresis.
+
+Closed form for the cycles: under a harmonic stress of amplitude σ_a a standard linear
+solid dissipates W = π σ_a² J''(ω) per cycle, J'' = −Im 1/M*(ω),
+M*(ω) = M∞ + (M0 − M∞) iωτ/(1 + iωτ) (steady state). Layer parameters: fat g1 = 0.39,
+τ = 700 s (Sims et al. 2010); muscle g1 = 0.549, τ = 6.01 s (Bosboom et al. 2001),
+FACTS §2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_viscoelastic_block import PRESSURE, THICKNESS, _materials, _pressure_loads
+
+from tissue_sim import load_config
+from tissue_sim.geometry.block import BlockSpec, mesh_block
+from tissue_sim.loading import smallest_load_feature
+from tissue_sim.mechanics.frames import FrameLoads, base_condition, skin_quadrature
+from tissue_sim.mechanics.viscoelastic import (
+    LoadHistory,
+    PronySeries,
+    layer_prony,
+    solve_viscoelastic,
+    technique_history,
+)
+from tissue_sim.pipeline import _materials as layer_materials
+from tissue_sim.pipeline import build_mesh
+
+SMALL = ["mesh.size=coarse", "tissue.size=[4 cm, 4 cm]", "mechanics.model=linear"]
+
+
+def test_history_carries_the_frames_at_their_real_times() -> None:
+    scenario = load_config("configs/sustained_shear.yaml", SMALL)
+    mesh = build_mesh(scenario)
+    frames = scenario.loading.steps[0].frames()
+    quadrature = skin_quadrature(mesh, smallest_load_feature(scenario.loading.techniques))
+    history = technique_history(frames, quadrature, mesh.num_points, cycles=2, max_step=5.0)
+    period = frames.cycle_period
+    at_frames = history.frame_index >= 0
+    expected = np.concatenate([frames.frame_times, frames.frame_times + period])
+    np.testing.assert_allclose(history.times[at_frames], expected, atol=1e-12)
+    loads = FrameLoads.from_technique(frames, quadrature, follower=False)
+    np.testing.assert_allclose(history.factors[at_frames], np.tile(loads.factors, (2, 1)))
+    assert history.times[-1] == pytest.approx(2 * period)
+    assert np.max(np.diff(history.times)) <= 5.0 + 1e-12
+    # linear between frames: the ramp 0 → 2 s is at half its load at 1 s
+    ramp = technique_history(frames, quadrature, mesh.num_points, max_step=1.0)
+    assert ramp.factors[ramp.times == 1.0, 0][0] == pytest.approx(0.5)
+
+
+def test_a_myofascial_hold_creeps_and_an_elastic_one_does_not() -> None:
+    scenario = load_config("configs/sustained_shear.yaml", SMALL)
+    mesh = build_mesh(scenario)
+    step = scenario.loading.steps[0]
+    quadrature = skin_quadrature(mesh, smallest_load_feature(scenario.loading.techniques))
+    history = technique_history(step.frames(), quadrature, mesh.num_points, max_step=2.0)
+    materials = layer_materials(scenario)
+    hold = np.flatnonzero(history.frame_index >= 1)[:2]  # start (2 s) and end (62 s) of the hold
+    prony = layer_prony(mesh.layer_names)
+    assert [p.terms for p in prony] == [
+        1 if n in ("adipose", "muscle") else 0 for n in mesh.layer_names
+    ]
+    visco = solve_viscoelastic(
+        mesh, materials, prony, history, None, base_condition(mesh), stored=hold
+    )
+    elastic = solve_viscoelastic(
+        mesh,
+        materials,
+        [PronySeries()] * len(prony),
+        history,
+        None,
+        base_condition(mesh),
+        stored=hold,
+    )
+    depth = lambda frames: -frames.displacement[:, :, 2].min(axis=1)  # noqa: E731
+    assert depth(elastic)[1] == pytest.approx(depth(elastic)[0], rel=1e-12)
+    assert depth(visco)[1] > 1.01 * depth(visco)[0]  # the hold creeps by more than 1 %
+    # at the start of the hold the tissue is stiffer than relaxed (it had 2 s to relax)
+    assert depth(visco)[0] < depth(elastic)[0]
+
+
+def test_cycles_dissipate_the_standard_linear_solid_loss() -> None:
+    mesh = mesh_block(
+        BlockSpec((0.01, 0.01), ("adipose", "muscle"), THICKNESS),
+        element="Q1",
+        size=2.5e-3,
+        growth=1.0,
+    )
+    series = PronySeries((0.5,), (0.5,))
+    materials = _materials()
+    period, cycles, per_cycle = 2.0, 8, 32
+    times = np.arange(cycles * per_cycle + 1) * (period / per_cycle)
+    factor = 0.5 * (1.0 - np.cos(2 * np.pi * times / period))  # kneading-like, 0 → 1 → 0
+    patterns = _pressure_loads(mesh, 1)
+    history = LoadHistory(times, factor[:, None], patterns, np.zeros(times.size, np.int64))
+    frames = solve_viscoelastic(
+        mesh, materials, [series, series], history, None, base_condition(mesh)
+    )
+    elastic = solve_viscoelastic(
+        mesh, materials, [PronySeries()] * 2, history, None, base_condition(mesh)
+    )
+
+    def loop_area(result) -> float:
+        last = slice(-per_cycle - 1, None)
+        strain = result.cell_strain[last, 0, 2, 2]
+        stress = result.cell_stress[last, 0, 2, 2]
+        return float(abs(np.sum(0.5 * (stress[1:] + stress[:-1]) * np.diff(strain))))
+
+    kappa, mu = materials[0].bulk_modulus, materials[0].shear_modulus
+    m_inf = kappa + 4 / 3 * mu
+    m0 = kappa + 4 / 3 * mu / series.long_term
+    omega = 2 * np.pi / period
+    tau = series.times[0]
+    modulus = m_inf + (m0 - m_inf) * 1j * omega * tau / (1 + 1j * omega * tau)
+    expected = np.pi * (0.5 * PRESSURE) ** 2 * -np.imag(1.0 / modulus)
+    assert loop_area(frames) == pytest.approx(expected, rel=0.02)
+    assert loop_area(elastic) < 1e-9 * expected

@@ -1,4 +1,7 @@
-"""Shared helpers of the sweep tests: writing small sweep files next to a tmp folder."""
+"""Fixtures of the sweep tests: writing small sweep files next to a tmp folder.
+
+The names the tests import (``BASE``, ``FAST``, ``sweep_mapping``) live in ``_sweep_files.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-#: The base scenario of the sweep tests: a thumb press (1 cm patch radius).
-BASE = Path(__file__).resolve().parents[2] / "configs" / "static_compression.yaml"
-#: Coarse mesh on a 4 × 4 cm block (784 cells instead of 2704 on the preset's block) and
-#: one day of biology: about 1 s per run on one core. The sweep tests are about sweeping
-#: (designs, caching, resuming, determinism), not about the mechanics of a wide block.
-FAST: dict[str, Any] = {"mesh.size": "coarse", "schedule.days": 1, "tissue.size": ["4 cm", "4 cm"]}
-
-
-def sweep_mapping(**sections: Any) -> dict[str, Any]:
-    """A sweep mapping on :data:`BASE` with the fast settings; ``sections`` override keys."""
-    data: dict[str, Any] = {
-        "name": "test_sweep",
-        "base": str(BASE),
-        "set": dict(FAST),
-        "parameters": {"loading.pressure": {"values": ["10 kPa", "20 kPa"]}},
-        "design": "grid",
-        "outputs": {"tgfb1": "biology.layers.fascia.tgfb1_active.final.mean"},
-    }
-    data.update(sections)
-    return data
+from _sweep_files import sweep_mapping
 
 
 @pytest.fixture

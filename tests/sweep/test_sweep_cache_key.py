@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import sweep_mapping
+from _sweep_files import sweep_mapping
 
 import tissue_sim
 from tissue_sim.io import read_result

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import sweep_mapping
+from _sweep_files import sweep_mapping
 
 from tissue_sim.sweep import build_design, sweep_from_mapping
 from tissue_sim.sweep.spec import design_point_count

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import BASE
+from _sweep_files import BASE
 
 from tissue_sim.config import load_config
 from tissue_sim.errors import InputError

@@ -23,7 +23,7 @@ import h5py
 import numpy as np
 import pytest
 import yaml
-from conftest import FAST, sweep_mapping
+from _sweep_files import FAST, sweep_mapping
 
 from tissue_sim.cli import main
 from tissue_sim.io import read_result

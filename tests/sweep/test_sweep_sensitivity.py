@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import sweep_mapping
+from _sweep_files import sweep_mapping
 
 from tissue_sim.sweep import build_design, saltelli_blocks, sobol_indices, sweep_from_mapping
 from tissue_sim.sweep.designs import unit_samples

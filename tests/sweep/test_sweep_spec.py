@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import BASE, sweep_mapping
+from _sweep_files import BASE, sweep_mapping
 
 from tissue_sim.cli import main
 from tissue_sim.config import parse_override

@@ -13,7 +13,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from conftest import FAST, sweep_mapping
+from _sweep_files import FAST, sweep_mapping
 
 from tissue_sim.sweep import plan_sweep, summarise, sweep_from_mapping
 from tissue_sim.sweep.store import (

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from conftest import REPOSITORY
 from PIL import Image
 from synthetic import LABELS, REPORT, synthetic_result
 
@@ -23,6 +22,8 @@ from tissue_sim.viz._grid import CutPlane, cut_section, interface_curves, snap_o
 from tissue_sim.viz._loads import skin_loads
 from tissue_sim.viz._quantities import quantity_label
 from tissue_sim.viz.fields import choose_cut, deformation_scale, peak_frame
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 STANDARD = [
     "treatment_effect",

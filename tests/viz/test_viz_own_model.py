@@ -14,10 +14,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPOSITORY
 
 from tissue_sim.biology._model_file import read_model_file
 from tissue_sim.cli import main
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 OWN_MODEL = """\
 name: wound_signal

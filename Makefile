@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONFIG ?= configs/baseline.yaml
 OUT ?= results/baseline
 
-.PHONY: install install-test install-bench demo demos test lint typecheck unit wheel-check bench clean update-figures
+.PHONY: install install-test install-bench demo demos test lint typecheck unit tutorials wheel-check bench clean update-figures
 
 install: $(VENV)/.installed
 
@@ -35,7 +35,7 @@ demo: install
 	$(BIN)/tissue-sim run $(CONFIG) -o $(OUT)
 
 demos: install
-	for name in pressure_and_shear tgfb1_dose_response macrophage_switch; do \
+	for name in $$($(BIN)/python -c "from tissue_sim.demos import DEMOS; print(*DEMOS)"); do \
 		$(BIN)/tissue-sim demo $$name -o results/demos/$$name || exit 1; done
 
 lint: install-test
@@ -54,7 +54,11 @@ unit: install-test
 wheel-check: install
 	bash tests/packaging/wheel_check.sh $(BIN)/python
 
-test: lint typecheck unit wheel-check
+# The tutorial notebooks (docs/tutorials), executed at tutorial size (~1-2 min)
+tutorials: install-test
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest --nbmake docs/tutorials -q -p no:randomly
+
+test: lint typecheck unit tutorials wheel-check
 
 # Rewrite the stored reference pictures of tests/viz/test_viz_regression.py after an intended
 # change of a figure (look at them, then commit tests/viz/reference_figures/).

@@ -265,6 +265,13 @@ def _summary_samples(scenario: Scenario) -> tuple[int, int]:
     return samples, field_times
 
 
+#: Solver methods that keep no factor (``fem.solvers``: AMG-preconditioned CG, PETSc
+#: CG + GAMG). Every other method (``auto``, ``direct``, ``pardiso``, ``cholmod``,
+#: ``superlu``, ``mumps``) may factor the matrix and is estimated as direct: a method
+#: added later errs on the large side.
+ITERATIVE_SOLVERS: Final = ("amg", "petsc")
+
+
 def estimate_size(scenario: Scenario) -> SizeEstimate:
     """Predict the size of a scenario's run (mesh, frames, biology, memory).
 
@@ -288,7 +295,7 @@ def estimate_size(scenario: Scenario) -> SizeEstimate:
     quadratic = scenario.mesh.element in ("Q2", "P2")
     coupling = 375 if quadratic else 81  # nonzeros per row of the stiffness matrix
     matrix = unknowns * coupling * 12.0
-    solver = 8.0 if scenario.mechanics.solver in ("auto", "direct") else 3.0
+    solver = 3.0 if scenario.mechanics.solver in ITERATIVE_SOLVERS else 8.0
     per_frame = 8.0 * (3 * points + cells * (9 + 9 + 12))
     mechanics = matrix * solver + frames * per_frame
     stimulus = 8.0 * cells * 16 * max(1, len(scenario.loading.steps))

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from tissue_sim.config.materials import (
+    CompressionStiffeningLaw,
+    FibreReinforcedLaw,
+    HyperelasticLaw,
+    NeoHookeanLaw,
+    OgdenLaw,
+    read_hyperelastic_law,
+)
 from tissue_sim.config.overrides import apply_overrides, parse_override
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.scenario import (
@@ -30,10 +38,15 @@ __all__ = [
     "DEFAULT_CELL_MODELS",
     "MESH_SIZES",
     "BiologyConfig",
+    "CompressionStiffeningLaw",
+    "FibreReinforcedLaw",
+    "HyperelasticLaw",
     "LayerConfig",
     "MappingReader",
     "MechanicsConfig",
     "MeshConfig",
+    "NeoHookeanLaw",
+    "OgdenLaw",
     "OutputConfig",
     "Scenario",
     "StimulusConfig",
@@ -44,6 +57,7 @@ __all__ = [
     "models_directory",
     "parse_override",
     "parse_quantity",
+    "read_hyperelastic_law",
     "read_tissue",
     "read_yaml",
     "scenario_from_mapping",

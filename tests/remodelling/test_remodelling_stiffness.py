@@ -77,6 +77,11 @@ def test_scaled_material_scales_energy_stress_and_tangent() -> None:
     linear = scaled.small_strain_material()
     assert linear.shear_modulus == pytest.approx(2.5 * base.shear_modulus, rel=1e-12)
     assert scaled_material(scaled, 2.0).factor == pytest.approx(5.0)  # no nesting
+    for law in _hyperelastic_materials(load_config(CONFIG, SMALL)):
+        regime = getattr(law, "tangent_regime", None)
+        labels = regime(f[None, None]) if callable(regime) else None
+        forwarded = ScaledMaterial(law, 3.0).tangent_regime(f[None, None])
+        assert (labels is None and forwarded is None) or np.array_equal(labels, forwarded)
     elastic = scaled_material(LinearElasticMaterial(1e3, 0.45), 3.0)
     assert isinstance(elastic, LinearElasticMaterial)
     assert elastic.youngs_modulus == pytest.approx(3e3) and elastic.poisson_ratio == 0.45
@@ -101,9 +106,8 @@ def test_uniform_factor_scales_the_small_strain_displacement_by_its_inverse() ->
 
 
 def test_scaled_finite_strain_body_under_scaled_load_deforms_the_same() -> None:
-    settings = MechanicsSettings(
-        model="hyperelastic", newton_rtol=1e-8, solver="direct", tangent_tolerance=None
-    )
+    # the default tangent reuse: the scaled laws must forward their branch labels
+    settings = MechanicsSettings(model="hyperelastic", newton_rtol=1e-8, solver="direct")
     scenario = load_config(CONFIG, [*SMALL, "loading.pressure=2 kPa", "loading.frames=2"])
     doubled = load_config(CONFIG, [*SMALL, "loading.pressure=4 kPa", "loading.frames=2"])
     mesh = build_mesh(scenario)

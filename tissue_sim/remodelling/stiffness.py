@@ -91,6 +91,11 @@ class ScaledMaterial:
         stress, moduli = self.base.isochoric_stress(deformation_gradient, tangent=tangent)
         return self.factor * stress, None if moduli is None else self.factor * moduli
 
+    def tangent_regime(self, deformation_gradient: FloatArray) -> NDArray[np.int64] | None:
+        """The base law's branch labels (scaling does not move a branch), or ``None``."""
+        regime = getattr(self.base, "tangent_regime", None)
+        return regime(deformation_gradient) if callable(regime) else None
+
     def small_strain_material(self) -> LinearElasticMaterial:
         """The linear-elastic material with s·μ₀ and s·κ₀."""
         return LinearElasticMaterial.from_moduli(self.shear_modulus, self.bulk_modulus)

@@ -53,6 +53,9 @@ ALLOWED = {
     "io/result.py": "FALLBACK_REPORT_SPECIES: results of format 1 and 2",
     "demos/dose_response.py": "ACTIVE, LATENT, SENSOR: the TGF-β1 demonstration",
     "demos/macrophage_switch.py": "M1, M2, SHARE, PANELS: the macrophage demonstration",
+    "demos/therapeutic_window.py": "the species the therapeutic-window demonstration reads",
+    "config/remodelling.py": "the default species of biology.remodelling (configurable)",
+    "remodelling/_course.py": "the key names biology.remodelling.collagen / .myofibroblast",
 }
 
 

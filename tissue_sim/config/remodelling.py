@@ -96,8 +96,8 @@ def read_remodelling(reader: MappingReader) -> RemodellingConfig:
         reference=reader.choice("reference", REMODELLING_REFERENCES, "healthy"),
         layers=layers,
         resolution=reader.number("resolution", 0.02, non_negative=True, maximum=0.5),
-        collagen=reader.string("collagen", "collagen"),
-        myofibroblast=reader.string("myofibroblast", "myofibroblast"),
+        collagen=reader.string("collagen", RemodellingConfig.collagen),
+        myofibroblast=reader.string("myofibroblast", RemodellingConfig.myofibroblast),
     )
     reader.finish()
     return config

@@ -194,3 +194,79 @@ def test_every_distinct_initial_state_gets_its_own_control(composed_model) -> No
         assert np.all(rows == rows[0])
     assert not np.allclose(control[0], control[1])
     assert result.n_integrated == result.n_distinct + 2
+
+
+def _far_field_stimulus(model: CellModel, n_points: int, loaded: int):
+    """The stimulus stage's features of a block where only the first ``loaded`` points
+    are strained (1-s triangle cycles); the rest has exactly zero strain, where the stage
+    still reports a cycle frequency of 1 Hz and 900 cycles per session."""
+    from tissue_sim.stimulus import compute_features
+
+    times = np.linspace(0.0, 1.0, 9)
+    peak = np.zeros(n_points)
+    peak[:loaded] = np.linspace(0.01, 0.12, loaded)
+    tensors = np.zeros((times.size, n_points, 3, 3))
+    tensors[:, :, 0, 0] = (1.0 - np.abs(2.0 * times - 1.0))[:, None] * peak[None, :]
+    features = compute_features(
+        tensors,
+        times,
+        cycle_period=1.0,
+        threshold=0.01,
+        session_duration=900.0,
+        level_features=list(model.inputs),
+    )
+    return {name: np.asarray(features.get(name, np.zeros(n_points))) for name in model.inputs}
+
+
+def test_features_without_effect_at_zero_strain_are_canonical(composed_model) -> None:
+    """Far from the hand the strain is 0 but the cycle frequency is not (issue 10 item 7:
+    deduplication saved 0 % on real meshes): the rates no longer read it once the strain
+    features are 0 (symbolic substitution), so those points share one integration with
+    the untreated control, and the results equal integrating every point as given."""
+    stimulus = _far_field_stimulus(composed_model, 60, 6)
+    assert np.all(stimulus["cycle_frequency"] == 1.0)  # the cause: not 0 at zero strain
+    zero = frozenset(n for n in composed_model.inputs if np.all(stimulus[n][6:] == 0.0))
+    assert "cycle_frequency" not in zero
+    assert "cycle_frequency" not in composed_model.system.inputs_read_when_zero(zero)
+    assert "cycle_frequency" in composed_model.system.inputs_read_when_zero(frozenset())
+    runs = {
+        flag: _run(
+            composed_model, stimulus, np.zeros(60, int), np.ones(60), deduplicate=flag, control=True
+        )
+        for flag in (True, False)
+    }
+    shared, apart = runs[True], runs[False]
+    # six loaded points; the 54 unstrained ones are one atom, shared with the control
+    assert shared.n_distinct == 7 and shared.n_integrated == 7
+    assert apart.n_integrated == 120
+    scale = np.maximum(np.abs(apart.fields).max(axis=(0, 1)), 1e-12)
+    assert np.max(np.abs(shared.fields - apart.fields) / scale) < 1e-12
+    assert shared.control_fields is not None and apart.control_fields is not None
+    # without deduplication the control is a chunk of its own (its own steps): equal to
+    # the integrator's tolerance (rtol 1e-6), not to round-off
+    assert np.max(np.abs(shared.control_fields - apart.control_fields) / scale) < 1e-5
+    # the unstrained points follow the control; the strained ones do not
+    assert np.max(np.abs(shared.fields[-1, 6:] - shared.control_fields[-1, 6:])) == 0.0
+    assert np.max(np.abs(shared.fields[-1, :6] - shared.control_fields[-1, :6]) / scale) > 1e-4
+
+
+def test_canonical_features_keep_every_value_that_is_read() -> None:
+    """Only values the rates do not read (given the point's zeros) become 0; a value that
+    is small but not 0 is never touched, and neither is one the rates still read."""
+    from tissue_sim.biology._distinct import canonical_features
+
+    def read_when_zero(zero: frozenset[str]) -> frozenset[str]:
+        # as rates a·b + c: with a or b at 0, the other is not read; c always is
+        if "a" in zero or "b" in zero:
+            return frozenset({"c"})
+        return frozenset({"a", "b", "c"})
+
+    features = {
+        "a": np.array([0.0, 1e-300, 2.0, 0.0]),
+        "b": np.array([5.0, 5.0, 0.0, 0.0]),
+        "c": np.array([7.0, 7.0, 7.0, 0.0]),
+    }
+    result = canonical_features(read_when_zero, features)
+    assert result["a"].tolist() == [0.0, 1e-300, 0.0, 0.0]
+    assert result["b"].tolist() == [0.0, 5.0, 0.0, 0.0]
+    assert result["c"].tolist() == [7.0, 7.0, 7.0, 0.0]

@@ -42,6 +42,8 @@ class CompiledSystem:
     ) -> None:
         self.species_names = tuple(species_names)
         self.input_names = tuple(input_names)
+        self.rates = tuple(rates)
+        self._read_when_zero: dict[frozenset[str], frozenset[str]] = {}
         symbols = [sympy.Symbol(name, real=True) for name in self.species_names]
         rows: list[int] = []
         cols: list[int] = []
@@ -60,6 +62,27 @@ class CompiledSystem:
         self.jacobian_cols = np.array(cols, dtype=np.intp)
         self.rhs_program = Program(rates, self.species_names, self.input_names)
         self.jacobian_program = Program(derivatives, self.species_names, self.input_names)
+
+    def inputs_read_when_zero(self, zero: frozenset[str]) -> frozenset[str]:
+        """The inputs some rate still depends on once the inputs ``zero`` are set to 0.
+
+        Found symbolically: ``0`` is substituted for every name in ``zero`` and the free
+        symbols of the simplified rates are collected. An input outside the result has no
+        effect at a point where the inputs ``zero`` are 0 (e.g. the cycle frequency where
+        the strain and the time above a threshold are 0: every term it enters is
+        multiplied by one of them), so its value there may be replaced by 0 without
+        changing a rate (cached per set).
+        """
+        known = self._read_when_zero.get(zero)
+        if known is None:
+            substitution = {sympy.Symbol(name, real=True): 0 for name in zero}
+            free: set[str] = set()
+            for rate in self.rates:
+                reduced = rate.subs(substitution) if substitution else rate
+                free |= {symbol.name for symbol in reduced.free_symbols}
+            known = frozenset(name for name in self.input_names if name in free)
+            self._read_when_zero[zero] = known
+        return known
 
     @property
     def n_species(self) -> int:

@@ -31,6 +31,7 @@ from tissue_sim.biology._diffusion import (
 from tissue_sim.biology._distinct import (
     Distinct,
     StandIns,
+    canonical_features,
     distinct_rows,
     identity_rows,
     point_keys,
@@ -231,7 +232,11 @@ def simulate(
         depend on this flag.
     deduplicate
         Integrate bit-for-bit identical points (same initial state, same features) once
-        (see the module docstring). ``False`` integrates every point.
+        (see the module docstring), after setting to 0 the features that have no effect
+        at a point (those the rates no longer read once the point's zero features are
+        substituted: the cycle frequency where the strain is 0;
+        :func:`~._distinct.canonical_features`). ``False`` integrates every point with
+        its features as given.
     engine
         ``"compiled"``: the numba kernels of :mod:`._kernels` (generated from the model,
         compiled once per machine and model structure, then cached); ``"numpy"``: numpy
@@ -282,6 +287,9 @@ def simulate(
         raise InputError("give one array of session intervals per stimulus")
     n_points = _count_points(stimuli[0], initial_state, groups, weights, model.n_species)
     per_stimulus = [_stimulus_arrays(model, one, n_points) for one in stimuli]
+    if deduplicate:  # values without effect (where the strain is 0) set to 0: shared atoms
+        read = model.system.inputs_read_when_zero
+        per_stimulus = [canonical_features(read, one) for one in per_stimulus]
     y0 = _initial_states(model, initial_state, n_points)
     labels = _group_labels(groups, n_points)
     point_weights = _weights(weights, n_points)

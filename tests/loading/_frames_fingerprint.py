@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from tissue_sim.config import load_config
 from tissue_sim.loading import (
@@ -40,10 +41,22 @@ SKIN_POINTS = np.column_stack(
 )
 
 
+def _is_scenario(path: Path) -> bool:
+    """A scenario file, not a calibration-targets file (``waveforms`` and ``protocols``:
+    ``tissue_sim/calibration/targets.py``), which a demo may ship beside its scenarios."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return not (isinstance(data, dict) and "protocols" in data and "waveforms" in data)
+
+
 def shipped_scenarios() -> list[Path]:
     """Every scenario file the repository ships (configs/, its demos and verification)."""
     folders = ("configs", "configs/demos", "configs/verification")
-    return [path for folder in folders for path in sorted((REPOSITORY / folder).glob("*.yaml"))]
+    return [
+        path
+        for folder in folders
+        for path in sorted((REPOSITORY / folder).glob("*.yaml"))
+        if _is_scenario(path)
+    ]
 
 
 def canonical(value: Any) -> Any:

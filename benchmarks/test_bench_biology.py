@@ -82,7 +82,18 @@ def block_stimulus(
         session_duration=900.0,
         level_features=list(inputs),
     )
-    stimulus = {name: np.asarray(features[name], dtype=float) for name in inputs}
+    # the time-course features of the pipeline (not from a strain history): assumption,
+    # the skin follows the point's cycle (mean strain, triangle rate) and the capillaries
+    # close in proportion to the peak (fully at 12 %); all zero where the strain is zero
+    course = {
+        "skin_strain": 0.5 * peak,
+        "skin_strain_rate": 2.0 * peak,
+        "capillary_closure": peak / 0.12,
+    }
+    stimulus = {
+        name: np.asarray(features[name] if name in features else course[name], dtype=float)
+        for name in inputs
+    }
     return stimulus, np.minimum((depth * 4).astype(np.intp), 3)
 
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 from numpy.typing import NDArray
 
 from tissue_sim.biology import CellModel, list_presets, load_model, model_inputs, simulate
@@ -34,9 +33,9 @@ from tissue_sim.io import (
     BiologyOutput,
     LoadingOutput,
     MechanicsOutput,
-    MeshOutput,
     RunResult,
     StimulusOutput,
+    mesh_output,
     provenance,
     write_result,
     write_xdmf,
@@ -73,8 +72,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-
-_HEX_VTK_ORDER = np.array([0, 1, 3, 2, 4, 5, 7, 6])
 
 #: progress(stage, fraction in [0, 1]) — called as the run advances
 ProgressCallback = Callable[[str, float], None]
@@ -152,17 +149,6 @@ def _layer_stats(
 def _materials(scenario: Scenario) -> list[Material]:
     """The small-strain material of every layer."""
     return layer_materials(scenario.tissue.layers, "linear", file=scenario.source_file)
-
-
-def _fibre_directions(scenario: Scenario, mesh: Mesh) -> FloatArray | None:
-    angles = [layer.fibre_angle for layer in scenario.tissue.layers]
-    if all(angle is None for angle in angles):
-        return None
-    per_layer = np.zeros((len(angles), 3))  # a zero row: no fibres in that layer
-    for index, angle in enumerate(angles):
-        if angle is not None:
-            per_layer[index] = (np.cos(angle), np.sin(angle), 0.0)
-    return per_layer[mesh.cell_layer]
 
 
 def _mechanics(
@@ -329,26 +315,13 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
             biology = _biology(
                 scenario, prepared.cell_model, mesh, per_step, volume, progress, courses, remodel
             )
-    vertex_cells = mesh.linear_cells()
-    if mesh.vertices_per_cell == 8:
-        vertex_cells = vertex_cells[:, _HEX_VTK_ORDER]
-    mesh_output = MeshOutput(
-        points=mesh.points,
-        cells=mesh.cells,
-        linear_cells=vertex_cells,
-        element=mesh.element,
-        cell_layer=mesh.cell_layer,
-        layer_names=mesh.layer_names,
-        cell_volume=volume,
-        interfaces=mesh.interfaces,
-    )
     config_hash = scenario.config_hash()
     return RunResult(
         name=scenario.name,
-        config=yaml.safe_dump(scenario.resolved(), sort_keys=False),
-        config_source=yaml.safe_dump(dict(scenario.raw), sort_keys=False),
+        config=scenario.resolved_yaml(),
+        config_source=scenario.source_yaml(),
         config_hash=config_hash,
-        mesh=mesh_output,
+        mesh=mesh_output(mesh, volume),
         mechanics=mechanics,
         stimulus=stimulus,
         biology=biology,
@@ -376,7 +349,8 @@ def _step_features(
 ) -> list[dict[str, FloatArray]]:
     """Dose features per cell for each technique step (one dict of ``(m,)`` arrays each):
     every feature of ``FEATURE_NAMES`` and the level features the cell models read."""
-    fibres = _fibre_directions(scenario, mesh)
+    per_layer = scenario.tissue.fibre_directions()
+    fibres = None if per_layer is None else per_layer[mesh.cell_layer]
     biology = scenario.biology
     levels = model_inputs(list(biology.models)) if biology.enabled else ()
     per_step = []

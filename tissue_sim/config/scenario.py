@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tissue_sim.config.limits import MAX_COUNTS, Limits, check_limits, read_limits
 from tissue_sim.config.loading import read_loading_and_schedule
 from tissue_sim.config.overrides import apply_overrides
@@ -245,6 +247,14 @@ class Scenario:
                 continue
             out[item.name] = _plain(getattr(self, item.name))
         return out
+
+    def resolved_yaml(self) -> str:
+        """:meth:`resolved` as YAML text (what a result stores as its ``config``)."""
+        return yaml.safe_dump(self.resolved(), sort_keys=False)
+
+    def source_yaml(self) -> str:
+        """The scenario file's mapping as read (before overrides), as YAML text."""
+        return yaml.safe_dump(dict(self.raw), sort_keys=False)
 
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON of :meth:`resolved` (identifies a run's inputs)."""

@@ -36,6 +36,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from tissue_sim.config.materials import (
     FibreReinforcedLaw,
     HyperelasticLaw,
@@ -126,6 +129,19 @@ class TissueConfig:
     def depth(self) -> float:
         """Total thickness of the stack [m]."""
         return float(sum(layer.thickness for layer in self.layers))
+
+    def fibre_directions(self) -> NDArray[np.float64] | None:
+        """The unit in-plane fibre direction of every layer, ``(layers, 3)`` [-].
+
+        ``(cos θ, sin θ, 0)`` of each layer's :attr:`LayerConfig.fibre_angle` θ; a zero row
+        for a layer without fibres; ``None`` when no layer has any.
+        """
+        angles = [layer.fibre_angle for layer in self.layers]
+        if all(angle is None for angle in angles):
+            return None
+        theta = np.array([np.nan if a is None else a for a in angles])
+        directions = np.column_stack([np.cos(theta), np.sin(theta), np.zeros_like(theta)])
+        return np.where(np.isnan(theta)[:, None], 0.0, directions)
 
 
 def _read_layer(

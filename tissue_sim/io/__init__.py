@@ -9,6 +9,7 @@ from tissue_sim.io.hdf5 import (
     read_result,
     write_result,
 )
+from tissue_sim.io.mesh import mesh_output
 from tissue_sim.io.provenance import package_versions, provenance
 from tissue_sim.io.result import (
     BIOLOGY_COLUMNS,
@@ -36,6 +37,7 @@ __all__ = [
     "RunResult",
     "StimulusOutput",
     "atomic_path",
+    "mesh_output",
     "package_versions",
     "provenance",
     "read_result",

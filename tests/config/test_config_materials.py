@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tissue_sim.config import load_config, read_tissue
@@ -146,3 +147,20 @@ def test_the_shipped_fascia_directions_agree() -> None:
         fascia = next(layer for layer in tissue.layers if layer.name == "fascia")
         assert isinstance(fascia.hyperelastic, FibreReinforcedLaw)
         assert fascia.fibre_angle == pytest.approx(fibre_bisector(fascia.hyperelastic.fibre_angles))
+
+
+def test_fibre_directions_per_layer() -> None:
+    tissue = _tissue(
+        {
+            "layers": {
+                "skin": LAYER,
+                "fascia": {**LAYER, "fibre_angle": "90 deg"},
+                "muscle": {**LAYER, "fibre_angle": "-45 deg"},
+            }
+        }
+    )
+    directions = tissue.fibre_directions()  # type: ignore[attr-defined]
+    half = math.sqrt(0.5)
+    np.testing.assert_allclose(directions, [[0, 0, 0], [0, 1, 0], [half, -half, 0]], atol=1e-15)
+    plain = _tissue({"layers": {"skin": LAYER}})
+    assert plain.fibre_directions() is None  # type: ignore[attr-defined]

@@ -107,6 +107,27 @@ def test_the_untreated_control_does_not_depend_on_the_mechanics(plain_and_fibrot
     np.testing.assert_array_equal(remodelled.biology.time, plain.biology.time)
 
 
+def test_cells_without_dose_have_exactly_no_treatment_effect() -> None:
+    """A thumb hold on the stack: layers the hold does not dose have treated = untreated
+    to the last bit with remodelling too (their cells integrate with their control)."""
+    base = [
+        "mesh.size=coarse",
+        "tissue.size=[4 cm, 4 cm]",
+        "mechanics.model=linear",
+        "schedule.days=2",
+        "biology.initial_state=chronic_overuse",
+    ]
+    plain = run(load_config(CONFIG, base)).biology
+    remodelled = run(load_config(CONFIG, [*base, "biology.remodelling={every: 1 day}"])).biology
+    untouched = 0
+    for layer, species in plain.effect_difference.items():
+        for name, difference in species.items():
+            if np.all(difference == 0.0):
+                untouched += 1
+                assert np.all(remodelled.effect_difference[layer][name] == 0.0), (layer, name)
+    assert untouched > 0
+
+
 def test_a_course_that_resolves_fibrosis_restores_the_strain(tmp_path: Path) -> None:
     model = tmp_path / "resolving_fibrosis.yaml"
     model.write_text(RESOLVING)

@@ -14,8 +14,11 @@ session moves to that session's end). At each :math:`t_k`:
    new dose during that part's sessions.
 
 At :math:`t_0` with every factor 1 the dose the pipeline already computed is used (no
-re-solve). The untreated control (no sessions) does not depend on the mechanics: it is
-integrated once over the whole course from the initial state.
+re-solve). The untreated control (no sessions) does not depend on the mechanics; it is
+integrated in the same parts, each cell beside a control copy that carries no dose, so a
+cell that gets no dose integrates together with its control (deduplication) and its
+treatment effect is exactly zero, as in a run without remodelling. (With diffusion the
+control is integrated separately over the whole course.)
 """
 
 from __future__ import annotations
@@ -85,6 +88,41 @@ def _clip_intervals(intervals: FloatArray, start: float, end: float) -> FloatArr
     upper = np.minimum(intervals[:, 1], end)
     keep = upper > lower
     return np.stack([lower[keep] - start, upper[keep] - start], axis=1).reshape(-1, 2)
+
+
+def _with_control(features: dict[str, FloatArray], n_cells: int) -> dict[str, FloatArray]:
+    """Each feature for the cells, then zero for their control copies ``(2m,)``."""
+    return {
+        name: np.concatenate([np.broadcast_to(values, (n_cells,)), np.zeros(n_cells)])
+        for name, values in features.items()
+    }
+
+
+def _split(result: BiologyResult, n_cells: int) -> tuple[BiologyResult, BiologyResult]:
+    """A part integrated with its control copies → the treated part and the control."""
+    groups = result.group_labels.size // 2  # control labels follow the treated ones
+    halves = []
+    for rows, columns in (
+        (slice(0, n_cells), slice(0, groups)),
+        (slice(n_cells, None), slice(groups, None)),
+    ):
+        halves.append(
+            BiologyResult(
+                time=result.time,
+                summaries={name: table[:, columns] for name, table in result.summaries.items()},
+                group_labels=result.group_labels[:groups],
+                field_times=result.field_times,
+                fields=result.fields[:, rows],
+                final_state=result.final_state[rows],
+                species=result.species,
+                units=result.units,
+                stats=result.stats if rows.start == 0 else type(result.stats)(),
+                n_points=n_cells,
+                n_distinct=result.n_distinct,
+                n_integrated=result.n_integrated if rows.start == 0 else 0,
+            )
+        )
+    return halves[0], halves[1]
 
 
 def _select(times: FloatArray, start: float, end: float, last: bool) -> FloatArray:
@@ -222,8 +260,14 @@ class RemodellingCourse:
         stored = np.empty(0) if field_times is None else np.asarray(field_times, dtype=float)
         starts = update_times(self.config.every, t_end, intervals)
         ends = np.append(starts[1:], t_end)
-        state = initial
+        groups = options.pop("groups", None)
+        labels = np.zeros(n_cells, np.int64) if groups is None else np.asarray(groups, np.int64)
+        # the control rides along in every part (its copies carry no dose), so a cell
+        # that gets no dose integrates together with its control, to the last bit
+        together = control and options.get("cells") is None
+        state, control_state = initial, initial.copy()
         parts: list[BiologyResult] = []
+        control_parts: list[BiologyResult] = []
         record: dict[str, list[Any]] = {
             k: [] for k in ("factor", "strain", "resolved", "classes", "seconds")
         }
@@ -243,24 +287,39 @@ class RemodellingCourse:
             record["classes"].append(len(classes.materials))
             last = k == len(starts) - 1
             part_intervals = [_clip_intervals(i, start, end) for i in intervals]
+            part_stimuli = stimuli
+            part_state, part_labels, part_weights = state, labels, volume
+            if together:
+                part_stimuli = [_with_control(one, n_cells) for one in stimuli]
+                part_state = np.vstack([state, control_state])
+                part_labels = np.concatenate([labels, labels + int(labels.max()) + 1])
+                part_weights = np.concatenate([volume, volume])
             part = simulate(
                 model,
-                stimuli if several else stimuli[0],
+                part_stimuli if several else part_stimuli[0],
                 part_intervals if several else part_intervals[0],
                 end - start,
-                initial_state=state,
+                initial_state=part_state,
                 summary_times=np.clip(
                     _select(summaries, start, end, last) - start, 0.0, end - start
                 ),
                 field_times=np.clip(_select(stored, start, end, last) - start, 0.0, end - start),
-                weights=volume,
+                groups=part_labels,
+                weights=part_weights,
                 control=False,
                 **options,
             )
+            if together:
+                part, untreated_part = _split(part, n_cells)
+                control_parts.append(untreated_part)
+                control_state = untreated_part.final_state
             parts.append(part)
             state = part.final_state
-        untreated = (
-            simulate(
+        untreated: BiologyResult | None = None
+        if together:
+            untreated = self._stitch(control_parts, summaries, stored, None)
+        elif control:
+            untreated = simulate(
                 model,
                 stimuli[0],
                 np.zeros((0, 2)),
@@ -268,13 +327,11 @@ class RemodellingCourse:
                 initial_state=initial_state,
                 summary_times=summaries,
                 field_times=stored,
+                groups=groups,
                 weights=volume,
                 control=False,
                 **options,
             )
-            if control
-            else None
-        )
         self.output = self._output(starts, record, volume)
         return self._stitch(parts, summaries, stored, untreated)
 

@@ -26,10 +26,9 @@ from tissue_sim.biology import CellModel, list_presets, load_model, model_inputs
 from tissue_sim.config import Scenario
 from tissue_sim.errors import InputError
 from tissue_sim.geometry.block import BlockSpec, mesh_block
-from tissue_sim.geometry.layer_statistics import layer_statistics
+from tissue_sim.geometry.layer_statistics import layer_tables
 from tissue_sim.geometry.mesh import Mesh
 from tissue_sim.io import (
-    STATISTICS_COLUMNS,
     BiologyOutput,
     LoadingOutput,
     MechanicsOutput,
@@ -53,7 +52,6 @@ from tissue_sim.mechanics.session import (
     CELL_SCALAR_UNITS,
     MechanicsSettings,
     SessionMechanics,
-    cell_scalars,
     layer_materials,
     solve_session_mechanics,
 )
@@ -111,39 +109,6 @@ def build_mesh(scenario: Scenario) -> Mesh:
         max_size=scenario.mesh.max_size,
         min_layer_elements=scenario.mesh.min_layer_elements,
     )
-
-
-#: Derived per-cell scalars of the mechanics stage (kept under this name for callers).
-_cell_scalars = cell_scalars
-
-
-def _stats_table(
-    values: FloatArray, layers: NDArray[np.int32], weights: FloatArray, names: tuple[str, ...]
-) -> dict[str, FloatArray]:
-    """Per layer: (K, 5) statistics of a (K, m) field (or (5,) of an (m,) field)."""
-    frames = np.atleast_2d(values)
-    out = {name: np.empty((frames.shape[0], len(STATISTICS_COLUMNS))) for name in names}
-    for k, row in enumerate(frames):
-        stats = layer_statistics(row, layers, weights)
-        for index, name in enumerate(names):
-            if index in stats:
-                out[name][k] = [stats[index][c] for c in STATISTICS_COLUMNS]
-            else:
-                out[name][k] = np.nan
-    if np.ndim(values) == 1:
-        return {name: table[0] for name, table in out.items()}
-    return out
-
-
-def _layer_stats(
-    fields: dict[str, FloatArray], mesh: Mesh, volume: FloatArray
-) -> dict[str, dict[str, FloatArray]]:
-    per_layer: dict[str, dict[str, FloatArray]] = {name: {} for name in mesh.layer_names}
-    for quantity, values in fields.items():
-        table = _stats_table(values, mesh.cell_layer, volume, mesh.layer_names)
-        for layer, stats in table.items():
-            per_layer[layer][quantity] = stats
-    return per_layer
 
 
 def _materials(scenario: Scenario) -> list[Material]:
@@ -298,7 +263,9 @@ def run(scenario: Scenario, *, progress: ProgressCallback | None = None) -> RunR
             cell_scalars=session.cell_scalars,
             applied_force=session.applied_force,
             base_reaction=session.base_reaction,
-            layer_stats=_layer_stats(session.cell_scalars, mesh, volume),
+            layer_stats=layer_tables(
+                session.cell_scalars, mesh.cell_layer, volume, mesh.layer_names
+            ),
             units=session.units,
             solver=_solver_summary(session),
             model=session.model,
@@ -396,7 +363,7 @@ def _stimulus(
     return StimulusOutput(
         features=features,
         units={name: feature_unit(name) for name in names},
-        layer_stats=_layer_stats(features, mesh, volume),
+        layer_stats=layer_tables(features, mesh.cell_layer, volume, mesh.layer_names),
         effective_measure=scenario.stimulus.effective_measure,
     )
 

@@ -22,7 +22,7 @@ name with :func:`stat`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import numpy as np
@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "STATISTICS",
     "layer_statistics",
+    "layer_tables",
     "sorted_weighted_percentiles",
     "stat",
     "weighted_percentiles",
@@ -200,3 +201,46 @@ def layer_statistics(
             "p90": float(p90),
         }
     return result
+
+
+def layer_tables(
+    fields: Mapping[str, ArrayLike],
+    cell_layer: ArrayLike,
+    weights: ArrayLike,
+    layer_names: Sequence[str],
+) -> dict[str, dict[str, FloatArray]]:
+    """Per layer and quantity, the table of :data:`STATISTICS` of per-cell fields.
+
+    Parameters
+    ----------
+    fields
+        Quantity name → values per cell, ``(K, m)`` (one row per frame) or ``(m,)``
+        [unit of the quantity].
+    cell_layer
+        Layer index of every cell ``(m,)`` (an index into ``layer_names``).
+    weights
+        Cell volumes ``(m,)`` [m³].
+    layer_names
+        Layer names, top first.
+
+    Returns
+    -------
+    dict
+        ``layer → quantity → (K, 5)`` (or ``(5,)`` for an ``(m,)`` field), columns
+        :data:`STATISTICS`; NaN rows for a layer without cells.
+    """
+    layers = np.asarray(cell_layer)
+    out: dict[str, dict[str, FloatArray]] = {name: {} for name in layer_names}
+    for quantity, values in fields.items():
+        frames = np.atleast_2d(np.asarray(values, dtype=float))
+        tables = {name: np.empty((frames.shape[0], len(STATISTICS))) for name in layer_names}
+        for k, row in enumerate(frames):
+            stats = layer_statistics(row, layers, weights)
+            for index, name in enumerate(layer_names):
+                if index in stats:
+                    tables[name][k] = [stats[index][column] for column in STATISTICS]
+                else:
+                    tables[name][k] = np.nan
+        for name, table in tables.items():
+            out[name][quantity] = table[0] if np.ndim(values) == 1 else table
+    return out

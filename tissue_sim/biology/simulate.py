@@ -25,6 +25,7 @@ import numpy.typing as npt
 from tissue_sim.biology._diffusion import (
     CellGraph,
     Diffusion,
+    cell_graph,
     file_diffusivities,
     model_diffusivities,
 )
@@ -47,7 +48,13 @@ from tissue_sim.errors import InputError, SolverError
 if TYPE_CHECKING:
     from tissue_sim.biology._compiled import CompiledSummarizer
 
-__all__ = ["SUMMARY_STATISTICS", "BiologyResult", "session_segments", "simulate"]
+__all__ = [
+    "SUMMARY_STATISTICS",
+    "BiologyResult",
+    "diffusion_cells",
+    "session_segments",
+    "simulate",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -600,6 +607,29 @@ def _non_finite_message(model: CellModel, error: NonFiniteRate) -> str:
         f"e.g. where {values}; a rate must stay finite at every state and input the course "
         "reaches (a division by zero or a logarithm of zero?)"
     )
+
+
+def diffusion_cells(
+    model: CellModel, points: npt.ArrayLike, cells: npt.ArrayLike, volumes: npt.ArrayLike
+) -> CellGraph | None:
+    """The ``cells`` argument of :func:`simulate` for a mesh, or ``None`` when no species
+    of ``model`` diffuses (no ``diffusion`` entry with a positive D in its files: then the
+    course is today's, and the mesh geometry is not even built).
+
+    Parameters
+    ----------
+    model
+        The composed cell model.
+    points
+        Vertex coordinates ``(N, 3)`` [m].
+    cells
+        Vertex indices of every cell (basix order, vertices only), ``(P, 4 or 8)``.
+    volumes
+        Cell volumes ``(P,)`` [m³] (the material points' weights).
+    """
+    if not file_diffusivities(model):
+        return None
+    return cell_graph(points, cells, volumes)
 
 
 def _diffusion_operator(

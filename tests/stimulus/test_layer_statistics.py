@@ -7,7 +7,7 @@ import pytest
 
 from tissue_sim.biology import SUMMARY_STATISTICS
 from tissue_sim.biology._summaries import GroupSummarizer
-from tissue_sim.geometry.layer_statistics import sorted_weighted_percentiles, stat
+from tissue_sim.geometry.layer_statistics import layer_tables, sorted_weighted_percentiles, stat
 from tissue_sim.stimulus import STATISTICS, layer_statistics, weighted_percentiles
 
 
@@ -149,3 +149,22 @@ def test_stat_reads_a_column_by_name() -> None:
         stat(table, "p90", SUMMARY_STATISTICS)
     with pytest.raises(ValueError, match="5 columns"):
         stat(series, "mean")
+
+
+def test_layer_tables_are_the_statistics_per_frame_and_layer() -> None:
+    rng = np.random.default_rng(7)
+    cell_layer = np.array([0, 0, 0, 2, 2, 2, 2])  # layer 1 has no cells
+    volume = rng.uniform(0.5, 2.0, cell_layer.size)
+    frames = rng.normal(size=(3, cell_layer.size))
+    tables = layer_tables(
+        {"strain": frames, "energy": frames[0]}, cell_layer, volume, ("a", "b", "c")
+    )
+    assert set(tables) == {"a", "b", "c"} and set(tables["a"]) == {"strain", "energy"}
+    for k in range(3):
+        expected = layer_statistics(frames[k], cell_layer, volume)
+        for index, name in ((0, "a"), (2, "c")):
+            row = [expected[index][column] for column in STATISTICS]
+            np.testing.assert_array_equal(tables[name]["strain"][k], row)
+    assert tables["a"]["energy"].shape == (len(STATISTICS),)  # a (m,) field: one row
+    np.testing.assert_array_equal(tables["a"]["energy"], tables["a"]["strain"][0])
+    assert np.all(np.isnan(tables["b"]["strain"]))  # no cells: NaN, not a made-up number

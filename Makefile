@@ -39,8 +39,8 @@ demos: install
 		$(BIN)/tissue-sim demo $$name -o results/demos/$$name || exit 1; done
 
 lint: install-test
-	$(BIN)/ruff check tissue_sim tests benchmarks
-	$(BIN)/ruff format --check tissue_sim tests benchmarks
+	$(BIN)/ruff check tissue_sim tests benchmarks docs/examples
+	$(BIN)/ruff format --check tissue_sim tests benchmarks docs/examples
 
 typecheck: install-test
 	$(BIN)/mypy

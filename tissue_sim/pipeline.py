@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tissue_sim.biology import CellModel, list_presets, load_model, model_inputs, simulate
+from tissue_sim.biology.simulate import diffusion_cells, species_diffusion
 from tissue_sim.config import Scenario
 from tissue_sim.errors import InputError
 from tissue_sim.geometry.block import BlockSpec, mesh_block
@@ -403,6 +404,8 @@ def _biology(
         field_times = np.asarray(scenario.biology.output_times, dtype=float)
     summary_times = _summary_times(scenario, course)
     initial = scenario.biology.initial_state
+    # species with a ``diffusion`` entry in their model file spread between the cells
+    cells = diffusion_cells(model, mesh.points, mesh.linear_cells(), volume)
     result = (simulate if remodel is None else remodel)(
         model,
         stimuli if len(stimuli) > 1 else stimuli[0],
@@ -415,6 +418,7 @@ def _biology(
         weights=volume,
         rtol=scenario.biology.rtol,
         control=True,
+        **({"cells": cells} if cells is not None else {}),
     )
     if progress is not None:
         progress("biology", 1.0)
@@ -438,6 +442,9 @@ def _biology(
     parameters = {
         f"{info.model}.{info.name}": (float(info.value), info.unit, info.source)
         for info in model.parameters.values()
+    } | {  # the diffusivities of the species that diffuse (model files' diffusion key)
+        f"{owner}.{name}.diffusivity": (d, "m^2/s", source)
+        for owner, name, d, source in species_diffusion(model)
     }
     stats = {
         key: value for key, value in vars(result.stats).items() if isinstance(value, int | float)

@@ -54,6 +54,7 @@ __all__ = [
     "diffusion_cells",
     "session_segments",
     "simulate",
+    "species_diffusion",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -630,6 +631,17 @@ def diffusion_cells(
     if not file_diffusivities(model):
         return None
     return cell_graph(points, cells, volumes)
+
+
+def species_diffusion(model: CellModel) -> list[tuple[str, str, float, str]]:
+    """``(model file, species, D [m²/s], source)`` of every species of ``model`` whose
+    file gives it a positive diffusivity (the ``diffusion`` key), in file order."""
+    return [
+        (file.name, name, float(definition.diffusivity), str(definition.diffusion_source))
+        for file in getattr(model, "_files", ())
+        for name, definition in file.species.items()
+        if float(getattr(definition, "diffusivity", 0.0)) > 0.0
+    ]
 
 
 def _diffusion_operator(

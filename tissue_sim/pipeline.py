@@ -418,7 +418,7 @@ def _biology(
         weights=volume,
         rtol=scenario.biology.rtol,
         control=True,
-        **({"cells": cells} if cells is not None else {}),
+        cells=cells,
     )
     if progress is not None:
         progress("biology", 1.0)

@@ -29,11 +29,13 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DemoOutcome]
     return {name: run_demo(name, folder / name) for name in DEMOS}
 
 
-def test_there_are_at_least_six_demos_each_with_a_scenario_file() -> None:
+def test_there_are_at_least_eight_demos_each_with_a_scenario_file() -> None:
     demos = list_demos()
     names = [demo.name for demo in demos]
-    assert names[0] == "pressure_and_shear"
+    assert names[0] == "pressure_and_shear" and len(names) >= 8
     for name in (
+        "pain_gating",
+        "ischaemic_compression",
         "tgfb1_dose_response",
         "fibroblast_cytokines",
         "macrophage_switch",
@@ -195,6 +197,47 @@ def test_course_planner_directions(outcomes: dict[str, DemoOutcome]) -> None:
     assert numbers["sensor_p90_peak_rise"]["one_long"][layer] > 0.1
     assert numbers["il6_p90_peak_change_percent"]["one_long"][layer] > 50.0
     assert end["tgfb1_active"]["one_long"][layer] > 0.0
+
+
+def test_ischaemic_compression_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    """Landis 1930 (capillary pressures 32/12 mmHg), Imms 1988 (hyperaemia half-life
+    14-45 s), NIRS occlusion tests (docs/biology.md 'Perfusion'): a 150-mmHg hold stops flow
+    under the thumb, oxygen falls and lactate rises, flow overshoots after the release and
+    decays within a minute; the deep muscle is the last to close; a 23-mmHg hold starves
+    only the surface; the untreated control stays at rest."""
+    numbers = outcomes["ischaemic_compression"].numbers
+    firm, light = (numbers["under_thumb"][f"{p:g}"] for p in numbers["pressures_kpa"])
+    assert numbers["control_largest_departure_from_rest"] < 1e-9
+    for layer in ("skin", "adipose"):
+        held = firm[layer]
+        assert held["flow_during_hold"] < 0.05, layer
+        assert held["oxygen_lowest"] < 0.9 and held["lactate_highest"] > 1.1, layer
+        assert held["peak_flow_after"] > 2.0, layer  # reactive hyperaemia
+        assert 5.0 < held["half_decay_s"] < 60.0, layer
+    assert firm["muscle"]["flow_during_hold"] > firm["adipose"]["flow_during_hold"]
+    assert light["adipose"]["flow_during_hold"] > 0.9  # below the venous-end pressure
+    assert light["muscle"]["flow_during_hold"] > 0.9
+
+
+def test_pain_gating_directions(outcomes: dict[str, DemoOutcome]) -> None:
+    """Gate control (Melzack & Wall 1965; a teaching model, docs/biology.md 'Afferent
+    gating'): the day after damage the muscle's nociceptive drive is raised; strokes excite
+    the rapidly adapting skin afferents and damp its transmission more than a still hand
+    (slowly adapting afferents only); the gate opens again within seconds after the
+    session; the drive itself is the control's."""
+    numbers = outcomes["pain_gating"].numbers
+    stroke, hold, control = numbers["stroke"], numbers["hold"], numbers["control"]
+    assert control["drive_during"] > 1.5  # sensitised by the mediators of the damage
+    assert control["gate_closure_during"] == pytest.approx(0.0, abs=1e-4)
+    assert stroke["ra_during"] > 0.5 > hold["ra_during"]
+    assert hold["sa_during"] > stroke["sa_during"] > 0.0
+    assert stroke["transmission_during"] < hold["transmission_during"]
+    assert hold["transmission_during"] < control["transmission_during"]
+    for arm in (stroke, hold):
+        assert arm["transmission_10s_after"] == pytest.approx(
+            control["transmission_10s_after"], rel=1e-3
+        )
+        assert arm["drive_during"] == pytest.approx(control["drive_during"], rel=1e-3)
 
 
 def test_demo_without_a_name_lists_them(capsys: pytest.CaptureFixture[str]) -> None:

@@ -87,6 +87,20 @@ DEMOS: dict[str, Demo] = {
             "tissue_sim.demos.pressure_and_shear:run",
         ),
         Demo(
+            "pain_gating",
+            "Pain gating during a stroke (a teaching model of a hypothesis)",
+            "strokes over a sore back excite skin afferents that damp nociceptive transmission",
+            "pain_gating.yaml",
+            "tissue_sim.demos.pain_gating:run",
+        ),
+        Demo(
+            "ischaemic_compression",
+            "Ischaemic compression: blood flow under a thumb and after it lifts",
+            "a 90-s thumb hold closes the capillaries; on release flow overshoots (hyperaemia)",
+            "ischaemic_compression.yaml",
+            "tissue_sim.demos.ischaemic_compression:run",
+        ),
+        Demo(
             "tgfb1_dose_response",
             "The dose-response of TGF-β1 to massage pressure",
             "five kneading pressures, five days: how TGF-β1 in each layer answers the dose",

@@ -17,6 +17,8 @@ from tissue_sim import load_config
 from tissue_sim.geometry.block import BlockSpec, mesh_block
 from tissue_sim.loading import smallest_load_feature
 from tissue_sim.mechanics.frames import FrameLoads, base_condition, skin_quadrature
+from tissue_sim.mechanics.materials import LinearElasticMaterial
+from tissue_sim.mechanics.session import MechanicsSettings, solve_session_mechanics
 from tissue_sim.mechanics.viscoelastic import (
     LoadHistory,
     PronySeries,
@@ -116,3 +118,44 @@ def test_cycles_dissipate_the_standard_linear_solid_loss() -> None:
     expected = np.pi * (0.5 * PRESSURE) ** 2 * -np.imag(1.0 / modulus)
     assert loop_area(frames) == pytest.approx(expected, rel=0.02)
     assert loop_area(elastic) < 1e-9 * expected
+
+
+def test_a_thumb_hold_starts_instantaneous_and_ends_relaxed() -> None:
+    """A non-uniform load (thumb on the lumbar stack): the first frame is the elastic
+    solution with μ0 = μ∞/g∞ and, after 60 relaxation times, the hold has relaxed to the
+    elastic solution with μ∞ — both computed by the session's elastic solver (an
+    independent code path). Exact only with histories at the quadrature points."""
+    scenario = load_config("configs/static_compression.yaml", [*SMALL, "mechanics.solver=direct"])
+    mesh = build_mesh(scenario)
+    materials = layer_materials(scenario)
+    feature = smallest_load_feature(scenario.loading.techniques)
+    quadrature = skin_quadrature(mesh, feature)
+    frames = scenario.loading.steps[0].frames()
+    history = technique_history(frames, quadrature, mesh.num_points, max_step=1.0)
+    series = PronySeries((0.5,), (1.0,))
+    visco = solve_viscoelastic(
+        mesh,
+        materials,
+        [series] * len(materials),
+        history,
+        None,
+        base_condition(mesh),
+        stored=[0, history.times.size - 1],
+    )
+    settings = MechanicsSettings(model="linear", solver="direct")
+
+    def elastic(scale: float) -> np.ndarray:
+        stiff = [
+            LinearElasticMaterial.from_moduli(scale * m.shear_modulus, m.bulk_modulus)
+            for m in materials
+        ]
+        session = solve_session_mechanics(
+            mesh, stiff, scenario.loading.steps, settings, smallest_feature=feature
+        )
+        return session.displacement[0]
+
+    relaxed, instantaneous = elastic(1.0), elastic(1.0 / series.long_term)
+    scale = np.abs(relaxed).max()
+    np.testing.assert_allclose(visco.displacement[0], instantaneous, atol=1e-8 * scale)
+    np.testing.assert_allclose(visco.displacement[1], relaxed, atol=1e-8 * scale)
+    assert np.abs(relaxed - instantaneous).max() > 0.1 * scale  # the two differ

@@ -18,9 +18,9 @@ Done and not done:
 
 * small strain, mixed (locking-free) body as in :class:`~tissue_sim.mechanics.body.SolidBody`,
   bulk response elastic, deviatoric Prony series per layer;
-* the history variables are kept **per cell**, from the cell-averaged strain (exact for
-  homogeneous strain in a cell; the elastic part of the stress is integrated at the
-  quadrature points as usual). Quadrature-point histories need a hook in the body;
+* the history variables live at the body's quadrature points (the deviatoric strain
+  there is the one the body's deviatoric stiffness integrates), so each step is the exact
+  time integration of the semi-discrete problem for strains linear in time over a step;
 * not done: finite strain (a QLV Prony series on the isochoric part of the hyperelastic
   laws) and the pipeline hook (techniques' frames carry their cycle times; a hold or a
   session needs its history over real time, see ``docs/viscoelasticity.md``).
@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from tissue_sim.fem.assembly import CellChunk
 from tissue_sim.fem.dirichlet import DirichletCondition, apply_dirichlet
 from tissue_sim.fem.solvers import LinearSolver, make_solver
 from tissue_sim.geometry.mesh import Mesh
@@ -181,14 +180,15 @@ def solve_viscoelastic(
     relaxed = np.array([m.shear_modulus for m in materials])
     bulk = np.array([m.bulk_modulus for m in materials])
     instantaneous = relaxed / series.long_term  # μ0 = μ∞ / g∞
-    mu0_cell = instantaneous[mesh.cell_layer]
+    mu0 = instantaneous[mesh.cell_layer][:, None, None, None]  # (m, 1, 1, 1)
+    long_term = series.long_term[mesh.cell_layer][:, None, None, None]
     systems: dict[float, tuple[SolidBody, LinearSolver]] = {}
+    points: _Points | None = None
     n_cells = mesh.num_cells
-    history = np.zeros((n_cells, series.fractions.shape[1], 3, 3))
-    previous = np.zeros((n_cells, 3, 3))  # deviatoric strain of the last frame
     displacement = np.zeros((keep.size, mesh.num_points, 3))
     strains = np.zeros((keep.size, n_cells, 3, 3))
     stresses = np.zeros((keep.size, n_cells, 3, 3))
+    history = previous = np.zeros(0)
     for k in range(t.size):
         dt = 0.0 if k == 0 else float(t[k] - t[k - 1])
         decay, gamma = series.coefficients(dt)
@@ -208,49 +208,77 @@ def solve_viscoelastic(
             )
             systems[dt] = (body, make_solver(constrained, method=solver, points=mesh.points))
         body, linear = systems[dt]
-        carried = decay[..., None, None] * history - gamma[..., None, None] * previous[:, None]
-        hist_stress = (
-            2.0 * mu0_cell[:, None, None] * np.einsum("mt,mtij->mij", series.fractions, carried)
-        )
+        if points is None:
+            points = _Points(body)
+            history = np.zeros((n_cells, points.count, series.fractions.shape[1], 3, 3))
+            previous = np.zeros((n_cells, points.count, 3, 3))  # deviatoric strain, last frame
+        d = decay[:, None, :, None, None]
+        g = gamma[:, None, :, None, None]
+        carried = d * history - g * previous[:, :, None]
+        hist_stress = 2.0 * mu0 * np.einsum("mt,mqtij->mqij", series.fractions, carried)
         external = (
             frame_loads[k]
             if history_loads is None
             else np.einsum("b,bni->ni", history_loads.factors[k], history_loads.patterns)
         )
-        rhs = external - _internal_force(body, hist_stress)
+        rhs = external - points.internal_force(hist_stress)
         _, constrained_rhs = apply_dirichlet(body.stiffness(), rhs.reshape(-1), conditions[k])
         u = linear.solve(constrained_rhs[:, None])[:, 0].reshape(-1, 3)
-        fields = body.cell_fields(u)
-        deviator = _deviator(fields.strain)
-        history = (
-            decay[..., None, None] * history
-            + gamma[..., None, None] * (deviator - previous)[:, None]
-        )
+        deviator = _deviator(points.strain(u))
+        history = d * history + g * (deviator - previous)[:, :, None]
         previous = deviator
-        long_term = series.long_term[mesh.cell_layer]
-        deviatoric_stress = (
-            2.0
-            * mu0_cell[:, None, None]
-            * (
-                long_term[:, None, None] * deviator
-                + np.einsum("mt,mtij->mij", series.fractions, history)
-            )
-        )
-        pressure = np.trace(fields.stress, axis1=-2, axis2=-1) / 3.0
         if slot[k] >= 0:
+            fields = body.cell_fields(u)
+            point_stress = (
+                2.0
+                * mu0
+                * (long_term * deviator + np.einsum("mt,mqtij->mqij", series.fractions, history))
+            )
+            pressure = np.trace(fields.stress, axis1=-2, axis2=-1) / 3.0
             displacement[slot[k]] = u
             strains[slot[k]] = fields.strain
-            stresses[slot[k]] = deviatoric_stress + pressure[:, None, None] * _IDENTITY
+            stresses[slot[k]] = points.average(point_stress) + pressure[:, None, None] * _IDENTITY
     return ViscoelasticFrames(t[keep], displacement, strains, stresses, len(systems))
 
 
-def _internal_force(body: SolidBody, cell_stress: FloatArray) -> FloatArray:
-    """Nodal forces ``∫ B^T σ dV`` of a cell-constant stress ``(m, 3, 3)`` [N]."""
+class _Points:
+    """The body's quadrature points: strains, averages and internal forces there."""
 
-    def kernel(chunk: CellChunk) -> FloatArray:
-        g = chunk.geometry
-        return np.asarray(
-            np.einsum("eq,eqaj,eij->eai", g.weights, g.gradients, cell_stress[chunk.cells])
-        )
+    def __init__(self, body: SolidBody) -> None:
+        self.mesh = body.mesh
+        self.chunks = [(c.start, c.stop, c.geometry) for c in body.assembler.chunks()]
+        self.count = int(self.chunks[0][2].weights.shape[1])
+        volume = np.zeros(self.mesh.num_cells)
+        for start, stop, geometry in self.chunks:
+            volume[start:stop] = geometry.weights.sum(axis=1)
+        self.volume = volume
 
-    return body.assembler.vector(kernel)
+    def strain(self, displacement: FloatArray) -> FloatArray:
+        """Small strain at every point ``(m, Q, 3, 3)`` of nodal displacements ``(n, 3)``."""
+        out = np.empty((self.mesh.num_cells, self.count, 3, 3))
+        for start, stop, geometry in self.chunks:
+            nodal = displacement[self.mesh.cells[start:stop]]  # (E, N, 3)
+            gradient = np.einsum("eqaj,eai->eqij", geometry.gradients, nodal)
+            out[start:stop] = 0.5 * (gradient + np.swapaxes(gradient, -1, -2))
+        return out
+
+    def average(self, values: FloatArray) -> FloatArray:
+        """Volume average per cell of point tensors ``(m, Q, 3, 3)``."""
+        out = np.empty((self.mesh.num_cells, 3, 3))
+        for start, stop, geometry in self.chunks:
+            out[start:stop] = np.einsum("eq,eqij->eij", geometry.weights, values[start:stop])
+        return np.asarray(out / self.volume[:, None, None])
+
+    def internal_force(self, stress: FloatArray) -> FloatArray:
+        """Nodal forces ``∫ B^T σ dV`` of point stresses ``(m, Q, 3, 3)`` [N]."""
+        force = np.zeros((self.mesh.num_points, 3))
+        for start, stop, geometry in self.chunks:
+            element = np.einsum(
+                "eq,eqaj,eqij->eai", geometry.weights, geometry.gradients, stress[start:stop]
+            )
+            nodes = self.mesh.cells[start:stop].reshape(-1)
+            for component in range(3):
+                force[:, component] += np.bincount(
+                    nodes, weights=element[..., component].reshape(-1), minlength=force.shape[0]
+                )
+        return force

@@ -180,6 +180,24 @@ def test_exponent_zero_is_the_plain_course(tmp_path: Path) -> None:
     assert back.remodelling.settings["exponent"] == 0.0
 
 
+def test_reference_initial_starts_from_the_presets_stiffness() -> None:
+    """``reference: initial``: the presets describe the tissue at the start (factor 1, no
+    re-solve at t = 0); the factor then follows the collagen relative to its start."""
+    overrides = [
+        *CONFINED,
+        "schedule.days=2",
+        "biology.initial_state=chronic_overuse",
+        "biology.remodelling={every: 1 day, reference: initial}",
+    ]
+    result = run(load_config(CONFIG, overrides))
+    updates = result.biology.remodelling
+    assert updates is not None
+    assert updates.resolved.tolist() == [False, True]
+    assert np.all(updates.cell_factor[0] == 1.0)
+    collagen = result.biology.fields["collagen"][0]  # end of day 1
+    np.testing.assert_allclose(updates.cell_factor[1], (collagen / 1.8) ** 1.91, rtol=0.021)
+
+
 @pytest.mark.parametrize(
     ("setting", "key"),
     [

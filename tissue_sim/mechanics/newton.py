@@ -26,9 +26,11 @@ frames' loads and prescribed values, in increments :math:`\Delta s`:
   (:mod:`~tissue_sim.mechanics._tangent_solver`): ordering and pattern are computed
   once, the factorisation is reused across iterations and frames;
 * every increment after the first of a frame starts from the secant extrapolation of
-  the previous one (across frames, :math:`2u_{k-1} - u_{k-2}` was measured on the
-  baseline stroke: it lands closer but with a larger residual, and saves no
-  iteration); increments adapt: an increment that fails (no convergence within
+  the previous one where that is less out of balance than the last converged state
+  (in compressed fat the secant overshoots, up to inverting elements; across frames,
+  :math:`2u_{k-1} - u_{k-2}` was measured on the baseline stroke: it lands closer but
+  with a larger residual, and saves no iteration);
+* increments adapt: an increment that fails (no convergence within
   ``max_iterations``, no residual reduction over ``stagnation_window`` iterations, a
   stalled line search, an element inversion the line search cannot avoid, a
   linear-solver failure) is retried with half the size, an easy one
@@ -785,6 +787,27 @@ def _predict(
     return candidate, state
 
 
+def _better_start(
+    newton: _Newton,
+    predicted: SystemState,
+    u: FloatArray,
+    free: BoolArray,
+    frame: int,
+    fraction: float,
+) -> bool:
+    """Whether the predicted state is out of balance less than the unpredicted start ``u``.
+
+    A secant step overshoots where the body stiffens (compressed fat: doubling the
+    displacement of the last increment can invert elements); Newton then starts from
+    the last converged state instead (whose evaluation at the new load level the
+    increment needs anyway).
+    """
+    plain, _ = newton.evaluate(u, frame, fraction, tangent=True)
+    if plain is None:  # pragma: no cover - u is a converged (admissible) state
+        return True
+    return bool(np.linalg.norm(predicted.residual[free]) < np.linalg.norm(plain.residual[free]))
+
+
 def solve_nonlinear_frames(
     system: NonlinearSystem,
     num_frames: int,
@@ -875,7 +898,9 @@ def solve_nonlinear_frames(
             start, start_state, predicted = u, state, False
             if settings.predictor and history is not None:
                 candidate = _predict(newton, u, history, end - reached, fixed, target, frame, end)
-                if candidate is not None:
+                if candidate is not None and _better_start(
+                    newton, candidate[1], u, ~fixed, frame, end
+                ):
                     start, start_state = candidate
                     predicted = True
             result = newton.increment(start, start_state, frame, end, fixed, target, force_scale)

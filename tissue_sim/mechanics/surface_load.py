@@ -216,16 +216,24 @@ def follower_load(
             - (across @ inner @ tangential) / safe_length[..., None, None]
         )
         dtda = dtda + np.where(active, magnitude, 0.0)[..., None, None] * shear_part
-    # ∂a/∂x_b = sign (∂_t N_b [g_s]_x − ∂_s N_b [g_t]_x)   (F, Q, Nf, 3, 3)
-    skew_s, skew_t = _skew(g_s), _skew(g_t)
-    dadx = sign[..., None, None] * (
-        derivatives[..., 1][..., None, None] * skew_s[:, :, None]
-        - derivatives[..., 0][..., None, None] * skew_t[:, :, None]
-    )
+    # ∂a/∂x_b = sign (∂_t N_b [g_s]_x − ∂_s N_b [g_t]_x), so
     # blocks[f, a, b] = Σ_q w_q N_a (∂T/∂a)(∂a/∂x_b)
-    product = np.einsum("fqij,fqbjk->fqbik", dtda, dadx)
-    blocks = np.einsum("afq,fqbik->fabik", weights, product).reshape(-1, 3, 3)
-    return FollowerLoad(force, rows, columns, blocks)
+    #                 = Σ_q w_q N_a (∂_t N_b A_s − ∂_s N_b A_t),  A = sign (∂T/∂a)[g]_x,
+    # two batched products over the quadrature points (no (F, Q, Nf, 3, 3) array)
+    along_s = sign[..., None] * (dtda @ _skew(g_s))  # (F, Q, 3, 3)
+    along_t = sign[..., None] * (dtda @ _skew(g_t))
+    weighted = np.moveaxis(weights, 0, -1)  # (F, Q, Nf): w_q N_a
+    pairs_t = weighted[..., :, None] * derivatives[..., None, :, 1]  # (F, Q, a, b)
+    pairs_s = weighted[..., :, None] * derivatives[..., None, :, 0]
+    n_points = weighted.shape[1]
+    blocks = np.matmul(
+        np.swapaxes(pairs_t.reshape(n_facets, n_points, -1), 1, 2),
+        along_s.reshape(n_facets, n_points, 9),
+    ) - np.matmul(
+        np.swapaxes(pairs_s.reshape(n_facets, n_points, -1), 1, 2),
+        along_t.reshape(n_facets, n_points, 9),
+    )  # (F, a·b, 9)
+    return FollowerLoad(force, rows, columns, blocks.reshape(-1, 3, 3))
 
 
 def add_node_blocks(

@@ -173,9 +173,10 @@ def test_therapeutic_window_directions(outcomes: dict[str, DemoOutcome]) -> None
         assert damage[arm] < 1e-3 and il6[arm] < 0.01, arm
     # the hold above the threshold harms: damage, IL-6 and M1 above the control
     assert damage["hold"] > 0.01 and il6["hold"] > 5.0 and m1["hold"] > 0.0
-    # the dense fascia answers every arm at least a hundred times less than the adipose
+    # the dense fascia answers every arm at least a hundred times less than the adipose, up
+    # to the course's integrator tolerance (biology.rtol 1e-4: ~0.02 % over days)
     for arm, values in numbers["m1_change_end_percent"].items():
-        assert abs(values["fascia"]) < 0.01 * abs(values[layer]) + 1e-3, arm
+        assert abs(values["fascia"]) < 0.01 * abs(values[layer]) + 0.02, arm
 
 
 def test_course_planner_directions(outcomes: dict[str, DemoOutcome]) -> None:

@@ -123,13 +123,25 @@ def test_a_hard_increment_is_cut_back_and_still_reaches_the_load() -> None:
     failed = [inc for inc in frame.increments if not inc.converged]
     assert all(inc.failure for inc in failed)
     assert frame.increments[-1].end == 1.0
-    assert any(inc.predicted for inc in frame.increments)
     reference = _solve(body, [3e3], initial_step=0.125)
     scale = np.abs(reference.displacement[0]).max()
     assert scale > 1e-3  # the adipose layer is compressed by 35 %
     np.testing.assert_allclose(
         solution.displacement[0], reference.displacement[0], atol=1e-7 * scale
     )
+
+
+def test_the_secant_predictor_is_taken_only_where_it_is_closer_to_balance() -> None:
+    """Nearly linear (30 Pa): the secant extrapolation of the last increment is almost the
+    answer and starts the next increments. At 3 kPa (35 % fat compression) it
+    overshoots: Newton starts from the last converged state instead."""
+    body = _body()
+    for load, used in ((30.0, True), (3e3, False)):
+        solution = _solve(body, [load], initial_step=0.25)
+        assert solution.newton is not None
+        increments = solution.newton.frames[0].increments
+        assert len(increments) >= 2 and all(inc.converged for inc in increments)
+        assert any(inc.predicted for inc in increments[1:]) is used
 
 
 def test_a_tiny_load_with_a_tight_tolerance_converges_at_round_off() -> None:

@@ -72,7 +72,7 @@ def point_keys(states: FloatArray, features: Sequence[FloatArray]) -> FloatArray
 
 
 #: Most zero patterns whose unread inputs :func:`canonical_features` works out (each is a
-#: symbolic substitution, ~0.5 s on the composed shipped models); points of rarer patterns
+#: symbolic substitution, ~20 ms on the composed shipped models); points of rarer patterns
 #: keep their values (they are then only integrated apart, never wrongly merged).
 MAX_ZERO_PATTERNS = 32
 

@@ -23,6 +23,7 @@ from tissue_sim.mechanics.viscoelastic import (
     LoadHistory,
     PronySeries,
     layer_prony,
+    solve_session_viscoelastic,
     solve_viscoelastic,
     technique_history,
 )
@@ -159,3 +160,38 @@ def test_a_thumb_hold_starts_instantaneous_and_ends_relaxed() -> None:
     np.testing.assert_allclose(visco.displacement[0], instantaneous, atol=1e-8 * scale)
     np.testing.assert_allclose(visco.displacement[1], relaxed, atol=1e-8 * scale)
     assert np.abs(relaxed - instantaneous).max() > 0.1 * scale  # the two differ
+
+
+def test_session_stage_with_viscoelastic_layers() -> None:
+    """The session's mechanics stage: elastic layers give the elastic stage's frames,
+    loads and reactions; the literature series make the hold's last frame deeper than its
+    first loaded one; the base balances the normal load in every frame."""
+    scenario = load_config("configs/sustained_shear.yaml", [*SMALL, "mechanics.solver=direct"])
+    mesh = build_mesh(scenario)
+    materials = layer_materials(scenario)
+    feature = smallest_load_feature(scenario.loading.techniques)
+    settings = MechanicsSettings(model="linear", solver="direct")
+    steps = scenario.loading.steps
+    elastic = solve_session_mechanics(mesh, materials, steps, settings, smallest_feature=feature)
+    same = solve_session_viscoelastic(
+        mesh,
+        materials,
+        steps,
+        settings,
+        smallest_feature=feature,
+        prony=[PronySeries()] * len(materials),
+    )
+    scale = np.abs(elastic.displacement).max()
+    np.testing.assert_allclose(same.displacement, elastic.displacement, atol=1e-8 * scale)
+    np.testing.assert_allclose(same.frame_time, elastic.frame_time)
+    assert same.cell_scalars.keys() <= elastic.cell_scalars.keys()
+    visco = solve_session_viscoelastic(mesh, materials, steps, settings, smallest_feature=feature)
+    depth = -visco.displacement[:, :, 2].min(axis=1)  # frames at 0, 2 (loaded) and 62 s
+    assert depth[2] > 1.01 * depth[1]
+    force = np.abs(elastic.applied_force).max()
+    np.testing.assert_allclose(same.base_reaction, elastic.base_reaction, atol=1e-8 * force)
+    np.testing.assert_allclose(same.applied_force, elastic.applied_force, atol=1e-12 * force)
+    # the base carries the normal load (the roller sides take the shear)
+    np.testing.assert_allclose(
+        visco.base_reaction[:, 2], -visco.applied_force[:, 2], atol=1e-8 * force
+    )

@@ -3,7 +3,9 @@
 * :mod:`.prony` — the relaxation function, its exact time-step recurrence and the
   layers' parameters with their sources (fat: Sims 2010; muscle: Bosboom 2001);
 * :mod:`.history` — :func:`solve_viscoelastic`, a load history integrated in real time;
-* :mod:`.technique` — a technique's frames → its load history over real time.
+* :mod:`.technique` — a technique's frames → its load history over real time;
+* :mod:`.session` — :func:`solve_session_viscoelastic`, the session's mechanics stage
+  (same result type as the elastic one) for a pipeline hook.
 
 See ``docs/viscoelasticity.md`` for what is and is not done.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from tissue_sim.mechanics.viscoelastic.history import ViscoelasticFrames, solve_viscoelastic
 from tissue_sim.mechanics.viscoelastic.prony import LAYER_PRONY, PronySeries, layer_prony
+from tissue_sim.mechanics.viscoelastic.session import solve_session_viscoelastic
 from tissue_sim.mechanics.viscoelastic.technique import LoadHistory, technique_history
 
 __all__ = [
@@ -20,6 +23,7 @@ __all__ = [
     "PronySeries",
     "ViscoelasticFrames",
     "layer_prony",
+    "solve_session_viscoelastic",
     "solve_viscoelastic",
     "technique_history",
 ]

@@ -66,6 +66,9 @@ class ViscoelasticFrames:
         series plus the elastic volumetric stress.
     factorisations
         Number of distinct time steps (one stiffness and solver set-up each).
+    internal_force, external_force
+        Nodal internal forces ``∫ B^T σ dV`` and applied loads ``(K, n, 3)`` [N] (their
+        difference at the prescribed dofs is the reaction).
     """
 
     times: FloatArray
@@ -73,6 +76,8 @@ class ViscoelasticFrames:
     cell_strain: FloatArray
     cell_stress: FloatArray
     factorisations: int
+    internal_force: FloatArray
+    external_force: FloatArray
 
 
 def _deviator(strain: FloatArray) -> FloatArray:
@@ -188,6 +193,8 @@ def solve_viscoelastic(
     displacement = np.zeros((keep.size, mesh.num_points, 3))
     strains = np.zeros((keep.size, n_cells, 3, 3))
     stresses = np.zeros((keep.size, n_cells, 3, 3))
+    internal = np.zeros((keep.size, mesh.num_points, 3))
+    applied = np.zeros((keep.size, mesh.num_points, 3))
     history = previous = np.zeros(0)
     for k in range(t.size):
         dt = 0.0 if k == 0 else float(t[k] - t[k - 1])
@@ -221,7 +228,8 @@ def solve_viscoelastic(
             if history_loads is None
             else np.einsum("b,bni->ni", history_loads.factors[k], history_loads.patterns)
         )
-        rhs = external - points.internal_force(hist_stress)
+        carried_force = points.internal_force(hist_stress)
+        rhs = external - carried_force
         _, constrained_rhs = apply_dirichlet(body.stiffness(), rhs.reshape(-1), conditions[k])
         u = linear.solve(constrained_rhs[:, None])[:, 0].reshape(-1, 3)
         deviator = _deviator(points.strain(u))
@@ -236,9 +244,14 @@ def solve_viscoelastic(
             )
             pressure = np.trace(fields.stress, axis1=-2, axis2=-1) / 3.0
             displacement[slot[k]] = u
+            elastic_force = (body.stiffness() @ u.reshape(-1)).reshape(-1, 3)
+            internal[slot[k]] = elastic_force + carried_force
+            applied[slot[k]] = external
             strains[slot[k]] = fields.strain
             stresses[slot[k]] = points.average(point_stress) + pressure[:, None, None] * _IDENTITY
-    return ViscoelasticFrames(t[keep], displacement, strains, stresses, len(systems))
+    return ViscoelasticFrames(
+        t[keep], displacement, strains, stresses, len(systems), internal, applied
+    )
 
 
 class _Points:

@@ -188,7 +188,7 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
         "same week without massage (the control) (course_planner.png).",
         f"In the {focus}, the layer that answers most, on day {days:g} against the control: "
         + "; ".join(describe(plan) for plan in PLANS)
-        + f". Over the week the {PLANS[best][0]} plan lowers M1 most.",
+        + ".",
         "In these models each session speeds the M1 → M2 switch and the drainage of "
         "TGF-β1 for as long as it lasts, and the tissue drifts back between sessions. "
         + (

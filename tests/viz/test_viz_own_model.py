@@ -54,6 +54,10 @@ ALLOWED = {
     "demos/dose_response.py": "ACTIVE, LATENT, SENSOR: the TGF-β1 demonstration",
     "demos/macrophage_switch.py": "M1, M2, SHARE, PANELS: the macrophage demonstration",
     "demos/therapeutic_window.py": "the species the therapeutic-window demonstration reads",
+    "demos/fibroblast_cytokines.py": "IL6, IL1B, SENSOR: the Meltzer & Standley demonstration",
+    "demos/course_planner.py": "the species the course-planner demonstration reads",
+    "demos/ischaemic_compression.py": "FLOW, OXYGEN, LACTATE: the perfusion demonstration",
+    "demos/pain_gating.py": "T, N, RA, SA: the afferent-gating demonstration",
     "config/remodelling.py": "the default species of biology.remodelling (configurable)",
     "remodelling/_course.py": "the key names biology.remodelling.collagen / .myofibroblast",
 }

@@ -156,7 +156,7 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     for offset, species, label, colour in (
         (-0.27, M1, "M1", "#CC79A7"),
         (0.0, TGFB1, "active TGF-β1", "#56B4E9"),
-        (0.27, COLLAGEN, "collagen", "#E69F00"),
+        (0.27, COLLAGEN, "collagen index", "#E69F00"),
     ):
         ax.bar(
             x + offset,

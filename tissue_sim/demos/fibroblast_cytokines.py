@@ -31,8 +31,8 @@ ARMS = {
 }
 #: The cytokines of the shipped fibroblast model this demonstration is about (a documented
 #: default: ``models/cells/fibroblast_mechanotransduction.yaml``), and its mechanosensor.
-CYTOKINES = ("il6", "il1b")
-SENSOR = "fak"
+IL6, IL1B, SENSOR = "il6", "il1b", "fak"
+CYTOKINES = (IL6, IL1B)
 #: When the experiment read the media [h] (Meltzer & Standley 2007: immediately and 24 h).
 READOUT_HOURS = 24.0
 
@@ -103,8 +103,8 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     ax.legend(fontsize=8)
     ax.grid(True, alpha=0.3)
     for ax, name, label in (
-        (axes[1], "il6", "IL-6 [× healthy]"),
-        (axes[2], "il1b", "IL-1β [× healthy]"),
+        (axes[1], IL6, "IL-6 [× healthy]"),
+        (axes[2], IL1B, "IL-1β [× healthy]"),
         (axes[3], SENSOR, "injury sensor (FAK-like) activity [fraction]"),
     ):
         for arm in ARMS:
@@ -124,7 +124,8 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     axes[1].legend(fontsize=7)
     figures = [save_figure(figure, output / "fibroblast_cytokines.png")]
 
-    il6, il1b = versus_control["il6"], versus_control["il1b"]
+    il6, il1b = versus_control[IL6], versus_control[IL1B]
+    il6_after, il1b_after = stretch_after_rms[IL6], stretch_after_rms[IL1B]
     narrative = [
         "Fibroblasts grown on a flexible membrane are strained in four ways, as in the "
         "experiment of Meltzer & Standley 2007 (human fibroblasts; J Am Osteopath Assoc "
@@ -139,13 +140,13 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
         f"day); the stretch alone changes them by {il6['iomt']:+.2g} % and "
         f"{il1b['iomt']:+.2g} % (no rise); repetitive strain followed by the stretch "
         f"leaves IL-6 {il6['rms_then_iomt']:+.3g} % above the control, "
-        f"{stretch_after_rms['il6']:+.3g} % against repetitive strain alone (IL-1β "
-        f"{stretch_after_rms['il1b']:+.3g} %): a sustained stretch releases the "
+        f"{il6_after:+.3g} % against repetitive strain alone (IL-1β "
+        f"{il1b_after:+.3g} %): a sustained stretch releases the "
         "sensor's tension within about a minute.",
         "What was measured: at 24 h, repetitive strain raised IL-1α, IL-1β, IL-2, IL-3, "
         "IL-6, IL-16 and IL-1ra; the stretch alone raised none of them; the stretch after "
         f"repetitive strain lowered IL-6 by 46 % against repetitive strain alone. The "
-        f"model gives {stretch_after_rms['il6']:+.3g} % (target {100 * target.target:+.3g} "
+        f"model gives {il6_after:+.3g} % (target {100 * target.target:+.3g} "
         "%) — but this is the number its release "
         "rate was calibrated to (models/calibration/targets.yaml), so it is a fit, not a "
         "prediction. The directions of the other two arms are what the model was built to "

@@ -26,6 +26,7 @@ from tissue_sim.config.overrides import apply_overrides
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.config.remodelling import RemodellingConfig, read_remodelling
 from tissue_sim.config.tissue import TissueConfig, read_tissue
+from tissue_sim.config.viscoelastic import ViscoelasticConfig, read_viscoelastic
 from tissue_sim.config.yaml_io import read_yaml
 from tissue_sim.errors import InputError, brief
 from tissue_sim.fem.solvers import METHODS as SOLVER_METHODS
@@ -114,6 +115,9 @@ class MechanicsConfig:
     solver_options
         Options of the solver: PETSc options (``petsc``/``mumps``, names without the
         dash, e.g. ``pc_gamg_threshold: 0.02``) or pyamg keywords (``amg``).
+    viscoelastic
+        Prony-series layers integrated in real time (``enabled: False`` by default; see
+        :mod:`tissue_sim.config.viscoelastic`).
     """
 
     model: str = "linear"
@@ -123,6 +127,7 @@ class MechanicsConfig:
     rtol: float = 1e-8
     max_iterations: int = 2000
     solver_options: dict[str, Any] = field(default_factory=dict)
+    viscoelastic: ViscoelasticConfig = field(default_factory=ViscoelasticConfig)
 
 
 @dataclass(frozen=True)
@@ -323,6 +328,7 @@ def _read_mechanics(reader: MappingReader) -> MechanicsConfig:
             "max_iterations", 2000, minimum=1, maximum=MAX_COUNTS["max_iterations"]
         ),
         solver_options=_read_solver_options(reader),
+        viscoelastic=read_viscoelastic(reader),
     )
     reader.finish()
     return config

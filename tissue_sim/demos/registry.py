@@ -54,7 +54,8 @@ class Demo:
     summary
         One line for ``tissue-sim demo`` (the listing).
     config
-        Scenario file in ``configs/demos/``.
+        Scenario file in ``configs/demos/`` (``protocols/``: calibration-targets files of the
+        in-vitro demonstrations, read by ``tissue-sim calibrate``).
     runner
         ``module:function`` that runs it: ``function(demo, output, progress) -> DemoOutcome``.
     """
@@ -112,7 +113,7 @@ DEMOS: dict[str, Demo] = {
             "Fibroblast cytokines after repetitive strain and after a sustained stretch",
             "cells in a dish (Meltzer & Standley 2007): overuse raises IL-6, a 60-s stretch "
             "after it lowers it",
-            "fibroblast_cytokines.yaml",
+            "protocols/fibroblast_cytokines.yaml",
             "tissue_sim.demos.fibroblast_cytokines:run",
         ),
         Demo(

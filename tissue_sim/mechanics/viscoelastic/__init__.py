@@ -5,7 +5,7 @@
 * :mod:`.history` — :func:`solve_viscoelastic`, a load history integrated in real time;
 * :mod:`.technique` — a technique's frames → its load history over real time;
 * :mod:`.session` — :func:`solve_session_viscoelastic`, the session's mechanics stage
-  (same result type as the elastic one) for a pipeline hook.
+  (same result type as the elastic one), which a run with ``mechanics.viscoelastic`` uses.
 
 See ``docs/viscoelasticity.md`` for what is and is not done.
 """

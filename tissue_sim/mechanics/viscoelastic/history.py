@@ -22,8 +22,7 @@ Done and not done:
   there is the one the body's deviatoric stiffness integrates), so each step is the exact
   time integration of the semi-discrete problem for strains linear in time over a step;
 * not done: finite strain (a QLV Prony series on the isochoric part of the hyperelastic
-  laws) and the pipeline hook (techniques' frames carry their cycle times; a hold or a
-  session needs its history over real time, see ``docs/viscoelasticity.md``).
+  laws; see ``docs/viscoelasticity.md``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ the hold) carry the creep reached by then, a kneading cycle's frames the cycle a
 ones. The energy density of a frame is :math:`\tfrac12\bar\sigma:\bar\varepsilon` of
 the cell averages (a viscoelastic solid has no strain energy of its state alone).
 
-A pipeline hook (``mechanics.viscoelastic``) is not wired in: see docs/viscoelasticity.md.
+The pipeline calls it for a linear run with ``mechanics.viscoelastic`` on
+(``tissue_sim.pipeline._mechanics``; docs/viscoelasticity.md).
 """
 
 from __future__ import annotations

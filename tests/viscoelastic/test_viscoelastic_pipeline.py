@@ -1,0 +1,116 @@
+"""Viscoelastic layers through the pipeline (``mechanics.viscoelastic``).
+
+A thumb holds 20 kPa on the lumbar stack (configs/static_compression.yaml, small strain,
+coarse mesh). With the layers' Prony series (fat g1 = 0.39, τ = 700 s, Sims et al. 2010;
+muscle g1 = 0.549, τ = 6.01 s, Bosboom et al. 2001; FACTS §2) the hold starts at the
+instantaneous elastic solution (shear moduli μ0 = μ∞/g∞, bulk moduli unchanged: the
+closed-form t = 0 limit of the Prony law) and creeps as it is held; the frames carry
+the technique's real times. Without the key, or with it false, the run is today's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tissue_sim import load_config
+from tissue_sim.cli import main
+from tissue_sim.errors import InputError
+from tissue_sim.io import read_result
+from tissue_sim.loading import smallest_load_feature
+from tissue_sim.mechanics.materials import LinearElasticMaterial
+from tissue_sim.mechanics.session import MechanicsSettings, solve_session_mechanics
+from tissue_sim.mechanics.viscoelastic import layer_prony
+from tissue_sim.pipeline import _materials as layer_materials
+from tissue_sim.pipeline import build_mesh, prepare, run, run_to_directory
+
+CONFIG = "configs/static_compression.yaml"
+COARSE = [
+    "mesh.size=coarse",
+    "mechanics.model=linear",
+    "mechanics.solver=direct",
+    "biology.enabled=false",
+    "output.figures=false",
+    "output.report=false",
+]
+VISCO = [*COARSE, "mechanics.viscoelastic.max_step=5 s"]
+
+
+def _depth(displacement: np.ndarray) -> np.ndarray:
+    """Deepest indentation of every frame [m]."""
+    return np.abs(displacement[..., 2]).max(axis=1)
+
+
+def test_a_held_thumb_creeps_from_the_instantaneous_solution(tmp_path: Path) -> None:
+    scenario = load_config(CONFIG, VISCO)
+    result, h5 = run_to_directory(scenario, tmp_path / "run")
+    mechanics = result.mechanics
+    times = scenario.loading.steps[0].frames().frame_times
+    np.testing.assert_array_equal(mechanics.frame_time, times)  # the technique's real times
+    assert times[-1] - times[0] >= 30.0  # a held technique
+    assert mechanics.solver["method"] == "viscoelastic"
+    depth = _depth(mechanics.displacement)
+    assert np.all(np.diff(depth) > 0.0)  # it deepens while held
+    assert depth[-1] > 1.02 * depth[0]  # muscle (τ = 6 s) creeps over the 40-s hold
+    # the first frame is the instantaneous elastic solution: μ0 = μ∞/g∞ per layer
+    mesh = build_mesh(scenario)
+    instantaneous = [
+        LinearElasticMaterial.from_moduli(m.shear_modulus / p.long_term, m.bulk_modulus)
+        for m, p in zip(layer_materials(scenario), layer_prony(mesh.layer_names), strict=True)
+    ]
+    elastic = solve_session_mechanics(
+        mesh,
+        instantaneous,
+        scenario.loading.steps,
+        MechanicsSettings(model="linear", solver="direct"),
+        smallest_feature=smallest_load_feature(scenario.loading.techniques),
+    )
+    scale = np.abs(elastic.displacement[0]).max()
+    np.testing.assert_allclose(
+        mechanics.displacement[0], elastic.displacement[0], atol=1e-8 * scale
+    )
+    # the relaxed (preset) elastic hold is deeper than any frame of a 40-s viscoelastic one
+    relaxed = run(load_config(CONFIG, COARSE)).mechanics
+    assert _depth(relaxed.displacement).min() > depth[-1]
+    # result.h5 keeps the frames' times and the method
+    stored = read_result(h5)
+    np.testing.assert_array_equal(stored.mechanics.frame_time, times)
+    assert stored.mechanics.solver["method"] == "viscoelastic"
+
+
+def test_viscoelastic_off_is_todays_run() -> None:
+    today = run(load_config(CONFIG, COARSE)).mechanics
+    off = run(load_config(CONFIG, [*COARSE, "mechanics.viscoelastic=false"])).mechanics
+    np.testing.assert_array_equal(off.displacement, today.displacement)
+    np.testing.assert_array_equal(off.cell_strain, today.cell_strain)
+    np.testing.assert_array_equal(off.frame_time, today.frame_time)
+    assert off.solver["method"] == today.solver["method"] != "viscoelastic"
+
+
+def test_finite_strain_viscoelasticity_is_an_input_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    scenario = load_config(CONFIG, ["mechanics.model=hyperelastic", "mechanics.viscoelastic=true"])
+    with pytest.raises(InputError, match="finite-strain viscoelasticity is not available") as info:
+        prepare(scenario)
+    assert info.value.key == "mechanics.viscoelastic"
+    assert main(["check", CONFIG, "--set", "mechanics.viscoelastic=true"]) == 2
+    err = capsys.readouterr().err
+    assert "mechanics.viscoelastic" in err
+    assert "finite-strain viscoelasticity is not available" in err
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("mechanics.viscoelastic.cycle=2", "unknown key"),
+        ("mechanics.viscoelastic.cycles=0", "cycles"),
+        ("mechanics.viscoelastic=often", "expected true, false or a mapping"),
+    ],
+)
+def test_bad_viscoelastic_keys_name_the_key(override: str, message: str) -> None:
+    with pytest.raises(InputError, match=message) as info:
+        load_config(CONFIG, ["mechanics.model=linear", override])
+    assert str(info.value.key).startswith("mechanics.viscoelastic")

@@ -97,7 +97,14 @@ def canonical_features(
         return dict(features)
     values = np.column_stack([np.asarray(features[name], dtype=np.float64) for name in names])
     zero = values == 0.0
-    patterns, inverse, counts = np.unique(zero, axis=0, return_inverse=True, return_counts=True)
+    if len(names) <= 62:  # one integer code per pattern: a 1-D unique (axis=0 sorts rows)
+        codes = zero.astype(np.int64) @ (np.int64(1) << np.arange(len(names), dtype=np.int64))
+        _, first, inverse, counts = np.unique(
+            codes, return_index=True, return_inverse=True, return_counts=True
+        )
+        patterns = zero[first]
+    else:
+        patterns, inverse, counts = np.unique(zero, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
     result = values.copy()
     for index in np.argsort(-counts, kind="stable")[:MAX_ZERO_PATTERNS]:

@@ -59,8 +59,10 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Default longest operator-splitting step [s] with diffusion (measured on the baseline:
-#: halving it changes the day-14 layer means by less than the integrator tolerance).
+#: Default longest operator-splitting step [s] with diffusion. Assumption: 15 min, below
+#: the half-life of the soluble cytokines that spread (IL-6 23 min, TNF-α 30 min; FACTS §8);
+#: the splitting is second order in it (tests/biology/test_bio_diffusion.py). Not yet
+#: checked against a halved step on a shipped scenario.
 DIFFUSION_STEP = 900.0
 
 #: Order of the last axis of :attr:`BiologyResult.summaries`.

@@ -51,6 +51,11 @@ FIGURE_CAPTIONS = {
         "Where the massage acted, cell by cell, at the end of the course on the same vertical "
         "cut: treated ÷ untreated − 1 (in percent) for the quantities it changed most."
     ),
+    "remodelling": (
+        "How the tissue's stiffness changed between sessions: each layer's mean stiffness "
+        "factor (from its collagen and myofibroblasts) that the mechanics was re-solved with, "
+        "held from one update to the next, and the peak strain the hand then caused."
+    ),
 }
 
 
@@ -83,7 +88,9 @@ def write_figures(result: RunResult, directory: Path) -> list[Path]:
     * ``time_courses.png`` — per-layer time courses of the quantities the model files
       declare for reports, sessions shaded (when the run has biology);
     * ``final_maps.png`` — treated ÷ untreated − 1 per cell on the cut at the final time
-      for the species the massage changed most (when the run stores biology fields).
+      for the species the massage changed most (when the run stores biology fields);
+    * ``remodelling.png`` — per-layer stiffness factor and dose strain at the remodelling
+      updates (when the run has ``biology.remodelling``).
 
     Parameters
     ----------
@@ -123,4 +130,8 @@ def write_figures(result: RunResult, directory: Path) -> list[Path]:
         written.append(plot_time_courses(result, directory / "time_courses.png"))
         if result.biology.field_times.size:
             written.append(plot_final_maps(result, directory / "final_maps.png", loads=loads))
+    if result.biology is not None and result.biology.remodelling is not None:
+        from tissue_sim.viz.remodelling_figures import plot_remodelling
+
+        written.append(plot_remodelling(result, directory / "remodelling.png"))
     return written

@@ -56,7 +56,7 @@ from tissue_sim.mechanics.session import (
     layer_materials,
     solve_session_mechanics,
 )
-from tissue_sim.remodelling import RemodellingCourse
+from tissue_sim.remodelling import RemodellingCourse, check_remodelling
 from tissue_sim.stimulus import FEATURE_UNITS, compute_features, feature_unit
 from tissue_sim.stimulus.course import PhaseCourse, expand_phases, step_courses
 
@@ -241,6 +241,9 @@ def prepare(scenario: Scenario) -> PreparedRun:
             raise  # a problem inside a model file: it names that file and line
         key = error.key if error.key and error.key.startswith("biology.") else "biology.models"
         raise InputError(error.message, file=file, key=key) from None
+    if biology.remodelling is not None:  # species and layer names, at check
+        layers = [layer.name for layer in scenario.tissue.layers]
+        check_remodelling(biology.remodelling, model.species_names, layers, file=file)
     course = course_duration(scenario.schedule)
     if biology.output_times is not None and any(t > course for t in biology.output_times):
         raise InputError(

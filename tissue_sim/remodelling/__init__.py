@@ -6,14 +6,15 @@
 * :mod:`.output` — what a remodelled course records (``/biology/remodelling``);
 * :class:`RemodellingCourse` — the course with mechanics re-solves at the update times,
   a drop-in for :func:`tissue_sim.biology.simulate` that the pipeline uses when a
-  scenario has ``biology.remodelling``.
+  scenario has ``biology.remodelling``;
+* :func:`check_remodelling` — its species and layer names, checked by ``tissue-sim check``.
 
 See ``docs/remodelling.md``.
 """
 
 from __future__ import annotations
 
-from tissue_sim.remodelling._course import RemodellingCourse, update_times
+from tissue_sim.remodelling._course import RemodellingCourse, check_remodelling, update_times
 from tissue_sim.remodelling.law import MAX_FACTOR, MIN_FACTOR, CollagenPowerLaw
 from tissue_sim.remodelling.output import (
     RemodellingOutput,
@@ -35,6 +36,7 @@ __all__ = [
     "RemodellingOutput",
     "ScaledMaterial",
     "StiffnessClasses",
+    "check_remodelling",
     "read_remodelling_group",
     "scaled_material",
     "stiffness_classes",

@@ -130,6 +130,51 @@ def _select(times: FloatArray, start: float, end: float, last: bool) -> FloatArr
     return times[mask]
 
 
+def check_remodelling(
+    config: RemodellingConfig,
+    species_names: Sequence[str],
+    layer_names: Sequence[str],
+    *,
+    file: str | None = None,
+) -> None:
+    """Check the species and layer names of ``biology.remodelling`` (``tissue-sim check``).
+
+    Parameters
+    ----------
+    config
+        The ``biology.remodelling`` settings.
+    species_names
+        Species of the composed cell model.
+    layer_names
+        Layers of the tissue.
+    file
+        The scenario file (for error messages).
+
+    Raises
+    ------
+    InputError
+        Naming ``biology.remodelling.collagen`` / ``.myofibroblast`` (a species the
+        models do not have) or ``biology.remodelling.layers`` (a layer the tissue does
+        not have), with the names available.
+    """
+    key = "biology.remodelling"
+    for role, name in (("collagen", config.collagen), ("myofibroblast", config.myofibroblast)):
+        if name not in species_names:
+            raise InputError(
+                f"the cell models have no species {name!r} (the {role} the stiffness "
+                f"law reads); species: {', '.join(species_names)}",
+                file=file,
+                key=f"{key}.{role}",
+            )
+    unknown = [n for n in config.layers or () if n not in layer_names]
+    if unknown:
+        raise InputError(
+            f"no layer {unknown[0]!r}; layers: {', '.join(layer_names)}",
+            file=file,
+            key=f"{key}.layers",
+        )
+
+
 class RemodellingCourse:
     """A drop-in for :func:`~tissue_sim.biology.simulate` that re-solves the mechanics
     at the update times with the stiffness the fibrosis state gives (module description).
@@ -170,22 +215,7 @@ class RemodellingCourse:
         *,
         file: str | None = None,
     ) -> None:
-        key = "biology.remodelling"
-        for role, name in (("collagen", config.collagen), ("myofibroblast", config.myofibroblast)):
-            if name not in model.species_names:
-                raise InputError(
-                    f"the cell models have no species {name!r} (the {role} the stiffness "
-                    f"law reads); species: {', '.join(model.species_names)}",
-                    file=file,
-                    key=f"{key}.{role}",
-                )
-        unknown = [n for n in config.layers or () if n not in mesh.layer_names]
-        if unknown:
-            raise InputError(
-                f"no layer {unknown[0]!r}; layers: {', '.join(mesh.layer_names)}",
-                file=file,
-                key=f"{key}.layers",
-            )
+        check_remodelling(config, model.species_names, mesh.layer_names, file=file)
         self.config = config
         self.model = model
         self.mesh = mesh

@@ -25,6 +25,7 @@ from tissue_sim.mechanics.session import MechanicsSettings, solve_session_mechan
 from tissue_sim.mechanics.viscoelastic import layer_prony
 from tissue_sim.pipeline import _materials as layer_materials
 from tissue_sim.pipeline import build_mesh, prepare, run, run_to_directory
+from tissue_sim.viz.report import render_report
 
 CONFIG = "configs/static_compression.yaml"
 COARSE = [
@@ -78,11 +79,14 @@ def test_a_held_thumb_creeps_from_the_instantaneous_solution(tmp_path: Path) -> 
     stored = read_result(h5)
     np.testing.assert_array_equal(stored.mechanics.frame_time, times)
     assert stored.mechanics.solver["method"] == "viscoelastic"
+    assert "Viscoelastic layers" in render_report(result)  # the report says so
 
 
 def test_viscoelastic_off_is_todays_run() -> None:
     today = run(load_config(CONFIG, COARSE)).mechanics
-    off = run(load_config(CONFIG, [*COARSE, "mechanics.viscoelastic=false"])).mechanics
+    plain = run(load_config(CONFIG, [*COARSE, "mechanics.viscoelastic=false"]))
+    off = plain.mechanics
+    assert "Viscoelastic layers" not in render_report(plain)
     np.testing.assert_array_equal(off.displacement, today.displacement)
     np.testing.assert_array_equal(off.cell_strain, today.cell_strain)
     np.testing.assert_array_equal(off.frame_time, today.frame_time)

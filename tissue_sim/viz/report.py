@@ -208,11 +208,13 @@ def _key_numbers_section(result: RunResult, numbers: list[LayerNumbers]) -> str:
 
 def _mechanics_notes(result: RunResult) -> list[str]:
     """The small-strain warning of a linear run outside its range, Newton's iterations,
-    and the stiffness changes of a remodelled course."""
+    viscoelastic frames, and the stiffness changes of a remodelled course."""
     from tissue_sim.mechanics.session import summary_lines
+    from tissue_sim.mechanics.viscoelastic import viscoelastic_lines
     from tissue_sim.viz.remodelling_figures import remodelling_lines
 
-    return [*summary_lines(dict(result.mechanics.solver)), *remodelling_lines(result)]
+    solver = dict(result.mechanics.solver)
+    return [*summary_lines(solver), *viscoelastic_lines(solver), *remodelling_lines(result)]
 
 
 def _figure(path: Path) -> str:

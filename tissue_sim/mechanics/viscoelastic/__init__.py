@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from tissue_sim.mechanics.viscoelastic.history import ViscoelasticFrames, solve_viscoelastic
 from tissue_sim.mechanics.viscoelastic.prony import LAYER_PRONY, PronySeries, layer_prony
-from tissue_sim.mechanics.viscoelastic.session import solve_session_viscoelastic
+from tissue_sim.mechanics.viscoelastic.session import (
+    solve_session_viscoelastic,
+    viscoelastic_lines,
+)
 from tissue_sim.mechanics.viscoelastic.technique import LoadHistory, technique_history
 
 __all__ = [
@@ -26,4 +29,5 @@ __all__ = [
     "solve_session_viscoelastic",
     "solve_viscoelastic",
     "technique_history",
+    "viscoelastic_lines",
 ]

@@ -41,7 +41,26 @@ from tissue_sim.mechanics.viscoelastic.history import solve_viscoelastic
 from tissue_sim.mechanics.viscoelastic.prony import PronySeries, layer_prony
 from tissue_sim.mechanics.viscoelastic.technique import technique_history
 
-__all__ = ["solve_session_viscoelastic"]
+__all__ = ["solve_session_viscoelastic", "viscoelastic_lines"]
+
+
+def viscoelastic_lines(solver: dict[str, object]) -> list[str]:
+    """One plain sentence for the report of a viscoelastic run (none for other runs).
+
+    Parameters
+    ----------
+    solver
+        The ``/mechanics`` ``solver`` record of a run.
+    """
+    if solver.get("method") != "viscoelastic":
+        return []
+    cycles = solver.get("cycles", 1)
+    return [
+        "Viscoelastic layers (Prony series: fat relaxes over about 700 s, muscle over about "
+        f"6 s): each technique was integrated over real time ({cycles} cycle(s), time steps "
+        f"of at most {solver.get('max_step', 0.0):g} s); its frames carry the creep or "
+        "relaxation reached at their times."
+    ]
 
 
 def solve_session_viscoelastic(

@@ -15,7 +15,8 @@ pytest.importorskip("libsbml", reason="python-libsbml is not installed ('.[sbml]
 pytest.importorskip("roadrunner", reason="libroadrunner is not installed ('.[sbml]')")
 
 from tests.sbml._helpers import exported_model, session_stimulus
-from tissue_sim.biology import list_models, load_model, simulate
+from tissue_sim.biology import load_model, simulate
+from tissue_sim.config import DEFAULT_CELL_MODELS
 from tissue_sim.sbml.roadrunner import simulate_with_roadrunner
 
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -79,7 +80,7 @@ def test_macrophage_model_agrees_with_roadrunner() -> None:
 @pytest.mark.slow
 def test_composed_default_agrees_with_roadrunner() -> None:
     """The three shipped models composed (the scenario default), 2 days (1 on CI)."""
-    pointwise, scaled = _agreement(tuple(list_models()), "chronic_overuse", 1 if ON_CI else 2)
+    pointwise, scaled = _agreement(DEFAULT_CELL_MODELS, "chronic_overuse", 1 if ON_CI else 2)
     print(
         f"\ncomposed default vs libRoadRunner: max relative {pointwise:.2e} "
         f"(of the species' range {scaled:.2e})"

@@ -121,10 +121,11 @@ class MechanicsSettings:
         Skin tractions follow the deformed skin (finite strain).
     newton_rtol
         Relative residual tolerance of Newton's method [-], against the applied force.
-        1e-4 is twenty times tighter than the force criterion of common FE codes
+        1e-3 is five times tighter than the force criterion of common FE codes
         (Abaqus: 5e-3 of the time-averaged force) and, being met inside Newton's
-        quadratic phase, leaves cell strains within about 1e-5 of the converged
-        ones (measured on the baseline stroke).
+        quadratic phase, leaves cell strains within 1.3e-4 of their peak value of the
+        1e-6 solution (measured: coarse baseline stroke, 8 frames, strains up to 0.41,
+        largest difference 5e-5; 49 s instead of 69 s of CPU).
     initial_step
         First load increment of a session's first frame, as a fraction of it (a
         moving-hand load applied at once from rest strains fat by tens of percent).
@@ -140,7 +141,7 @@ class MechanicsSettings:
     rtol: float = 1e-8
     max_iterations: int = 2000
     follower: bool = True
-    newton_rtol: float = 1e-4
+    newton_rtol: float = 1e-3
     initial_step: float = 0.25
     tangent_tolerance: float | None = 1e-3
     solver_options: dict[str, Any] = field(default_factory=dict)

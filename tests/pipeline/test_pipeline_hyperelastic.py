@@ -75,3 +75,40 @@ def test_a_layer_without_a_hyperelastic_law_is_an_input_error(tmp_path: Path) ->
     )
     with pytest.raises(InputError, match=r"tissue\.layers\.gel\.hyperelastic"):
         prepare(load_config(path))
+
+
+def test_a_linear_run_outside_small_strain_says_so_with_the_number() -> None:
+    """5 kPa on a 4 x 4 cm lumbar block: linear elasticity strains the fat far beyond 5 %
+    (session.py, "Validity of small strain"); the summary carries the warning with the
+    layer and the number, the CLI/report lines repeat it; finite strain has none and
+    reports Newton's iterations per frame instead."""
+    from tissue_sim.mechanics.session import SMALL_STRAIN_LIMIT, summary_lines
+
+    base = [
+        "mesh.size=coarse",
+        "tissue.size=[4 cm, 4 cm]",
+        "loading.pressure=5 kPa",
+        "biology.enabled=false",
+    ]
+    linear = run(load_config("configs/static_compression.yaml", [*base, "mechanics.model=linear"]))
+    solver = linear.mechanics.solver
+    scalars = linear.mechanics.cell_scalars
+    peak = max(
+        np.abs(scalars["max_principal_strain"]).max(),
+        np.abs(scalars["min_principal_strain"]).max(),
+    )
+    assert solver["peak_strain"] == pytest.approx(peak)
+    assert solver["peak_strain"] > SMALL_STRAIN_LIMIT and solver["outside_small_strain"]
+    warning = solver["small_strain_warning"]
+    assert warning.startswith(f"linear elasticity: {solver['peak_strain_layer']} max principal")
+    assert f"{solver['peak_strain']:.0%}" in warning and "mechanics.model: hyperelastic" in warning
+    assert summary_lines(solver) == [f"warning: {warning}"]
+
+    finite = run(
+        load_config("configs/static_compression.yaml", [*base, "mechanics.model=hyperelastic"])
+    )
+    solver = finite.mechanics.solver
+    assert not solver["outside_small_strain"] and solver["small_strain_warning"] == ""
+    (line,) = summary_lines(solver)
+    per_frame = " ".join(str(int(n)) for n in solver["newton_iterations_per_frame"])
+    assert line.startswith(f"finite strain: Newton iterations per frame {per_frame} ")

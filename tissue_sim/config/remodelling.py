@@ -70,6 +70,10 @@ class RemodellingConfig:
     myofibroblast: str = "myofibroblast"
 
 
+#: The keys that name the species the law reads (their defaults: the dataclass above).
+SPECIES_KEYS = ("collagen", "myofibroblast")
+
+
 def read_remodelling(reader: MappingReader) -> RemodellingConfig:
     """Read a ``biology.remodelling`` mapping (errors name the file and key path)."""
     layers_value = reader.raw("layers", "all")
@@ -86,6 +90,9 @@ def read_remodelling(reader: MappingReader) -> RemodellingConfig:
         raise reader.error(
             "layers", f"expected 'all' or a list of layer names, got {brief(layers_value)}"
         )
+    collagen, myofibroblast = (
+        reader.string(key, getattr(RemodellingConfig, key)) for key in SPECIES_KEYS
+    )
     config = RemodellingConfig(
         every=reader.quantity("every", "time", "1 day", positive=True),
         law=reader.choice("law", REMODELLING_LAWS, "collagen_power"),
@@ -96,8 +103,8 @@ def read_remodelling(reader: MappingReader) -> RemodellingConfig:
         reference=reader.choice("reference", REMODELLING_REFERENCES, "healthy"),
         layers=layers,
         resolution=reader.number("resolution", 0.02, non_negative=True, maximum=0.5),
-        collagen=reader.string("collagen", RemodellingConfig.collagen),
-        myofibroblast=reader.string("myofibroblast", RemodellingConfig.myofibroblast),
+        collagen=collagen,
+        myofibroblast=myofibroblast,
     )
     reader.finish()
     return config

@@ -213,7 +213,7 @@ class TangentSolver:
         if not converged:
             raise SolverError(
                 f"GMRES preconditioned by the tangent's {self.statistics.method} solver did not "
-                f"reach the relative residual {rtol:.1e} in {self.max_krylov} iterations"
+                f"converge to the relative residual {rtol:.1e} in {self.max_krylov} iterations"
             )
         self.statistics.solves += 1
         self.statistics.krylov_iterations += iterations

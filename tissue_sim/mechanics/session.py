@@ -116,7 +116,8 @@ class MechanicsSettings:
     rtol
         Relative residual tolerance of the linear (CG / GMRES) solves.
     max_iterations
-        Largest number of CG iterations per linear solve.
+        Largest number of CG iterations per linear solve (finite strain: of GMRES per
+        Newton correction, at most 60).
     follower
         Skin tractions follow the deformed skin (finite strain).
     newton_rtol
@@ -467,6 +468,7 @@ def solve_session_mechanics(
         initial_step=settings.initial_step,
         linear_solver=settings.solver,
         linear_options=settings.solver_options,
+        max_krylov=max(2, min(60, settings.max_iterations)),
         linear_rtol=min(max(settings.rtol, 1e-2 * settings.newton_rtol), 0.01),
     )
     linear = LinearSettings(

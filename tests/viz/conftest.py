@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tissue_sim.config import load_config
+from tissue_sim.config import Scenario, load_config
 from tissue_sim.io import RunResult, write_result
 from tissue_sim.pipeline import run
 
@@ -22,9 +22,15 @@ BASELINE_OVERRIDES = (
 
 
 @pytest.fixture(scope="session")
-def baseline_result() -> RunResult:
+def baseline_scenario() -> Scenario:
     """``configs/baseline.yaml`` at a coarse size over 2 days, biology included."""
-    scenario = load_config(REPOSITORY / "configs" / "baseline.yaml", BASELINE_OVERRIDES)
+    return load_config(REPOSITORY / "configs" / "baseline.yaml", BASELINE_OVERRIDES)
+
+
+@pytest.fixture(scope="session")
+def baseline_result(baseline_scenario: Scenario) -> RunResult:
+    """``configs/baseline.yaml`` at a coarse size over 2 days, biology included."""
+    scenario = baseline_scenario
     return run(scenario)
 
 

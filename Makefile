@@ -45,8 +45,9 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
+# Both cores: each test file runs whole on one of two workers (session fixtures are per worker)
 unit: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The built wheel installed (not editable) in a fresh environment outside the checkout runs
 # `tissue-sim models`, a coarse `run` and a `demo` (~1-2 min; dependencies from a wheelhouse

@@ -45,9 +45,11 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
-# Both cores: each test file runs whole on one of two workers (session fixtures are per worker)
+# Both cores: each test file runs whole on one of two workers (session fixtures are per worker),
+# one BLAS/MKL thread per worker (two threaded workers on two cores oversubscribe: PARDISO and
+# OpenBLAS were several times slower so)
 unit: install-test
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The built wheel installed (not editable) in a fresh environment outside the checkout runs
 # `tissue-sim models`, a coarse `run` and a `demo` (~1-2 min; dependencies from a wheelhouse

@@ -50,7 +50,12 @@ def test_schema_is_read_into_frozen_dataclasses() -> None:
     )
     assert (thickness.low, thickness.high, thickness.steps, thickness.scale) == (1.0, 3.0, 3, "log")
     assert spec.base == BASE
-    assert spec.fixed == ("mesh.size=coarse", "schedule.days=1", "tissue.size=[4 cm, 4 cm]")
+    assert spec.fixed == (
+        "mesh.size=coarse",
+        "schedule.days=1",
+        "tissue.size=[4 cm, 4 cm]",
+        "mechanics.model=linear",
+    )
     assert spec.outputs[0].name == "mechanics.layer_stats.adipose.max_shear_strain.max"
     assert spec.outputs[0].path.selector == "max" and spec.outputs[0].path.column == "max"
     with pytest.raises(AttributeError):

@@ -287,7 +287,7 @@ def test_a_non_finite_rate_names_the_species_and_the_model(
 ) -> None:
     """A NaN or infinite rate ends the run with a SolverError (CLI exit 1 with the message)
     naming the species, its model file and the line of its rate, not a ZeroDivisionError
-    or a collapsing step size (REL's finding, LEAD_TODO)."""
+    or a collapsing step size (found by the bad-input corpus, docs/reliability.md)."""
     if engine == "compiled":
         pytest.importorskip("numba")
     name = "ill_posed"

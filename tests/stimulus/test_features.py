@@ -42,6 +42,24 @@ def _scalar(features: dict[str, np.ndarray]) -> dict[str, float]:
     return {name: float(value[0]) for name, value in features.items()}
 
 
+def _hold(
+    session_duration: float,
+    level_features: tuple[str, ...] = ("longest_time_above_10pct",),
+    **kwargs: object,
+) -> dict[str, float]:
+    """Features of one frame at 30 % strain read as a 60-s cycle (a constant hold)."""
+    return _scalar(
+        _features(
+            np.array([0.3]),
+            np.array([0.0]),
+            cycle_period=60.0,
+            session_duration=session_duration,
+            level_features=level_features,
+            **kwargs,
+        )
+    )
+
+
 def test_feature_tables_cover_exactly_the_features() -> None:
     assert set(FEATURE_UNITS) == set(FEATURE_NAMES) == set(FEATURE_DESCRIPTIONS)
     features = _features(np.array([0.01, 0.02]), np.array([0.0, 1.0]), cycle_period=2.0)
@@ -311,15 +329,7 @@ def test_a_stroke_and_a_static_hold_at_the_same_peak_are_different_doses() -> No
     assert stroke["session_strain_time_integral"] == pytest.approx(675 * 0.15)
     assert stroke["strain_rate_mean"] == pytest.approx(0.6 / period)
     assert stroke["strain_rate_peak"] == pytest.approx(0.6)
-    hold = _scalar(
-        _features(
-            np.array([0.3]),
-            np.array([0.0]),
-            cycle_period=60.0,
-            session_duration=900.0,
-            level_features=LEVELS,
-        )
-    )
+    hold = _hold(900.0, LEVELS)
     assert hold["effective_strain_peak"] == stroke["effective_strain_peak"]
     assert hold["time_above_10pct"] == pytest.approx(60.0)
     assert hold["longest_time_above_10pct"] == pytest.approx(900.0)  # the whole hold
@@ -383,42 +393,17 @@ def test_standley_rms_and_mfr_differ_in_sustained_time_above_3_percent() -> None
 
 
 def test_session_features_count_whole_cycles() -> None:
-    hold = _scalar(
-        _features(
-            np.array([0.3]),
-            np.array([0.0]),
-            cycle_period=60.0,
-            session_duration=150.0,
-            level_features=("longest_time_above_10pct",),
-        )
-    )
+    hold = _hold(150.0)
     assert hold["cycles_per_session"] == 2
     assert hold["longest_time_above_10pct"] == pytest.approx(120.0)
     assert hold["longest_time_above_threshold"] == pytest.approx(120.0)
-    short = _scalar(
-        _features(
-            np.array([0.3]),
-            np.array([0.0]),
-            cycle_period=60.0,
-            session_duration=30.0,
-            level_features=("longest_time_above_10pct",),
-        )
-    )
+    short = _hold(30.0)
     assert short["longest_time_above_10pct"] == 0.0
     assert short["session_time_under_load"] == 0.0
 
 
 def test_single_frame_read_once_is_above_for_the_whole_cycle_only() -> None:
-    once = _scalar(
-        _features(
-            np.array([0.3]),
-            np.array([0.0]),
-            cycle_period=60.0,
-            session_duration=600.0,
-            periodic=False,
-            level_features=("longest_time_above_10pct",),
-        )
-    )
+    once = _hold(600.0, periodic=False)
     assert once["longest_time_above_10pct"] == pytest.approx(60.0)
 
 
@@ -487,35 +472,19 @@ def test_level_features_are_vectorised_over_points_and_chunks() -> None:
     history = rng.uniform(-0.05, 0.3, size=(9, 41))
     times = np.sort(rng.uniform(0.0, 3.0, 9))
     names = LEVELS
-    whole = compute_features(
-        _uniaxial(history),
-        times,
-        cycle_period=3.5,
-        threshold=0.02,
-        session_duration=100.0,
-        level_features=names,
-    )
-    chunked = compute_features(
-        _uniaxial(history),
-        times,
-        cycle_period=3.5,
-        threshold=0.02,
-        session_duration=100.0,
-        level_features=names,
-        chunk_size=4,
-    )
+    settings: dict[str, Any] = {
+        "cycle_period": 3.5,
+        "threshold": 0.02,
+        "session_duration": 100.0,
+        "level_features": names,
+    }
+    whole = compute_features(_uniaxial(history), times, **settings)
+    chunked = compute_features(_uniaxial(history), times, chunk_size=4, **settings)
     for name in (*FEATURE_NAMES, *names):
         np.testing.assert_allclose(chunked[name], whole[name], err_msg=name)
     # each point alone gives the same values (no coupling between points)
     for point in (0, 17, 40):
-        alone = compute_features(
-            _uniaxial(history[:, point : point + 1]),
-            times,
-            cycle_period=3.5,
-            threshold=0.02,
-            session_duration=100.0,
-            level_features=names,
-        )
+        alone = compute_features(_uniaxial(history[:, point : point + 1]), times, **settings)
         for name in names:
             assert alone[name][0] == pytest.approx(whole[name][point]), name
     # a run never exceeds the time above, which never exceeds the cycle

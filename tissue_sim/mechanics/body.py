@@ -550,7 +550,7 @@ class SolidBody:
         rows = self._layer_rows(chunk)
         if len(rows) == 1:
             material = self.materials[rows[0][0]]
-            stress, stiffness = material.isochoric_stress(f, tangent=tangent)
+            stress, stiffness = self._law_stress(rows[0][0], f, chunk, slice(None), tangent)
             density = material.isochoric_energy(f) if energy else None
             return stress, stiffness, density
         stress = np.empty_like(f)
@@ -558,7 +558,7 @@ class SolidBody:
         density = np.empty(f.shape[:-2]) if energy else None
         for layer, index in rows:
             material = self.materials[layer]
-            part_stress, part_tangent = material.isochoric_stress(f[index], tangent=tangent)
+            part_stress, part_tangent = self._law_stress(layer, f[index], chunk, index, tangent)
             stress[index] = part_stress
             if stiffness is not None:
                 assert part_tangent is not None
@@ -566,6 +566,28 @@ class SolidBody:
             if density is not None:
                 density[index] = material.isochoric_energy(f[index])
         return stress, stiffness, density
+
+    def _law_stress(
+        self,
+        layer: int,
+        f: FloatArray,
+        chunk: CellChunk,
+        index: slice | IntArray,
+        tangent: bool,
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """A layer law's isochoric stress and tangent at the chunk's cells ``index``.
+
+        A law with internal variables per quadrature point (the viscoelastic layers of
+        :mod:`tissue_sim.mechanics.viscoelastic`) has ``isochoric_stress_at(F, cells,
+        tangent=...)`` and is told which (global) cells the rows of ``F`` belong to.
+        """
+        material = self.materials[layer]
+        at_points = getattr(material, "isochoric_stress_at", None)
+        if at_points is not None:
+            cells = np.arange(chunk.start, chunk.stop)[index]
+            stress, stiffness = at_points(f, cells, tangent=tangent)
+            return stress, stiffness
+        return material.isochoric_stress(f, tangent=tangent)
 
     def _isochoric_rows(
         self, chunk: CellChunk, f: FloatArray, rows: IntArray, *, energy: bool
@@ -586,12 +608,14 @@ class SolidBody:
             active = np.flatnonzero(of_layer & with_tangent)
             quiet = np.flatnonzero(of_layer & ~with_tangent)
             if active.size:
-                part_stress, part_tangent = material.isochoric_stress(f[active], tangent=True)
+                part_stress, part_tangent = self._law_stress(
+                    int(layer), f[active], chunk, active, True
+                )
                 assert part_tangent is not None
                 stress[active] = part_stress
                 stiffness[position[active]] = part_tangent
             if quiet.size:
-                stress[quiet] = material.isochoric_stress(f[quiet], tangent=False)[0]
+                stress[quiet] = self._law_stress(int(layer), f[quiet], chunk, quiet, False)[0]
             if density is not None:
                 index = np.flatnonzero(of_layer)
                 density[index] = material.isochoric_energy(f[index])

@@ -8,6 +8,7 @@ checked without running the pipeline.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import h5py
@@ -41,36 +42,50 @@ def _indices() -> tuple[np.ndarray, np.ndarray]:
     return shares, shares  # additive: first order = total
 
 
-@pytest.fixture(scope="module")
-def sobol_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _stand_in_folder(
+    folder: Path,
+    parameters: dict[str, object],
+    design: dict[str, object],
+    model: Callable[..., float],
+    failed_point: int,
+    wall_time: float,
+) -> Path:
+    """Write the manifest and a stand-in ``result.h5`` of ``model`` for every planned run.
+
+    Every run of design point ``failed_point`` is recorded as failed instead.
+    """
+    name = f"{design['type']}_stand_in"
     spec = sweep_from_mapping(
         sweep_mapping(
-            name="sobol_stand_in",
-            set=STAND_IN,
-            parameters={
-                "loading.pressure": {"range": ["1 kPa", "21 kPa"]},
-                "tissue.layers.adipose.thickness": {"range": ["0 mm", "20 mm"]},
-            },
-            design={"type": "sobol", "samples": 64, "seed": 3, "resamples": 200},
-            outputs={"shear": OUTPUT},
+            name=name, set=STAND_IN, parameters=parameters, design=design, outputs={"shear": OUTPUT}
         )
     )
     plan = plan_sweep(spec)
-    folder = tmp_path_factory.mktemp("sobol")
     write_manifest(folder, plan.manifest())
+    failed = {run.config_hash for run in plan.runs if run.point.index == failed_point}
     for run in plan.runs:
         run_dir = run_directory(folder, run.config_hash)
-        if run.point.index == 7:  # one failed run: its base sample is left out
+        if run.config_hash in failed:
             record_failure(run_dir, "SolverError: did not converge")
             continue
         run_dir.mkdir(parents=True, exist_ok=True)
-        value = _model(*run.point.display)
         table = np.zeros((3, 5))
-        table[1, 1] = value  # column max, peak over the frames
+        table[1, 1] = model(*run.point.display)  # column max, peak over the frames
         with h5py.File(run_dir / "result.h5", "w") as f:
             f.create_dataset("mechanics/layer_stats/adipose/max_shear_strain", data=table)
-        record_success(run_dir, 1.5)
+        record_success(run_dir, wall_time)
     return folder
+
+
+@pytest.fixture(scope="module")
+def sobol_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    parameters: dict[str, object] = {
+        "loading.pressure": {"range": ["1 kPa", "21 kPa"]},
+        "tissue.layers.adipose.thickness": {"range": ["0 mm", "20 mm"]},
+    }
+    design: dict[str, object] = {"type": "sobol", "samples": 64, "seed": 3, "resamples": 200}
+    # one failed run (point 7): its base sample is left out
+    return _stand_in_folder(tmp_path_factory.mktemp("sobol"), parameters, design, _model, 7, 1.5)
 
 
 def test_sobol_indices_are_computed_written_and_plotted(sobol_folder: Path) -> None:
@@ -125,35 +140,15 @@ def _morris_model(pressure_kpa: float, thickness_mm: float, skin_mm: float) -> f
 
 @pytest.fixture(scope="module")
 def morris_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    spec = sweep_from_mapping(
-        sweep_mapping(
-            name="morris_stand_in",
-            set=STAND_IN,
-            parameters={
-                "loading.pressure": {"range": ["1 kPa", "21 kPa"]},
-                "tissue.layers.adipose.thickness": {"range": ["5 mm", "25 mm"]},
-                "tissue.layers.skin.thickness": {"range": ["1 mm", "3 mm"]},
-            },
-            design={"type": "morris", "trajectories": 12, "levels": 4, "seed": 5},
-            outputs={"shear": OUTPUT},
-        )
-    )
-    plan = plan_sweep(spec)
+    parameters: dict[str, object] = {
+        "loading.pressure": {"range": ["1 kPa", "21 kPa"]},
+        "tissue.layers.adipose.thickness": {"range": ["5 mm", "25 mm"]},
+        "tissue.layers.skin.thickness": {"range": ["1 mm", "3 mm"]},
+    }
+    design: dict[str, object] = {"type": "morris", "trajectories": 12, "levels": 4, "seed": 5}
+    # point 9 fails: trajectory 2 is left out
     folder = tmp_path_factory.mktemp("morris")
-    write_manifest(folder, plan.manifest())
-    failed = {run.config_hash for run in plan.runs if run.point.index == 9}  # trajectory 2
-    for run in plan.runs:
-        run_dir = run_directory(folder, run.config_hash)
-        if run.config_hash in failed:
-            record_failure(run_dir, "SolverError: did not converge")
-            continue
-        run_dir.mkdir(parents=True, exist_ok=True)
-        table = np.zeros((3, 5))
-        table[1, 1] = _morris_model(*run.point.display)
-        with h5py.File(run_dir / "result.h5", "w") as f:
-            f.create_dataset("mechanics/layer_stats/adipose/max_shear_strain", data=table)
-        record_success(run_dir, 1.0)
-    return folder
+    return _stand_in_folder(folder, parameters, design, _morris_model, 9, 1.0)
 
 
 def test_morris_statistics_are_computed_written_and_plotted(morris_folder: Path) -> None:

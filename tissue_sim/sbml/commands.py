@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from tissue_sim.errors import InputError
+from tissue_sim.sbml._write import write_text_file
 from tissue_sim.sbml.from_sbml import MAX_PROBLEMS, SBMLImportError, import_sbml, write_model_file
 from tissue_sim.sbml.to_sbml import export_sbml
 
@@ -98,18 +97,7 @@ def export_command(args: argparse.Namespace) -> int:
         sys.stdout.write(exported.sbml)
         return _EXIT_OK
     target = Path(args.output) if args.output else Path(f"{exported.model_id}.xml")
-    if target.exists() and not args.force:
-        raise InputError("the file exists; pass --force to replace it", file=str(target))
-    if not target.parent.is_dir():
-        raise InputError("the folder does not exist", file=str(target.parent))
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(exported.sbml)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_file(target, exported.sbml, force=args.force)
     print(
         f"wrote {target}: SBML Level 3 Version 2, model {exported.model_id}, "
         f"{len(exported.species)} species (rate rules), stimulus inputs as parameters "

@@ -29,7 +29,6 @@ time unit (``timeUnits`` or ``time_unit=``) rescales every rate to per second.
 from __future__ import annotations
 
 import math
-import os
 import re
 import tempfile
 from collections import defaultdict
@@ -51,6 +50,7 @@ from tissue_sim.sbml._libs import antimony_module, libsbml_module
 from tissue_sim.sbml._math import MathReader, Unsupported
 from tissue_sim.sbml._names import model_file_name
 from tissue_sim.sbml._units import SBMLUnit, divide_units, read_unit
+from tissue_sim.sbml._write import write_text_file
 from tissue_sim.stimulus._levels import parse_level_feature
 
 __all__ = [
@@ -206,18 +206,7 @@ def write_model_file(imported: ImportedModel, output: str | Path, *, force: bool
             "(a model's name equals its file name)",
             file=str(target),
         )
-    if target.exists() and not force:
-        raise InputError("the file exists; pass --force to replace it", file=str(target))
-    if not target.parent.is_dir():
-        raise InputError("the folder does not exist", file=str(target.parent))
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(imported.text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_file(target, imported.text, force=force)
     return target
 
 

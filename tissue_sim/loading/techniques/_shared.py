@@ -14,10 +14,9 @@ __all__ = [
     "FINGERTIP",
     "HAND",
     "THUMB",
+    "FixedPatch",
     "cm",
     "describe_load",
-    "fixed_patch_boxes",
-    "fixed_patch_off_block_error",
     "patch_load_feature",
     "scaled_frame",
 ]
@@ -97,23 +96,31 @@ def patch_load_feature(patch: ContactPatch) -> float:
     return smallest
 
 
-def fixed_patch_boxes(patch: ContactPatch) -> FloatArray:
-    """Bounding box ``(1, 4)`` of a patch that stays in place [m]."""
-    centre = patch.centre
-    half_x, half_y = patch_extent(patch)
-    return np.array(
-        [[centre[0] - half_x, centre[0] + half_x, centre[1] - half_y, centre[1] + half_y]]
-    )
+class FixedPatch:
+    """Geometry of a technique whose patch stays in place (mixed into its dataclass)."""
 
+    patch: ContactPatch
 
-def fixed_patch_off_block_error(
-    patch: ContactPatch, half_size: tuple[float, float]
-) -> LoadingParameterError:
-    """The error for a fixed patch placed (``patch.centre``) partly beyond the skin."""
-    half_x, half_y = half_size
-    return LoadingParameterError(
-        "patch.centre",
-        f"the patch at ({cm(patch.centre[0])}, {cm(patch.centre[1])}) cm "
-        f"reaches beyond the skin surface (x within ±{cm(half_x)} cm, "
-        f"y within ±{cm(half_y)} cm)",
-    )
+    def patch_boxes(self) -> FloatArray:
+        """The patch's bounding box ``(1, 4)`` [m]."""
+        centre = self.patch.centre
+        half_x, half_y = patch_extent(self.patch)
+        return np.array(
+            [[centre[0] - half_x, centre[0] + half_x, centre[1] - half_y, centre[1] + half_y]]
+        )
+
+    def off_block_error(
+        self, outside: NDArray[np.bool_], half_size: tuple[float, float]
+    ) -> LoadingParameterError:
+        """``patch.centre``: the patch reaches beyond the skin."""
+        half_x, half_y = half_size
+        return LoadingParameterError(
+            "patch.centre",
+            f"the patch at ({cm(self.patch.centre[0])}, {cm(self.patch.centre[1])}) cm "
+            f"reaches beyond the skin surface (x within ±{cm(half_x)} cm, "
+            f"y within ±{cm(half_y)} cm)",
+        )
+
+    def smallest_load_feature(self) -> float:
+        """The patch's smallest load feature [m]."""
+        return patch_load_feature(self.patch)

@@ -28,10 +28,8 @@ from tissue_sim.loading.patch import ContactPatch, LoadFrame, PatchLoad
 from tissue_sim.loading.techniques._shared import (
     FINGERTIP,
     HAND,
+    FixedPatch,
     describe_load,
-    fixed_patch_boxes,
-    fixed_patch_off_block_error,
-    patch_load_feature,
     scaled_frame,
 )
 from tissue_sim.loading.techniques.base import TechniqueFrames
@@ -52,7 +50,7 @@ MIN_CYCLIC_FRAMES: Final[int] = 4
 CYCLIC_DEFAULT_FRAMES: Final[int] = 8
 
 
-class _Oscillation:
+class _Oscillation(FixedPatch):
     """Behaviour shared by the cyclic techniques (fields come from the dataclasses)."""
 
     cycle_parameter: ClassVar[str] = "frequency"
@@ -85,20 +83,6 @@ class _Oscillation:
     def frame_times(self, count: int) -> FloatArray:
         """``count`` evenly spaced times over one cycle [s]."""
         return np.asarray(np.arange(count) * (self.cycle_period / count), dtype=np.float64)
-
-    def patch_boxes(self) -> FloatArray:
-        """The patch's bounding box ``(1, 4)`` [m]."""
-        return fixed_patch_boxes(self.patch)
-
-    def off_block_error(
-        self, outside: NDArray[np.bool_], half_size: tuple[float, float]
-    ) -> LoadingParameterError:
-        """``patch.centre``: the patch reaches beyond the skin."""
-        return fixed_patch_off_block_error(self.patch, half_size)
-
-    def smallest_load_feature(self) -> float:
-        """The patch's smallest load feature [m]."""
-        return patch_load_feature(self.patch)
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,8 @@ from tissue_sim.loading.patch import ContactPatch, LoadFrame, PatchLoad
 from tissue_sim.loading.techniques._shared import (
     HAND,
     THUMB,
+    FixedPatch,
     describe_load,
-    fixed_patch_boxes,
-    fixed_patch_off_block_error,
-    patch_load_feature,
     scaled_frame,
 )
 from tissue_sim.loading.techniques.base import TechniqueFrames
@@ -43,7 +41,7 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class _Hold:
+class _Hold(FixedPatch):
     """Shared fields and behaviour of the hold techniques (see the subclasses)."""
 
     name: ClassVar[str] = "hold"
@@ -135,20 +133,6 @@ class _Hold:
             basis=(reference,),
             basis_factors=factors[:, None],
         )
-
-    def patch_boxes(self) -> FloatArray:
-        """The patch's bounding box ``(1, 4)`` [m]."""
-        return fixed_patch_boxes(self.patch)
-
-    def off_block_error(
-        self, outside: NDArray[np.bool_], half_size: tuple[float, float]
-    ) -> LoadingParameterError:
-        """``patch.centre``: the patch reaches beyond the skin."""
-        return fixed_patch_off_block_error(self.patch, half_size)
-
-    def smallest_load_feature(self) -> float:
-        """The patch's smallest load feature [m]."""
-        return patch_load_feature(self.patch)
 
     def describe(self) -> str:
         """Pressure, shear, patch, hold time and ramps in words."""

@@ -179,6 +179,9 @@ class BiologyConfig:
     remodelling
         Fibrosis → stiffness feedback between sessions (``None``: off; see
         :mod:`tissue_sim.config.remodelling`).
+    diffusion
+        Let the species whose model file gives a ``diffusion`` entry spread between the
+        cells (``False``: every cell is an isolated system; docs/biology.md).
     """
 
     enabled: bool = True
@@ -190,6 +193,7 @@ class BiologyConfig:
     session_resolution: float = 60.0
     rtol: float = 1e-5
     remodelling: RemodellingConfig | None = None
+    diffusion: bool = True
 
 
 @dataclass(frozen=True)
@@ -402,6 +406,7 @@ def _read_biology(reader: MappingReader) -> BiologyConfig:
         remodelling=read_remodelling(reader.sub("remodelling"))
         if reader.has("remodelling")
         else None,
+        diffusion=reader.boolean("diffusion", True),
     )
     reader.finish()
     return config

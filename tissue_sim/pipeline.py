@@ -48,7 +48,7 @@ from tissue_sim.loading import (
     technique_footprint,
 )
 from tissue_sim.mechanics.frames import FrameSolution
-from tissue_sim.mechanics.materials import LinearElasticMaterial, Material
+from tissue_sim.mechanics.materials import Material
 from tissue_sim.mechanics.session import (
     CELL_SCALAR_UNITS,
     MechanicsSettings,
@@ -146,14 +146,15 @@ def _mechanics(
         solver_options=dict(config.solver_options),
     )
     if config.viscoelastic.enabled:  # Prony layers in real time (mechanics.viscoelastic)
-        from tissue_sim.mechanics.viscoelastic import solve_session_viscoelastic
+        from tissue_sim.mechanics.viscoelastic import solve_session_viscoelastic, tissue_prony
 
         return solve_session_viscoelastic(
             mesh,
-            [_linear(m) for m in materials],
+            materials,
             scenario.loading.steps,
             settings,
             smallest_feature=smallest_load_feature(scenario.loading.techniques),
+            prony=tissue_prony(scenario.tissue.layers, mesh.layer_names),
             cycles=config.viscoelastic.cycles,
             max_step=config.viscoelastic.max_step,
             progress=None if progress is None else (lambda done: progress("mechanics", done)),
@@ -166,13 +167,6 @@ def _mechanics(
         smallest_feature=smallest_load_feature(scenario.loading.techniques),
         progress=None if progress is None else (lambda done: progress("mechanics", done)),
     )
-
-
-def _linear(material: Material) -> LinearElasticMaterial:
-    """The small-strain material of a viscoelastic run (prepare() rejects finite strain)."""
-    if not isinstance(material, LinearElasticMaterial):
-        raise TypeError(f"viscoelastic layers need linear materials, got {material!r}")
-    return material
 
 
 @dataclass
@@ -212,13 +206,6 @@ def prepare(scenario: Scenario) -> PreparedRun:
         Naming the scenario file and the ``biology`` key at fault.
     """
     file = scenario.source_file
-    if scenario.mechanics.viscoelastic.enabled and scenario.mechanics.model != "linear":
-        raise InputError(
-            "finite-strain viscoelasticity is not available: viscoelastic layers need "
-            "mechanics.model linear (or set mechanics.viscoelastic false)",
-            file=file,
-            key="mechanics.viscoelastic",
-        )
     materials = (
         _hyperelastic_materials(scenario) if scenario.mechanics.model == "hyperelastic" else None
     )

@@ -1,19 +1,34 @@
-"""The ``mechanics.viscoelastic`` key: Prony-series layers integrated in real time.
+"""The ``mechanics.viscoelastic`` key, and the layers' Prony terms of the tissue files.
 
 .. code-block:: yaml
 
     mechanics:
-      model: linear               # small strain only (finite strain: an InputError)
+      model: hyperelastic         # finite strain (default) or linear: both relax
       viscoelastic: true          # or false, or a mapping:
       viscoelastic:
         enabled: true
         cycles: 1                 # cycles of each technique integrated; frames of the last
         max_step: 1 s             # largest time step between a technique's frames
 
-The layers' Prony series and their sources are in
-:mod:`tissue_sim.mechanics.viscoelastic.prony` (adipose: Sims 2010; muscle: Bosboom
-2001; the other layers elastic, an assumption) and ``docs/viscoelasticity.md``. Read by
-:func:`read_viscoelastic` into a frozen :class:`ViscoelasticConfig` (SI units).
+Read by :func:`read_viscoelastic` into a frozen :class:`ViscoelasticConfig` (SI units).
+
+Each layer of a tissue file (``models/tissues/*.yaml``) or of a scenario's
+``tissue.layers`` may carry its Prony series, sourced values as every number there
+(read by :func:`read_layer_prony` into :class:`PronyTerms`):
+
+.. code-block:: yaml
+
+    adipose:
+      viscoelastic:
+        fractions: {value: [0.39], source: "Sims 2010 ... (FACTS section 2)"}
+        times: {value: ["700 s"], source: "Sims 2010 ..."}
+
+``fractions`` are the relaxing fractions :math:`g_i` of the shear modulus (each > 0,
+sum < 1), ``times`` the relaxation times :math:`\tau_i` (> 0). A layer without the key
+is elastic; ``viscoelastic: false`` in a scenario makes a preset's layer elastic. The
+shipped presets give terms to adipose (Sims 2010) and muscle (Bosboom 2001); skin and
+fascia are elastic (assumption: FACTS has no Prony terms for them; see
+``docs/viscoelasticity.md``).
 """
 
 from __future__ import annotations
@@ -23,7 +38,7 @@ from dataclasses import dataclass
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.errors import brief
 
-__all__ = ["ViscoelasticConfig", "read_viscoelastic"]
+__all__ = ["PronyTerms", "ViscoelasticConfig", "read_layer_prony", "read_viscoelastic"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +79,62 @@ def read_viscoelastic(reader: MappingReader, key: str = "viscoelastic") -> Visco
     )
     sub.finish()
     return config
+
+
+@dataclass(frozen=True)
+class PronyTerms:
+    """A layer's Prony series as read from its tissue file.
+
+    Attributes
+    ----------
+    fractions
+        Relaxing fractions :math:`g_i` of the shear modulus [-].
+    times
+        Relaxation times :math:`\tau_i` [s].
+    """
+
+    fractions: tuple[float, ...]
+    times: tuple[float, ...]
+
+
+def read_layer_prony(reader: MappingReader, key: str = "viscoelastic") -> PronyTerms | None:
+    """Read a layer's ``viscoelastic`` block (``None``: elastic; errors name file and key).
+
+    Parameters
+    ----------
+    reader
+        The layer's mapping (preset file or scenario).
+    key
+        The block's key.
+    """
+    if not reader.has(key):
+        return None
+    value = reader.raw(key)
+    if value is False or value is None:
+        return None
+    if not isinstance(value, dict):
+        raise reader.error(
+            key, f"expected false or a mapping with fractions and times, got {brief(value)}"
+        )
+    sub = MappingReader(value, file=reader.file, path=reader.key_path(key))
+    sub.sources = reader.sources
+    fractions = sub.quantity_list("fractions", "dimensionless", allow_bare=True)
+    times = sub.quantity_list("times", "time")
+    sub.finish()
+    if len(fractions) != len(times) or not fractions:
+        raise sub.error(
+            "times",
+            f"expected one relaxation time per fraction ({len(fractions)} fractions, "
+            f"{len(times)} times, at least one of each)",
+        )
+    for index, fraction in enumerate(fractions):
+        if not fraction > 0.0:
+            raise sub.error(f"fractions[{index}]", f"expected a fraction > 0, got {fraction:g}")
+    if not sum(fractions) < 1.0:
+        raise sub.error(
+            "fractions", f"expected fractions that sum to less than 1, got {sum(fractions):g}"
+        )
+    for index, tau in enumerate(times):
+        if not (tau > 0.0 and tau < float("inf")):
+            raise sub.error(f"times[{index}]", f"expected a time > 0, got {tau:g} s")
+    return PronyTerms(tuple(fractions), tuple(times))

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["LAYER_PRONY", "PronySeries", "layer_prony"]
+__all__ = ["LAYER_PRONY", "PronySeries", "layer_prony", "tissue_prony"]
 
 FloatArray = NDArray[np.float64]
 
@@ -125,3 +125,33 @@ LAYER_PRONY: dict[str, PronySeries] = {
 def layer_prony(layer_names: Sequence[str]) -> list[PronySeries]:
     """The Prony series of each layer (elastic for layers without one)."""
     return [LAYER_PRONY.get(name, PronySeries()) for name in layer_names]
+
+
+def tissue_prony(layers: Sequence[object], layer_names: Sequence[str]) -> list[PronySeries]:
+    """The Prony series of each mesh layer from the tissue's layer configurations.
+
+    Parameters
+    ----------
+    layers
+        Layer configurations (``name`` and ``viscoelastic``: an object with ``fractions``
+        and ``times`` [s], or ``None`` for an elastic layer; see
+        :mod:`tissue_sim.config.viscoelastic`).
+    layer_names
+        The mesh's layer names (a remodelling run's stiffness classes repeat their
+        layer's name and keep its series).
+
+    Returns
+    -------
+    list of PronySeries
+        One per mesh layer (no terms: elastic). There is no fallback by layer name: a
+        tissue file without ``viscoelastic`` entries has elastic layers.
+    """
+    by_name = {str(getattr(layer, "name", "")): layer for layer in layers}
+    series = []
+    for name in layer_names:
+        terms = getattr(by_name.get(name), "viscoelastic", None)
+        if terms is None:
+            series.append(PronySeries())
+        else:
+            series.append(PronySeries(tuple(terms.fractions), tuple(terms.times)))
+    return series

@@ -1,4 +1,4 @@
-r"""The mechanics stage of a session with viscoelastic layers (small strain).
+r"""The mechanics stage of a session with viscoelastic layers (small or finite strain).
 
 :func:`solve_session_viscoelastic` has the signature of
 :func:`~tissue_sim.mechanics.session.solve_session_mechanics` plus the layers' Prony
@@ -12,7 +12,13 @@ the hold) carry the creep reached by then, a kneading cycle's frames the cycle a
 ones. The energy density of a frame is :math:`\tfrac12\bar\sigma:\bar\varepsilon` of
 the cell averages (a viscoelastic solid has no strain energy of its state alone).
 
-The pipeline calls it for a linear run with ``mechanics.viscoelastic`` on
+Finite strain (``settings.model == "hyperelastic"``): the same history, each time a
+Newton frame of the body with :class:`~.finite.ViscoelasticLaw` layers
+(:func:`~.finite_history.solve_viscoelastic_finite`), follower skin tractions, Newton
+settings as :func:`~tissue_sim.mechanics.session.solve_session_mechanics` sets them, the
+tangent solver carried from one technique to the next.
+
+The pipeline calls it for a run with ``mechanics.viscoelastic`` on
 (``tissue_sim.pipeline._mechanics``; docs/viscoelasticity.md).
 """
 
@@ -26,10 +32,12 @@ import numpy as np
 from tissue_sim.fem.solvers import SolveStatistics
 from tissue_sim.geometry.mesh import Mesh
 from tissue_sim.loading import TechniqueStep
+from tissue_sim.mechanics._tangent_solver import TangentSolver
 from tissue_sim.mechanics.body import SolidBody
 from tissue_sim.mechanics.fields import CellFields
-from tissue_sim.mechanics.frames import FrameSolution, base_condition, skin_quadrature
-from tissue_sim.mechanics.materials import LinearElasticMaterial
+from tissue_sim.mechanics.frames import FrameLoads, FrameSolution, base_condition, skin_quadrature
+from tissue_sim.mechanics.materials import LinearElasticMaterial, Material
+from tissue_sim.mechanics.newton import NewtonSettings
 from tissue_sim.mechanics.session import (
     CELL_SCALAR_UNITS,
     MechanicsSettings,
@@ -37,6 +45,8 @@ from tissue_sim.mechanics.session import (
     cell_scalars,
     small_strain_check,
 )
+from tissue_sim.mechanics.viscoelastic.finite import viscoelastic_laws
+from tissue_sim.mechanics.viscoelastic.finite_history import solve_viscoelastic_finite
 from tissue_sim.mechanics.viscoelastic.history import solve_viscoelastic
 from tissue_sim.mechanics.viscoelastic.prony import PronySeries, layer_prony
 from tissue_sim.mechanics.viscoelastic.technique import technique_history
@@ -65,7 +75,7 @@ def viscoelastic_lines(solver: dict[str, object]) -> list[str]:
 
 def solve_session_viscoelastic(
     mesh: Mesh,
-    materials: Sequence[LinearElasticMaterial],
+    materials: Sequence[Material],
     steps: Sequence[TechniqueStep],
     settings: MechanicsSettings,
     *,
@@ -81,7 +91,9 @@ def solve_session_viscoelastic(
     ----------
     mesh, materials, steps, settings, smallest_feature, progress
         As for :func:`~tissue_sim.mechanics.session.solve_session_mechanics`
-        (``settings.model`` must be ``"linear"``; the materials carry the relaxed moduli).
+        (the materials carry the relaxed moduli: linear-elastic ones for
+        ``settings.model == "linear"``, the hyperelastic laws for ``"hyperelastic"``, which
+        are wrapped by :class:`~.finite.ViscoelasticLaw` where a layer has Prony terms).
     prony
         One Prony series per layer (default :func:`~.prony.layer_prony` of the layer names).
     cycles
@@ -93,9 +105,20 @@ def solve_session_viscoelastic(
     -------
     SessionMechanics
     """
-    if settings.model != "linear":
-        raise ValueError("viscoelastic layers are small strain: use mechanics.model linear")
     series = list(prony) if prony is not None else layer_prony(mesh.layer_names)
+    if settings.model == "hyperelastic":
+        return _finite_strain_session(
+            mesh,
+            materials,
+            steps,
+            settings,
+            series,
+            smallest_feature=smallest_feature,
+            cycles=cycles,
+            max_step=max_step,
+            progress=progress,
+        )
+    linear_materials = [_linear(m) for m in materials]
     condition = base_condition(mesh, settings.sides)
     quadrature = skin_quadrature(mesh, smallest_feature)
     solutions: list[FrameSolution] = []
@@ -111,7 +134,7 @@ def solve_session_viscoelastic(
         began = time.perf_counter()
         result = solve_viscoelastic(
             mesh,
-            materials,
+            linear_materials,
             series,
             history,
             None,
@@ -144,7 +167,7 @@ def solve_session_viscoelastic(
     stress = np.concatenate([s.cell_stress for s in solutions])
     energy = np.concatenate([s.cell_energy_density for s in solutions])
     scalars = cell_scalars(strain, stress, energy)
-    cell_volumes = SolidBody(mesh, materials).cell_volumes()
+    cell_volumes = SolidBody(mesh, linear_materials).cell_volumes()
     return SessionMechanics(
         steps=solutions,
         step_names=tuple(step.technique.name for step in steps),
@@ -170,4 +193,106 @@ def solve_session_viscoelastic(
         },
         check=small_strain_check(scalars, mesh, "linear"),
         model="linear",
+    )
+
+
+def _linear(material: Material) -> LinearElasticMaterial:
+    if not isinstance(material, LinearElasticMaterial):
+        raise TypeError(f"mechanics model linear needs linear materials, got {material!r}")
+    return material
+
+
+def _finite_strain_session(
+    mesh: Mesh,
+    materials: Sequence[Material],
+    steps: Sequence[TechniqueStep],
+    settings: MechanicsSettings,
+    series: Sequence[PronySeries],
+    *,
+    smallest_feature: float,
+    cycles: int,
+    max_step: float | None,
+    progress: Callable[[float], None] | None,
+) -> SessionMechanics:
+    """The session's techniques on a finite-strain body with relaxing layers."""
+    body = SolidBody(
+        mesh,
+        viscoelastic_laws(materials, series, mesh.cell_layer),
+        formulation=settings.formulation,
+        tangent_tolerance=settings.tangent_tolerance,
+    )
+    if body.is_linear:
+        raise ValueError("mechanics model hyperelastic needs finite-strain materials")
+    condition = base_condition(mesh, settings.sides)
+    quadrature = skin_quadrature(mesh, smallest_feature)
+    newton = NewtonSettings(  # as solve_session_mechanics sets them
+        rtol=settings.newton_rtol,
+        initial_step=settings.initial_step,
+        linear_solver=settings.solver,
+        linear_options=settings.solver_options,
+        max_krylov=max(2, min(60, settings.max_iterations)),
+        linear_rtol=min(max(settings.rtol, 1e-2 * settings.newton_rtol), 0.01),
+    )
+    solver: TangentSolver | None = None
+    solutions: list[FrameSolution] = []
+    time_steps = 0
+    for index, step in enumerate(steps):
+        frames = step.frames()
+        history = technique_history(
+            frames, quadrature, mesh.num_points, cycles=cycles, max_step=max_step
+        )
+        elastic = FrameLoads.from_technique(frames, quadrature, follower=settings.follower)
+        loads = FrameLoads(
+            history.factors,
+            nodal=elastic.nodal,
+            quadrature=elastic.quadrature,
+            tractions=elastic.tractions,
+            follower=elastic.follower,
+        )
+        at_frames = np.flatnonzero(history.frame_index >= 0)
+        stored = at_frames[-frames.frame_times.size :]  # the last cycle's frames
+        solution, solver = solve_viscoelastic_finite(
+            body, loads, history.times, condition, settings=newton, stored=stored, solver=solver
+        )
+        time_steps += history.times.size
+        solutions.append(solution)
+        if progress is not None:
+            progress((index + 1) / len(steps))
+    strain = np.concatenate([s.cell_strain for s in solutions])
+    stress = np.concatenate([s.cell_stress for s in solutions])
+    energy = np.concatenate([s.cell_energy_density for s in solutions])
+    scalars = cell_scalars(strain, stress, energy)
+    extra_names = list(solutions[0].extra_scalars)
+    for name in extra_names:
+        scalars[name] = np.concatenate([s.extra_scalars[name] for s in solutions])
+    newton_stats = [s.newton for s in solutions if s.newton is not None]
+    return SessionMechanics(
+        steps=solutions,
+        step_names=tuple(step.technique.name for step in steps),
+        frame_time=np.concatenate([step.frames().frame_times for step in steps]),
+        frame_step=np.concatenate(
+            [np.full(s.displacement.shape[0], i, dtype=np.int32) for i, s in enumerate(solutions)]
+        ),
+        displacement=np.concatenate([s.displacement for s in solutions]),
+        cell_strain=strain,
+        cell_stress=stress,
+        cell_scalars=scalars,
+        units=dict(CELL_SCALAR_UNITS) | {name: "1" for name in extra_names},
+        applied_force=np.concatenate([s.applied_force for s in solutions]),
+        base_reaction=np.concatenate([s.base_reaction for s in solutions]),
+        cell_volume=body.cell_volumes(),
+        solver={
+            "method": "viscoelastic",
+            "model": "hyperelastic",
+            "unknowns": 3 * mesh.num_points,
+            "solve_seconds": float(sum(s.timings.get("solve", 0.0) for s in solutions)),
+            "time_steps": time_steps,
+            "newton_iterations": int(sum(n.newton_iterations for n in newton_stats)),
+            "tangent_setups": int(sum(n.setups for n in newton_stats)),
+            "tangent_method": newton_stats[-1].method if newton_stats else "",
+            "cycles": cycles,
+            "max_step": max_step if max_step is not None else 0.0,
+        },
+        check=small_strain_check(scalars, mesh, "hyperelastic"),
+        model="hyperelastic",
     )

@@ -422,7 +422,12 @@ def _biology(
     summary_times = _summary_times(scenario, course)
     initial = scenario.biology.initial_state
     # species with a ``diffusion`` entry in their model file spread between the cells
-    cells = diffusion_cells(model, mesh.points, mesh.linear_cells(), volume)
+    # (``biology.diffusion: false``: every cell an isolated system)
+    cells = (
+        diffusion_cells(model, mesh.points, mesh.linear_cells(), volume)
+        if scenario.biology.diffusion
+        else None
+    )
     result = (simulate if remodel is None else remodel)(
         model,
         stimuli if len(stimuli) > 1 else stimuli[0],
@@ -461,7 +466,7 @@ def _biology(
         for info in model.parameters.values()
     } | {  # the diffusivities of the species that diffuse (model files' diffusion key)
         f"{owner}.{name}.diffusivity": (d, "m^2/s", source)
-        for owner, name, d, source in species_diffusion(model)
+        for owner, name, d, source in (species_diffusion(model) if cells is not None else ())
     }
     stats = {
         key: value for key, value in vars(result.stats).items() if isinstance(value, int | float)

@@ -46,6 +46,7 @@ from tissue_sim.config.materials import (
     read_hyperelastic_law,
 )
 from tissue_sim.config.reader import MappingReader
+from tissue_sim.config.viscoelastic import PronyTerms, read_layer_prony
 from tissue_sim.config.yaml_io import read_yaml
 from tissue_sim.errors import InputError, brief
 from tissue_sim.resources import models_directory, tissue_presets_directory
@@ -55,7 +56,14 @@ __all__ = ["LayerConfig", "TissueConfig", "list_tissue_presets", "models_directo
 #: A layer name: it names HDF5 groups and report sections, so plain letters, digits, _.
 LAYER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
-LAYER_KEYS = ("thickness", "youngs_modulus", "poisson_ratio", "hyperelastic", "fibre_angle")
+LAYER_KEYS = (
+    "thickness",
+    "youngs_modulus",
+    "poisson_ratio",
+    "hyperelastic",
+    "fibre_angle",
+    "viscoelastic",
+)
 
 
 def list_tissue_presets() -> list[str]:
@@ -86,6 +94,9 @@ class LayerConfig:
         law it is the mean direction (:func:`~tissue_sim.config.materials.fibre_bisector`)
         of the law's fibre families: taken from the law when the layer gives none, and
         checked against it when it does.
+    viscoelastic
+        The layer's Prony series (its ``viscoelastic`` block, see
+        :mod:`tissue_sim.config.viscoelastic`), or None (elastic).
     """
 
     name: str
@@ -94,6 +105,7 @@ class LayerConfig:
     poisson_ratio: float
     hyperelastic: HyperelasticLaw | None = None
     fibre_angle: float | None = None
+    viscoelastic: PronyTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +195,7 @@ def _read_layer(
     )
     if isinstance(hyperelastic, FibreReinforcedLaw):
         fibre_angle = _fibre_angle(hyperelastic, fibre_angle, angle_reader)
+    prony = read_layer_prony(pick("viscoelastic"))
     for reader in (override_reader, preset_reader):
         if reader is not None:
             for key in LAYER_KEYS:
@@ -196,6 +209,7 @@ def _read_layer(
         poisson_ratio=nu,
         hyperelastic=hyperelastic,
         fibre_angle=fibre_angle,
+        viscoelastic=prony,
     )
 
 

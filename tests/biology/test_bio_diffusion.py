@@ -99,6 +99,11 @@ def test_model_file_diffusion_key_converts_and_checks_the_unit(tmp_path: Path) -
     assert files["b"].diffusivity == 0.0
     with pytest.raises(ModelFileError, match="area per time"):
         _model(tmp_path, name="wrong_unit", unit="cm/s")
+    # YAML 1.1 reads 3e-8 (no decimal point) as text; the model file takes it as the number
+    plain, _ = _model(tmp_path, name="exponent_only", d="3e-8")
+    assert plain._files[0].species["a"].diffusivity == pytest.approx(3e-12, rel=1e-12)
+    with pytest.raises(ModelFileError, match="must be a number"):
+        _model(tmp_path, name="not_a_number", d="3e-8x")
 
 
 def test_a_gaussian_spreads_as_the_analytic_solution_second_order(tmp_path: Path) -> None:

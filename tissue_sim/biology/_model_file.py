@@ -121,6 +121,10 @@ _TOP_KEYS: Final = (
 )
 
 
+#: A number in exponent form without a decimal point (``3e-8``), which YAML 1.1 reads as text.
+_EXPONENT_ONLY = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
+
+
 @dataclass(frozen=True)
 class SpeciesDefinition:
     """A species owned by one model file.
@@ -363,6 +367,8 @@ class _Reader:
         if key not in mapping:
             raise self.error(f"{what}: required key {key!r} is missing", mapping.line)
         value = mapping[key]
+        if isinstance(value, str) and _EXPONENT_ONLY.fullmatch(value.strip()):
+            value = float(value)  # YAML 1.1 reads ``3e-8`` (no decimal point) as text
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(
                 f"{what}: {key} must be a number, got {brief(value)}", mapping.line_of(key)

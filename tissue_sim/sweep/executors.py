@@ -16,8 +16,9 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -88,7 +89,28 @@ class SweepExecutor(Protocol):
     def run(self, function: Callable[[T], Any], tasks: Sequence[T]) -> Iterator[tuple[T, Any]]: ...
 
 
-class LocalExecutor:
+class _SingleThreadWorkers(ABC):
+    """The exit shared by the executors: close the workers, then restore the environment."""
+
+    _environment: AbstractContextManager[None]
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            self._close(error)
+        finally:
+            self._environment.__exit__(kind, error, trace)
+
+    @abstractmethod
+    def _close(self, error: BaseException | None) -> None:
+        """Stop the workers (``error``: what ended the block, or ``None``)."""
+
+
+class LocalExecutor(_SingleThreadWorkers):
     """A pool of ``workers`` local processes (``spawn`` start method).
 
     Parameters
@@ -110,18 +132,10 @@ class LocalExecutor:
         )
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        try:
-            if self._pool is not None:
-                self._pool.shutdown(wait=error is None, cancel_futures=True)
-        finally:
-            self._pool = None
-            self._environment.__exit__(kind, error, trace)
+    def _close(self, error: BaseException | None) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=error is None, cancel_futures=True)
 
     def run(self, function: Callable[[T], Any], tasks: Sequence[T]) -> Iterator[tuple[T, Any]]:
         """Submit every task; yield ``(task, result or exception)`` as they finish."""
@@ -136,7 +150,7 @@ class LocalExecutor:
                 future.cancel()
 
 
-class DaskExecutor:
+class DaskExecutor(_SingleThreadWorkers):
     """Dask distributed: a new ``LocalCluster`` or the scheduler at ``address``.
 
     Parameters
@@ -192,20 +206,13 @@ class DaskExecutor:
             raise
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        try:
-            if self._client is not None:
-                self._client.close()
-            if self._cluster is not None:
-                self._cluster.close()
-        finally:
-            self._client = self._cluster = None
-            self._environment.__exit__(kind, error, trace)
+    def _close(self, error: BaseException | None) -> None:
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
 
     def run(self, function: Callable[[T], Any], tasks: Sequence[T]) -> Iterator[tuple[T, Any]]:
         """Submit every task; yield ``(task, result or exception)`` as they finish."""

@@ -6,7 +6,7 @@ install-peers``), the others under ``.venv``. All three solve the *same* problem
 project's own lumbar mesh (``effleurage_300k.yaml`` at the size's ``mesh.size``, Q1),
 per-layer materials, fixed base and roller sides, and the single static load of the
 technique benchmark (the stroke's patch held at the centre: 10 kPa, friction 0.2), all
-exported by tissue_sim to one HDF5 file (:func:`export_problem`) that the peers read.
+exported by tissue_sim to one ``.npz`` file (:func:`export_problem`) that the peers read.
 
 Formulation matched: DOLFINx's displacement-only Q1 locks on this stack, so every code
 assembles the B-bar form tissue_sim's ``mixed`` Q1 formulation is —
@@ -38,8 +38,12 @@ RTOL = 1e-8
 # export (tissue_sim, Python 3.11)
 # --------------------------------------------------------------------------------------
 def export_problem(size: str, path: Path) -> dict[str, Any]:
-    """Write the mesh, materials, constraints and load of one size to HDF5."""
-    import h5py
+    """Write the mesh, materials, constraints and load of one size to ``path`` (``.npz``).
+
+    numpy's format, not HDF5: the h5py wheel and the HDF5 library bundled with
+    ``dolfinx-solver-real`` cannot live in one process (importing h5py after
+    ``dolfinx_solver`` fails with "Not a datatype"), which made every DOLFINx row fail.
+    """
     from _fem_cases import _linear_problem, single_load_vector
 
     from tissue_sim.mechanics.frames import base_condition
@@ -48,26 +52,23 @@ def export_problem(size: str, path: Path) -> dict[str, Any]:
     condition = base_condition(mesh, "roller")
     load = single_load_vector(mesh, size)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    with h5py.File(temporary, "w") as file:
-        file["points"] = mesh.points
-        file["cells"] = mesh.cells.astype(np.int64)
-        file["shear_modulus"] = np.asarray(problem.shear_modulus, dtype=float)
-        file["bulk_modulus"] = np.asarray(problem.bulk_modulus, dtype=float)
-        file["fixed"] = condition.fixed
-        file["load"] = load
-        file.attrs["size"] = size
-        file.attrs["element"] = mesh.element
-        file.attrs["dofs"] = 3 * mesh.num_points
+    temporary = path.with_name(path.name + ".tmp.npz")
+    np.savez(
+        temporary,
+        points=mesh.points,
+        cells=mesh.cells.astype(np.int64),
+        shear_modulus=np.asarray(problem.shear_modulus, dtype=float),
+        bulk_modulus=np.asarray(problem.bulk_modulus, dtype=float),
+        fixed=condition.fixed,
+        load=load,
+    )
     temporary.rename(path)
     return {"dofs": 3 * mesh.num_points, "cells": mesh.num_cells}
 
 
 def _read(path: str) -> dict[str, np.ndarray]:
-    import h5py
-
-    with h5py.File(path, "r") as file:
-        return {name: np.asarray(file[name]) for name in file}
+    with np.load(path) as file:
+        return {name: np.asarray(file[name]) for name in file.files}
 
 
 # --------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ process (``_peer_cases.py``) with ``OPENBLAS_NUM_THREADS=1`` and ``MKL_NUM_THREA
 (every code on one core: PETSc runs one MPI rank); the load average is recorded with
 every row. The problem (lumbar stack, Q1, B-bar form, fixed base, roller sides, the
 stroke's patch held at the centre) is exported once per size by tissue_sim to
-``.benchmarks/peers/lumbar_<size>.h5``; DOLFINx (``dolfinx-solver-real``, Python 3.12,
+``.benchmarks/peers/lumbar_<size>.npz``; DOLFINx (``dolfinx-solver-real``, Python 3.12,
 ``.venv-petsc``) and scikit-fem read it. Every peer's displacement is compared with
 tissue_sim's ``auto`` solution (max |Δu| / max |u|), and the comparison is asserted
 (≤ 1e-6: all solve to rtol 1e-8).
@@ -14,7 +14,10 @@ Issue targets (reported, never asserted): 281k DOFs — tissue_sim set-up + solv
 DOLFINx GAMG in the same run; 1.5M DOFs — ≤ DOLFINx and ≤ 8 GB peak.
 
 Sizes: ``TISSUE_SIM_BENCH_PEER_SIZES`` (comma-separated labels of
-``_fem_cases.MESH_SIZES``; default ``300k,1.5M``, ``30k`` at ``small`` scale).
+``_fem_cases.MESH_SIZES``: ``30k``, ``100k``, ``300k``, ``1.5M``; default ``300k,1.5M``,
+``30k`` at ``small`` scale). Rows: ``TISSUE_SIM_BENCH_PEER_ROWS`` (comma-separated keys of
+:data:`ROW_KEYS`, e.g. ``auto,amg,pardiso,dolfinx-gamg``; default all). The first row run
+of a size that is tissue_sim's (``auto`` when selected) is the reference of the comparison.
 """
 
 from __future__ import annotations
@@ -46,13 +49,54 @@ SIZES = tuple(
 #: to 300k (its assembly of the 1.5M P1 problem needed 14.6 GB, benchmarks/README.md).
 VARIANTS: dict[str, tuple[str, dict[str, Any], str | None, tuple[str, ...] | None]] = {
     "tissue_sim auto": ("tissue_sim_solve", {"method": "auto"}, None, None),
-    "tissue_sim amg": ("tissue_sim_solve", {"method": "amg"}, None, ("30k", "300k")),
-    "tissue_sim cholmod": ("tissue_sim_solve", {"method": "cholmod"}, None, ("30k", "300k")),
+    "tissue_sim amg": ("tissue_sim_solve", {"method": "amg"}, None, ("30k", "100k", "300k")),
+    "tissue_sim pardiso": (
+        "tissue_sim_solve",
+        {"method": "pardiso"},
+        None,
+        ("30k", "100k", "300k"),
+    ),
+    "tissue_sim cholmod": (
+        "tissue_sim_solve",
+        {"method": "cholmod"},
+        None,
+        ("30k", "100k", "300k"),
+    ),
     "tissue_sim petsc (GAMG)": ("tissue_sim_solve", {"method": "petsc"}, "petsc", None),
     "DOLFINx GAMG": ("dolfinx_solve", {"solver": "gamg"}, "petsc", None),
-    "DOLFINx MUMPS": ("dolfinx_solve", {"solver": "mumps"}, "petsc", ("30k", "300k")),
-    "scikit-fem + pyamg": ("scikit_fem_solve", {}, None, ("30k", "300k")),
+    "DOLFINx MUMPS": ("dolfinx_solve", {"solver": "mumps"}, "petsc", ("30k", "100k", "300k")),
+    "scikit-fem + pyamg": ("scikit_fem_solve", {}, None, ("30k", "100k", "300k")),
 }
+
+#: Short row names of ``TISSUE_SIM_BENCH_PEER_ROWS`` → variant.
+ROW_KEYS = {
+    "auto": "tissue_sim auto",
+    "amg": "tissue_sim amg",
+    "pardiso": "tissue_sim pardiso",
+    "cholmod": "tissue_sim cholmod",
+    "petsc": "tissue_sim petsc (GAMG)",
+    "dolfinx-gamg": "DOLFINx GAMG",
+    "dolfinx-mumps": "DOLFINx MUMPS",
+    "scikit-fem": "scikit-fem + pyamg",
+}
+
+
+def _selected_rows() -> list[str]:
+    """The variants ``TISSUE_SIM_BENCH_PEER_ROWS`` selects (all when unset)."""
+    text = os.environ.get("TISSUE_SIM_BENCH_PEER_ROWS", "").strip()
+    if not text:
+        return list(VARIANTS)
+    keys = [key.strip().lower() for key in text.split(",") if key.strip()]
+    unknown = [key for key in keys if key not in ROW_KEYS]
+    if unknown:
+        raise pytest.UsageError(
+            f"TISSUE_SIM_BENCH_PEER_ROWS: unknown row(s) {', '.join(unknown)}; "
+            f"expected a comma-separated subset of {', '.join(ROW_KEYS)}"
+        )
+    return [variant for key, variant in ROW_KEYS.items() if key in keys]  # table order
+
+
+ROWS = _selected_rows()
 
 REFERENCE = "tissue_sim auto"
 _SOLUTIONS: dict[tuple[str, str], Path] = {}
@@ -71,7 +115,7 @@ def _export(size: str) -> Path:
     Tissue presets evolve; an export from an earlier run could describe another stack
     (tissue_sim's case checks that it matches the mesh and materials it builds).
     """
-    path = EXPORTS / f"lumbar_{size}.h5"
+    path = EXPORTS / f"lumbar_{size}.npz"
     if size not in _EXPORTED:
         subprocess.run(
             [sys.executable, str(CASES), "export", size, str(path)], check=True, cwd=HERE
@@ -80,7 +124,7 @@ def _export(size: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("variant", ROWS)
 @pytest.mark.parametrize("size", SIZES)
 def test_linear_solve_vs_peers(benchmark: Any, size: str, variant: str) -> None:
     """One case: assembly + constraints + solver set-up + one solve, fresh process."""
@@ -134,13 +178,20 @@ def test_linear_solve_vs_peers(benchmark: Any, size: str, variant: str) -> None:
     )
     assert facts["relative_residual"] <= 1e-7
     if difference is not None:
-        assert difference <= 1e-6, f"{variant} differs from {REFERENCE}: {difference:.2e}"
+        assert difference <= 1e-6, f"{variant} differs from {_reference(size)}: {difference:.2e}"
+
+
+def _reference(size: str) -> str | None:
+    """The row the others are compared with: ``auto``, else the first tissue_sim row run."""
+    names = [REFERENCE, *(v for v in ROWS if v.startswith("tissue_sim"))]
+    return next((name for name in names if (size, name) in _SOLUTIONS), None)
 
 
 def _difference(size: str, variant: str) -> float | None:
-    reference = _SOLUTIONS.get((size, REFERENCE))
-    if variant == REFERENCE or reference is None or not reference.exists():
+    name = _reference(size)
+    if name is None or name == variant or not _SOLUTIONS[(size, name)].exists():
         return None
+    reference = _SOLUTIONS[(size, name)]
     ours, theirs = np.load(reference), np.load(_SOLUTIONS[(size, variant)])
     return float(np.abs(theirs - ours).max() / np.abs(ours).max())
 

@@ -10,6 +10,7 @@ the technique's real times. Without the key, or with it false, the run is today'
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from tissue_sim.io import read_result
 from tissue_sim.loading import smallest_load_feature
 from tissue_sim.mechanics.materials import LinearElasticMaterial
 from tissue_sim.mechanics.session import MechanicsSettings, solve_session_mechanics
-from tissue_sim.mechanics.viscoelastic import layer_prony
+from tissue_sim.mechanics.viscoelastic import tissue_prony
 from tissue_sim.pipeline import _materials as layer_materials
 from tissue_sim.pipeline import build_mesh, prepare, run, run_to_directory
 from tissue_sim.viz.report import render_report
@@ -59,7 +60,11 @@ def test_a_held_thumb_creeps_from_the_instantaneous_solution(tmp_path: Path) -> 
     mesh = build_mesh(scenario)
     instantaneous = [
         LinearElasticMaterial.from_moduli(m.shear_modulus / p.long_term, m.bulk_modulus)
-        for m, p in zip(layer_materials(scenario), layer_prony(mesh.layer_names), strict=True)
+        for m, p in zip(
+            layer_materials(scenario),
+            tissue_prony(scenario.tissue.layers, mesh.layer_names),
+            strict=True,
+        )
     ]
     elastic = solve_session_mechanics(
         mesh,
@@ -93,17 +98,44 @@ def test_viscoelastic_off_is_todays_run() -> None:
     assert off.solver["method"] == today.solver["method"] != "viscoelastic"
 
 
-def test_finite_strain_viscoelasticity_is_an_input_error(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    scenario = load_config(CONFIG, ["mechanics.model=hyperelastic", "mechanics.viscoelastic=true"])
-    with pytest.raises(InputError, match="finite-strain viscoelasticity is not available") as info:
-        prepare(scenario)
-    assert info.value.key == "mechanics.viscoelastic"
-    assert main(["check", CONFIG, "--set", "mechanics.viscoelastic=true"]) == 2
-    err = capsys.readouterr().err
-    assert "mechanics.viscoelastic" in err
-    assert "finite-strain viscoelasticity is not available" in err
+def test_check_accepts_finite_strain_viscoelasticity(capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = load_config(CONFIG, ["mechanics.viscoelastic=true"])
+    assert scenario.mechanics.model == "hyperelastic"
+    prepare(scenario)
+    assert main(["check", CONFIG, "--set", "mechanics.viscoelastic=true"]) == 0
+    # the layers' series come from the tissue preset (models/tissues/lumbar.yaml)
+    layers = {layer.name: layer.viscoelastic for layer in scenario.tissue.layers}
+    assert layers["adipose"].fractions == (0.39,) and layers["adipose"].times == (700.0,)
+    assert layers["muscle"].fractions == (0.549,) and layers["muscle"].times == (6.01,)
+    assert layers["skin"] is None and layers["fascia"] is None
+    assert "Sims" in scenario.tissue.sources["layers.adipose.viscoelastic.times"]
+
+
+@pytest.mark.parametrize(
+    ("block", "key", "message"),
+    [
+        ("{fractions: [0.7, 0.5], times: [1 s, 2 s]}", "fractions", "sum to less than 1"),
+        ("{fractions: [0.3], times: [-1 s]}", "times[0]", "expected a time > 0"),
+        ("{fractions: [0.3], times: [1 s, 2 s]}", "times", "one relaxation time per fraction"),
+        ("{fractions: [0.0], times: [1 s]}", "fractions[0]", "expected a fraction > 0"),
+        ("{fractions: [0.3], times: [3]}", "times[0]", "unit"),
+        ("{fractions: [0.3]}", "times", "required key is missing"),
+        ("{fractions: [0.3], times: [1 s], tau: 2}", "tau", "unknown key"),
+        ("often", "", "expected false or a mapping"),
+    ],
+)
+def test_bad_prony_entries_name_the_file_and_key(block: str, key: str, message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)) as info:
+        load_config(CONFIG, [f"tissue.layers.adipose.viscoelastic={block}"])
+    path = "tissue.layers.adipose.viscoelastic" + (f".{key}" if key else "")
+    assert info.value.key == path
+    assert "static_compression.yaml" in str(info.value.file)
+
+
+def test_a_layer_can_be_made_elastic() -> None:
+    scenario = load_config(CONFIG, ["tissue.layers.muscle.viscoelastic=false"])
+    layers = {layer.name: layer.viscoelastic for layer in scenario.tissue.layers}
+    assert layers["muscle"] is None and layers["adipose"] is not None
 
 
 @pytest.mark.parametrize(

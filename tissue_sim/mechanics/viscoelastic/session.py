@@ -242,19 +242,26 @@ def _finite_strain_session(
             frames, quadrature, mesh.num_points, cycles=cycles, max_step=max_step
         )
         elastic = FrameLoads.from_technique(frames, quadrature, follower=settings.follower)
+        at_frames = np.flatnonzero(history.frame_index >= 0)
+        stored = at_frames[-frames.frame_times.size :]  # the last cycle's frames
+        end = int(stored[-1]) + 1  # nothing after the last frame read is integrated
         loads = FrameLoads(
-            history.factors,
+            history.factors[:end],
             nodal=elastic.nodal,
             quadrature=elastic.quadrature,
             tractions=elastic.tractions,
             follower=elastic.follower,
         )
-        at_frames = np.flatnonzero(history.frame_index >= 0)
-        stored = at_frames[-frames.frame_times.size :]  # the last cycle's frames
         solution, solver = solve_viscoelastic_finite(
-            body, loads, history.times, condition, settings=newton, stored=stored, solver=solver
+            body,
+            loads,
+            history.times[:end],
+            condition,
+            settings=newton,
+            stored=stored,
+            solver=solver,
         )
-        time_steps += history.times.size
+        time_steps += end
         solutions.append(solution)
         if progress is not None:
             progress((index + 1) / len(steps))

@@ -1,0 +1,195 @@
+"""Finite-strain viscoelastic law at material points (tissue_sim.mechanics.viscoelastic.finite).
+
+Simo (1987) / Holzapfel (2000, §6.10) quasi-linear viscoelasticity on the isochoric
+second Piola–Kirchhoff stress of the hyperelastic laws: S = S_vol + S_iso∞ + Σ Q_i with
+Q_i = ∫ β_i e^{−(t−s)/τ_i} dS_iso∞/ds ds, β_i = g_i/g∞. Checked here, independently
+of the body:
+
+* the consistent tangent against central finite differences of the stress, with a
+  history and a time step, for every law the presets use;
+* a ramp then hold of an isochoric stretch against the hereditary integral evaluated
+  by adaptive quadrature (second-order convergence in Δt);
+* the limits τ → 0 (the relaxed law) and τ → ∞ (the instantaneous law, 1/g∞ times the
+  relaxed isochoric stress);
+* a held stretch relaxes as S_iso (1 + Σ β_i e^{−t/τ_i}), exactly.
+
+Layer parameters: fat g1 = 0.39, τ = 700 s (Sims et al. 2010, FACTS §2); muscle
+g1 = 0.549, τ = 6.01 s (Bosboom et al. 2001, FACTS §2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+
+from tissue_sim.mechanics.hyperelastic.compression_stiffening import CompressionStiffening
+from tissue_sim.mechanics.hyperelastic.materials import FibreReinforced, NeoHookean, Ogden
+from tissue_sim.mechanics.viscoelastic import PronySeries, ViscoelasticLaw
+
+FAT = PronySeries((0.39,), (700.0,))
+MUSCLE = PronySeries((0.549,), (6.01,))
+TWO_TERMS = PronySeries((0.2, 0.3), (0.5, 20.0))
+
+LAWS = {
+    "neo_hookean": NeoHookean(mu=1e3, bulk_modulus=1e5),
+    "ogden": Ogden(mu=(1e3,), alpha=(8.0,), bulk_modulus=1e5),
+    "compression_stiffening": CompressionStiffening(748.5, 1.18, 748.5 * 500),
+    "hgo": FibreReinforced(mu=1e4, bulk_modulus=1e6, k1=1e5, k2=10.0, fibre_angles=(0.3, -0.3)),
+}
+
+
+def _law(name: str):
+    return LAWS[name]
+
+
+def _gradients(count: int, size: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.eye(3) + size * rng.standard_normal((count, 1, 3, 3))
+
+
+def _wrap(law, series: PronySeries, cells: int) -> ViscoelasticLaw:
+    return ViscoelasticLaw(law, series, np.arange(cells), cells)
+
+
+@pytest.mark.parametrize("name", list(LAWS))
+def test_tangent_matches_finite_differences(name: str) -> None:
+    law = _law(name)
+    wrapped = _wrap(law, TWO_TERMS, 4)
+    cells = np.arange(4)
+    wrapped.begin_step(0.0)
+    wrapped.isochoric_stress_at(_gradients(4, 0.15, 1), cells, tangent=False)
+    wrapped.commit()  # a history at every point
+    wrapped.begin_step(0.7)
+    f = _gradients(4, 0.15, 2)
+    _, tangent = wrapped.isochoric_stress_at(f, cells)
+    assert tangent is not None
+    h = 1e-6
+    numeric = np.empty_like(tangent)
+    for k in range(3):
+        for big_l in range(3):
+            step = np.zeros((3, 3))
+            step[k, big_l] = h
+            plus = wrapped.isochoric_stress_at(f + step, cells, tangent=False)[0]
+            minus = wrapped.isochoric_stress_at(f - step, cells, tangent=False)[0]
+            numeric[..., k, big_l] = (plus - minus) / (2 * h)
+    scale = np.abs(tangent).max()
+    np.testing.assert_allclose(tangent, numeric, atol=2e-6 * scale)
+    # the viscous part is there: the tangent is not the elastic one
+    elastic = law.isochoric_stress(f, tangent=True)[1]
+    assert np.abs(tangent - elastic).max() > 0.05 * scale
+    # major symmetry A_iJkL = A_kLiJ (the body assembles a symmetric tangent)
+    np.testing.assert_allclose(
+        tangent, np.transpose(tangent, (0, 1, 4, 5, 2, 3)), atol=1e-9 * scale
+    )
+
+
+def _uniaxial(stretch: float) -> np.ndarray:
+    lateral = stretch**-0.5
+    return np.diag([lateral, lateral, stretch])[None, None]
+
+
+def _second_piola(law, stretch: float) -> np.ndarray:
+    f = _uniaxial(stretch)
+    piola = law.isochoric_stress(f, tangent=False)[0]
+    return np.linalg.solve(f, piola)[0, 0]
+
+
+def _run(wrapped: ViscoelasticLaw, law, times: np.ndarray, stretch) -> np.ndarray:
+    """S_zz of the viscous branches (Σ Q_i) at every time of a stretch history."""
+    cells = np.arange(1)
+    wrapped.reset()
+    out = np.empty(times.size)
+    for n, t in enumerate(times):
+        wrapped.begin_step(0.0 if n == 0 else float(t - times[n - 1]))
+        wrapped.isochoric_stress_at(_uniaxial(stretch(t)), cells, tangent=False)
+        wrapped.commit()
+        out[n] = wrapped.history_stress()[0, 0, 2, 2]
+    return out
+
+
+@pytest.mark.parametrize(("name", "series"), [("ogden", MUSCLE), ("neo_hookean", TWO_TERMS)])
+def test_ramp_and_hold_converges_to_the_hereditary_integral(name: str, series) -> None:
+    law = _law(name)
+    wrapped = _wrap(law, series, 1)
+    ramp, end, top = 2.0, 20.0, 1.3
+
+    def stretch(t: float) -> float:
+        return 1.0 + (top - 1.0) * min(t, ramp) / ramp
+
+    def rate(s: float) -> float:  # dS_iso,zz/ds on the ramp (central difference in λ)
+        lam, h = stretch(s), 1e-6
+        slope = (_second_piola(law, lam + h)[2, 2] - _second_piola(law, lam - h)[2, 2]) / (2 * h)
+        return slope * (top - 1.0) / ramp
+
+    betas = np.asarray(series.fractions) / series.long_term
+
+    def exact(t: float) -> float:
+        upper = min(t, ramp)
+        return sum(
+            beta
+            * quad(lambda s, tau=tau: np.exp(-(t - s) / tau) * rate(s), 0.0, upper, epsabs=1e-12)[0]
+            for beta, tau in zip(betas, series.times, strict=True)
+        )
+
+    checks = np.array([1.0, 2.0, 5.0, 20.0])
+    reference = np.array([exact(t) for t in checks])
+    errors = []
+    for steps in (20, 40, 80):
+        times = np.linspace(0.0, end, steps + 1)
+        values = _run(wrapped, law, times, stretch)
+        errors.append(np.abs(np.interp(checks, times, values) - reference).max())
+    scale = np.abs(reference).max()
+    assert errors[-1] < 2e-3 * scale
+    orders = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
+    assert np.all(orders > 1.8), orders  # second order in Δt
+
+
+@pytest.mark.parametrize("name", ["neo_hookean", "ogden", "compression_stiffening"])
+def test_elastic_limits_and_held_relaxation(name: str) -> None:
+    law = _law(name)
+    cells = np.arange(3)
+    f = _gradients(3, 0.2, 3)
+    relaxed = law.isochoric_stress(f, tangent=False)[0]
+    times = np.array([0.0, 0.3, 1.0, 4.0, 30.0])
+    for tau, expected in ((1e-9, relaxed), (1e9, relaxed / FAT.long_term)):
+        wrapped = _wrap(law, PronySeries(FAT.fractions, (tau,)), 3)
+        wrapped.begin_step(0.0)
+        path = _gradients(3, 0.1, 4)  # any path from rest, then f
+        wrapped.isochoric_stress_at(path, cells, tangent=False)
+        wrapped.commit()
+        for dt in (0.5, 2.0):
+            wrapped.begin_step(dt)
+            stress = wrapped.isochoric_stress_at(f, cells, tangent=False)[0]
+            wrapped.commit()
+        np.testing.assert_allclose(stress, expected, rtol=1e-7, atol=1e-9 * np.abs(expected).max())
+    # a step to f held: P(t) = P_iso (1 + Σ β e^{−t/τ}), exact for the recurrence
+    wrapped = _wrap(law, TWO_TERMS, 3)
+    betas = np.asarray(TWO_TERMS.fractions) / TWO_TERMS.long_term
+    for n, t in enumerate(times):
+        wrapped.begin_step(0.0 if n == 0 else float(t - times[n - 1]))
+        stress = wrapped.isochoric_stress_at(f, cells, tangent=False)[0]
+        wrapped.commit()
+        factor = 1.0 + np.sum(betas * np.exp(-t / np.asarray(TWO_TERMS.times)))
+        np.testing.assert_allclose(stress, factor * relaxed, rtol=1e-12, atol=1e-12)
+
+
+def test_history_is_per_point_and_committed_only_on_commit() -> None:
+    law = LAWS["neo_hookean"]
+    wrapped = _wrap(law, FAT, 5)
+    f = _gradients(5, 0.2, 5)
+    wrapped.begin_step(0.0)
+    wrapped.isochoric_stress_at(f[:2], np.array([3, 1]), tangent=False)
+    # trial evaluations change nothing before commit
+    assert np.all(wrapped.history_stress() == 0.0)
+    wrapped.isochoric_stress_at(f[:2], np.array([3, 1]), tangent=False)
+    wrapped.commit()
+    history = wrapped.history_stress()
+    assert np.all(history[[0, 2, 4]] == 0.0)  # untouched points stay at rest
+    assert np.abs(history[3]).max() > 0.0 and np.abs(history[1]).max() > 0.0
+    with pytest.raises(ValueError, match="outside the viscoelastic layer"):
+        ViscoelasticLaw(law, FAT, np.array([0, 1]), 5).isochoric_stress_at(
+            f[:1], np.array([4]), tangent=False
+        )
+    with pytest.raises(TypeError, match="isochoric_stress_at"):
+        wrapped.isochoric_stress(f)

@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from unittest import mock
 
 __all__ = ["CaseTimeout", "Outcome", "run_cli"]
 
@@ -44,20 +45,6 @@ def _address_space() -> int:
     with open("/proc/self/statm", encoding="ascii") as stream:
         pages = int(stream.read().split()[0])
     return pages * os.sysconf("SC_PAGE_SIZE")
-
-
-@contextlib.contextmanager
-def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextlib.contextmanager
@@ -95,7 +82,7 @@ def run_cli(
     code: int | None
     try:
         with (
-            _environment(dict(env or {})),
+            mock.patch.dict(os.environ, dict(env or {})),
             _memory_guard(memory),
             contextlib.redirect_stdout(stdout),
             contextlib.redirect_stderr(stderr),

@@ -317,14 +317,8 @@ class _Writer:
             )
 
     def _input(self, model: Any, feature: str) -> None:
-        parameter = model.createParameter()
-        parameter.setId(feature)
+        parameter = _parameter(model, feature, 0.0, _feature_unit(feature), constant=False)
         parameter.setName(f"stimulus input {feature}")
-        parameter.setValue(0.0)
-        parameter.setConstant(False)
-        units = write_unit(model, _feature_unit(feature))
-        if units is not None:
-            parameter.setUnits(units)
         set_annotation(parameter, "input", {"feature": feature})
         set_notes(
             parameter,
@@ -336,14 +330,8 @@ class _Writer:
     def _external(
         self, model: Any, file: ModelFile, external: ExternalDefinition, identifier: str
     ) -> None:
-        parameter = model.createParameter()
-        parameter.setId(identifier)
+        parameter = _parameter(model, identifier, external.healthy, external.unit, constant=True)
         parameter.setName(external.description)
-        parameter.setValue(external.healthy)
-        parameter.setConstant(True)
-        units = write_unit(model, external.unit)
-        if units is not None:
-            parameter.setUnits(units)
         set_annotation(
             parameter,
             "external",
@@ -363,13 +351,8 @@ class _Writer:
 
     def _parameters(self, model: Any, file: ModelFile) -> None:
         for name, info in file.parameters.items():
-            parameter = model.createParameter()
-            parameter.setId(self.ids[(file.name, name)])
-            parameter.setValue(info.value)
-            parameter.setConstant(True)
-            units = write_unit(model, info.unit)
-            if units is not None:
-                parameter.setUnits(units)
+            identifier = self.ids[(file.name, name)]
+            parameter = _parameter(model, identifier, info.value, info.unit, constant=True)
             set_annotation(
                 parameter,
                 "parameter",
@@ -387,6 +370,18 @@ class _Writer:
             if info.note:
                 lines.append(f"chosen: {info.note}")
             set_notes(parameter, "\n".join(lines))
+
+
+def _parameter(model: Any, identifier: str, value: float, unit: str, *, constant: bool) -> Any:
+    """A new SBML parameter of ``model`` with its id, value, units (when known) and constancy."""
+    parameter = model.createParameter()
+    parameter.setId(identifier)
+    parameter.setValue(value)
+    parameter.setConstant(constant)
+    units = write_unit(model, unit)
+    if units is not None:
+        parameter.setUnits(units)
+    return parameter
 
 
 def _feature_unit(feature: str) -> str:

@@ -1,0 +1,127 @@
+"""Finite-strain viscoelastic layers through the pipeline (``mechanics.viscoelastic``).
+
+A thumb holds 20 kPa on the lumbar stack (configs/static_compression.yaml, finite strain,
+coarse mesh), the layers' Prony series from the preset (fat g1 = 0.39, τ = 700 s, Sims
+et al. 2010; muscle g1 = 0.549, τ = 6.01 s, Bosboom et al. 2001; FACTS §2). The hold
+starts at the instantaneous elastic finite-strain solution (the laws' isochoric
+energies scaled by 1/g∞, bulk unchanged: the t = 0 limit of the QLV law) and creeps
+towards the relaxed one (the presets' laws) as it is held; with relaxation times short
+against the hold, its later frames are the relaxed elastic solution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from tissue_sim import load_config
+from tissue_sim.loading import smallest_load_feature
+from tissue_sim.mechanics.session import MechanicsSettings, solve_session_mechanics
+from tissue_sim.mechanics.viscoelastic import PronySeries, solve_session_viscoelastic, tissue_prony
+from tissue_sim.pipeline import build_mesh, prepare, run
+
+CONFIG = "configs/static_compression.yaml"
+COARSE = [
+    "mesh.size=coarse",
+    "biology.enabled=false",
+    "output.figures=false",
+    "output.report=false",
+]
+
+
+@dataclass(frozen=True)
+class _ScaledLaw:
+    """An elastic law with the isochoric energy of another scaled by ``factor``."""
+
+    law: object
+    factor: float
+    small_strain = False
+
+    @property
+    def shear_modulus(self) -> float:
+        return self.factor * self.law.shear_modulus
+
+    @property
+    def bulk_modulus(self) -> float:
+        return self.law.bulk_modulus
+
+    @property
+    def volumetric(self) -> str:
+        return self.law.volumetric
+
+    @property
+    def fibre_directions(self) -> np.ndarray:
+        return self.law.fibre_directions
+
+    def tangent_regime(self, f):
+        regime = getattr(self.law, "tangent_regime", None)
+        return regime(f) if callable(regime) else None
+
+    def isochoric_energy(self, f):
+        return self.factor * self.law.isochoric_energy(f)
+
+    def isochoric_stress(self, f, *, tangent: bool = True):
+        stress, moduli = self.law.isochoric_stress(f, tangent=tangent)
+        return self.factor * stress, None if moduli is None else self.factor * moduli
+
+    def small_strain_material(self):
+        return self.law.small_strain_material()
+
+
+def _depth(displacement: np.ndarray) -> np.ndarray:
+    return np.abs(displacement[..., 2]).max(axis=1)
+
+
+def test_a_finite_strain_hold_creeps_from_the_instantaneous_solution() -> None:
+    scenario = load_config(CONFIG, [*COARSE, "mechanics.viscoelastic.max_step=10 s"])
+    assert scenario.mechanics.model == "hyperelastic"
+    result = run(scenario)
+    mechanics = result.mechanics
+    assert mechanics.solver["method"] == "viscoelastic"
+    assert mechanics.solver["model"] == mechanics.model == "hyperelastic"
+    times = scenario.loading.steps[0].frames().frame_times
+    np.testing.assert_array_equal(mechanics.frame_time, times)
+    depth = _depth(mechanics.displacement)
+    assert np.all(np.diff(depth) > 0.0)  # it deepens while held
+    assert depth[-1] > 1.01 * depth[0]
+    mesh = build_mesh(scenario)
+    laws = prepare(scenario).hyperelastic_materials
+    assert laws is not None
+    series = tissue_prony(scenario.tissue.layers, mesh.layer_names)
+    settings = MechanicsSettings(model="hyperelastic", solver="direct")
+    feature = smallest_load_feature(scenario.loading.techniques)
+    instantaneous = solve_session_mechanics(
+        mesh,
+        [_ScaledLaw(law, 1.0 / s.long_term) for law, s in zip(laws, series, strict=True)],
+        scenario.loading.steps,
+        settings,
+        smallest_feature=feature,
+    )
+    scale = depth[0]
+    # Newton stops at a 1e-3 relative residual in both solves
+    np.testing.assert_allclose(
+        mechanics.displacement[0], instantaneous.displacement[0], atol=2e-3 * scale
+    )
+    # with relaxation times short against the hold its later frames are the relaxed ones
+    # (the viscous stress left after a step Δt ≫ τ is Σ β τ/Δt of the step's change)
+    fast = [PronySeries(s.fractions, tuple(1e-3 for _ in s.times)) for s in series]
+    tight = replace(settings, newton_rtol=1e-6)
+    short = solve_session_viscoelastic(
+        mesh,
+        laws,
+        scenario.loading.steps,
+        tight,
+        smallest_feature=feature,
+        prony=fast,
+        max_step=10.0,
+    )
+    elastic = solve_session_mechanics(
+        mesh, laws, scenario.loading.steps, tight, smallest_feature=feature
+    )
+    for frame in (1, 2):
+        np.testing.assert_allclose(
+            short.displacement[frame], elastic.displacement[frame], atol=1e-5 * scale
+        )
+    assert _depth(short.displacement)[0] < 0.95 * _depth(elastic.displacement)[0]
+    assert _depth(elastic.displacement).min() > depth[-1]  # the relaxed hold is deeper

@@ -68,12 +68,14 @@ def _check_positive(value: float, what: str) -> None:
         raise ValueError(f"{what} must be positive, got {value!r}")
 
 
+def _check_choice(value: str, choices: tuple[str, ...], what: str) -> None:
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; expected one of {choices}")
+
+
 def _check_common(bulk_modulus: float, volumetric: str) -> None:
     _check_positive(bulk_modulus, "bulk modulus")
-    if volumetric not in VOLUMETRIC_LAWS:
-        raise ValueError(
-            f"unknown volumetric law {volumetric!r}; expected one of {VOLUMETRIC_LAWS}"
-        )
+    _check_choice(volumetric, VOLUMETRIC_LAWS, "volumetric law")
 
 
 @dataclass(frozen=True)
@@ -178,10 +180,7 @@ class FibreReinforcedLaw:
         _check_positive(self.k2, "fibre exponent k2")
         if not 0.0 <= self.dispersion <= 1.0 / 3.0:
             raise ValueError(f"dispersion must lie in [0, 1/3], got {self.dispersion!r}")
-        if self.fibre_energy not in FIBRE_ENERGIES:
-            raise ValueError(
-                f"unknown fibre energy {self.fibre_energy!r}; expected one of {FIBRE_ENERGIES}"
-            )
+        _check_choice(self.fibre_energy, FIBRE_ENERGIES, "fibre energy")
         _check_common(self.bulk_modulus, self.volumetric)
 
 
@@ -237,20 +236,22 @@ def fibre_bisector(angles: tuple[float, ...]) -> float:
     return angle if angle > -0.5 * math.pi else angle + math.pi
 
 
+def _has_first_of(reader: MappingReader, first: str, second: str, note: str = "") -> bool:
+    """Whether the block gives ``first`` rather than ``second``; exactly one is required."""
+    has_first = reader.has(first)
+    if has_first == reader.has(second):
+        raise reader.error(None, f"give exactly one of {first} or {second}{note}")
+    return has_first
+
+
 def _shear_modulus(reader: MappingReader) -> float:
-    has_mu, has_c10 = reader.has("shear_modulus"), reader.has("c10")
-    if has_mu == has_c10:
-        raise reader.error(None, "give exactly one of shear_modulus or c10 (μ = 2·C10)")
-    if has_mu:
+    if _has_first_of(reader, "shear_modulus", "c10", " (μ = 2·C10)"):
         return reader.quantity("shear_modulus", "pressure", positive=True)
     return 2.0 * reader.quantity("c10", "pressure", positive=True)
 
 
 def _bulk_modulus(reader: MappingReader, shear_modulus: float) -> float:
-    has_kappa, has_nu = reader.has("bulk_modulus"), reader.has("poisson_ratio")
-    if has_kappa == has_nu:
-        raise reader.error(None, "give exactly one of bulk_modulus or poisson_ratio")
-    if has_kappa:
+    if _has_first_of(reader, "bulk_modulus", "poisson_ratio"):
         return reader.quantity("bulk_modulus", "pressure", positive=True)
     nu = reader.number("poisson_ratio", minimum=0.0, maximum=0.5, maximum_exclusive=True)
     return 2.0 * shear_modulus * (1.0 + nu) / (3.0 * (1.0 - 2.0 * nu))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _standard_figures import STANDARD_FIGURES
 from PIL import Image
 
 from tissue_sim.cli import main
@@ -95,17 +96,6 @@ def test_report_command_writes_page_and_pictures(
     assert main(["report", str(result_copy), "-o", str(folder)]) == 0
     page = (folder / "report.html").read_text(encoding="utf-8")
     pictures = sorted(path.name for path in (folder / "figures").glob("*.png"))
-    assert pictures == sorted(
-        f"{name}.png"
-        for name in (
-            "treatment_effect",
-            "effect_over_time",
-            "strain_cut",
-            "block_3d",
-            "strain_distributions",
-            "time_courses",
-            "final_maps",
-        )
-    )
+    assert pictures == sorted(f"{name}.png" for name in STANDARD_FIGURES)
     assert page.count('<img src="data:image/png;base64,') == len(pictures)
     assert "7 pictures embedded" in capsys.readouterr().out

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
+from _standard_figures import STANDARD_FIGURES
 from PIL import Image
 from synthetic import LABELS, REPORT, synthetic_result
 
@@ -25,16 +26,6 @@ from tissue_sim.viz.fields import choose_cut, deformation_scale, peak_frame
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
-STANDARD = [
-    "treatment_effect",
-    "effect_over_time",
-    "strain_cut",
-    "block_3d",
-    "strain_distributions",
-    "time_courses",
-    "final_maps",
-]
-
 
 def _image(path: Path) -> np.ndarray:
     with Image.open(path) as picture:
@@ -49,7 +40,7 @@ def _polygon_area(polygon: np.ndarray) -> float:
 def test_standard_figures_are_written(baseline_figures: list[Path]) -> None:
     """Every standard picture of a real run is written at a readable size (their content is
     checked against stored references in ``test_viz_regression.py``)."""
-    assert [path.stem for path in baseline_figures] == STANDARD
+    assert [path.stem for path in baseline_figures] == list(STANDARD_FIGURES)
     for path in baseline_figures:
         height, width, _ = _image(path).shape
         assert width >= 900 and height >= 450, f"{path.name} is too small: {width}×{height}"

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _standard_figures import STANDARD_FIGURES
 from PIL import Image
 from synthetic import synthetic_result
 
@@ -55,16 +56,6 @@ CHANGED_TOLERANCE = 0.002
 CHANGED_LEVEL = 64
 #: Set to 1 to rewrite the references instead of comparing (``make update-figures``).
 UPDATE = os.environ.get("TISSUE_SIM_UPDATE_FIGURES", "") == "1"
-
-RUN_FIGURES = (
-    "treatment_effect",
-    "effect_over_time",
-    "strain_cut",
-    "block_3d",
-    "strain_distributions",
-    "time_courses",
-    "final_maps",
-)
 
 
 def shrunk(path: Path) -> Image.Image:
@@ -146,10 +137,10 @@ def run_figures(synthetic: RunResult, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_the_synthetic_run_gets_every_standard_figure(run_figures: list[Path]) -> None:
-    assert [path.stem for path in run_figures] == list(RUN_FIGURES)
+    assert [path.stem for path in run_figures] == list(STANDARD_FIGURES)
 
 
-@pytest.mark.parametrize("name", RUN_FIGURES)
+@pytest.mark.parametrize("name", STANDARD_FIGURES)
 def test_run_figure_matches_its_reference(
     run_figures: list[Path], name: str, tmp_path: Path
 ) -> None:
@@ -235,6 +226,10 @@ def test_a_changed_figure_is_caught(synthetic: RunResult, tmp_path: Path) -> Non
 
 def test_references_are_small() -> None:
     files = sorted(REFERENCE.glob("*.png"))
-    assert {path.stem for path in files} == {*RUN_FIGURES, "sweep_dose_response", "sweep_heatmap"}
+    assert {path.stem for path in files} == {
+        *STANDARD_FIGURES,
+        "sweep_dose_response",
+        "sweep_heatmap",
+    }
     for path in files:
         assert path.stat().st_size < 50_000, f"{path.name}: {path.stat().st_size} bytes"

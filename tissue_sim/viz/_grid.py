@@ -81,6 +81,16 @@ class CutPlane:
         return f"vertical cut at {'xy'[self.normal_axis]} = {self.offset * 1e3:.1f} mm"
 
 
+def _with_displacement(
+    grid: pv.UnstructuredGrid, displacement: FloatArray | None
+) -> pv.UnstructuredGrid:
+    """A shallow copy of ``grid`` carrying the node displacements ``(n, 3)`` [m] (if any)."""
+    source = grid.copy(deep=False)
+    if displacement is not None:
+        source.point_data[_DISPLACEMENT] = np.asarray(displacement, dtype=float)
+    return source
+
+
 def snap_offset(coordinates: FloatArray, target: float) -> float:
     """A plane position near ``target`` that passes between two node planes.
 
@@ -143,9 +153,7 @@ def cut_section(
     scale
         Factor on the displacement for drawing [-].
     """
-    source = grid.copy(deep=False)
-    if displacement is not None:
-        source.point_data[_DISPLACEMENT] = np.asarray(displacement, dtype=float)
+    source = _with_displacement(grid, displacement)
     origin = [0.0, 0.0, 0.0]
     origin[plane.normal_axis] = plane.offset
     normal = [0.0, 0.0, 0.0]
@@ -195,9 +203,7 @@ def interface_points(
     inset = 1e-5 * (bounds[:, 1] - bounds[:, 0])
     low = bounds[plane.along_axis, 0] + inset[plane.along_axis]
     high = bounds[plane.along_axis, 1] - inset[plane.along_axis]
-    source = grid.copy(deep=False)
-    if displacement is not None:
-        source.point_data[_DISPLACEMENT] = np.asarray(displacement, dtype=float)
+    source = _with_displacement(grid, displacement)
     lines = []
     for height in heights:
         z = float(np.clip(height, bounds[2, 0] + inset[2], bounds[2, 1] - inset[2]))

@@ -42,6 +42,7 @@ from tissue_sim.viz.fields import choose_cut, peak_frame
 from tissue_sim.viz.figure_helpers import (
     DAY,
     MM,
+    course_grid,
     draw_interfaces,
     draw_section,
     grid_figure,
@@ -101,10 +102,7 @@ def plot_time_courses(
     if biology is None:
         raise ValueError("this result has no biology")
     names = list(species) if species is not None else list(biology.shown_species())
-    columns = max(1, min(columns, len(names)))
-    rows = -(-len(names) // columns)
-    figure = grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
-    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    figure, axes, columns = course_grid(len(names), columns)
     colours = layer_colours(result.mesh.layer_names)
     days = biology.time / DAY
     course = float(biology.time[-1]) if biology.time.size else 1.0
@@ -170,10 +168,7 @@ def plot_layer_series(
     zero_line
         Draw y = 0.
     """
-    columns = max(1, min(columns, len(panels)))
-    rows = -(-len(panels) // columns)
-    figure = grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
-    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    figure, axes, columns = course_grid(len(panels), columns)
     days = np.asarray(time, dtype=float) / DAY
     course = float(time[-1]) if len(time) else 1.0
     for index, (heading, ylabel, series) in enumerate(panels):

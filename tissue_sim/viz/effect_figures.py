@@ -12,15 +12,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
-from tissue_sim.io import RunResult
+from tissue_sim.io import BiologyOutput, RunResult
 from tissue_sim.viz._quantities import layer_mean, mean_ratio, quantity_axis_label, quantity_label
 from tissue_sim.viz._style import layer_colours
 from tissue_sim.viz.biology_figures import plot_layer_series
 from tissue_sim.viz.effect import shown_species
 from tissue_sim.viz.figure_helpers import (
     DAY,
-    grid_figure,
+    course_grid,
     hide_unused_and_share_legend,
     label_time_axis,
     save_figure,
@@ -29,13 +30,19 @@ from tissue_sim.viz.figure_helpers import (
 
 __all__ = ["plot_effect_over_time", "plot_treated_vs_untreated"]
 
+FloatArray = NDArray[np.float64]
 
-def _checked(result: RunResult, species: Sequence[str] | None) -> list[str]:
+
+def _checked(
+    result: RunResult, species: Sequence[str] | None
+) -> tuple[list[str], BiologyOutput, dict[str, dict[str, FloatArray]]]:
+    """The shown quantities the run has, its biology and its untreated control (per layer)."""
     biology = result.biology
     if biology is None or biology.control is None:
         raise ValueError("this result has no untreated control")
     names = list(species) if species is not None else shown_species(biology)
-    return [name for name in names if name in biology.species or name in biology.derived]
+    shown = [name for name in names if name in biology.species or name in biology.derived]
+    return shown, biology, biology.control
 
 
 def plot_treated_vs_untreated(
@@ -61,13 +68,8 @@ def plot_treated_vs_untreated(
     columns
         Panels per row.
     """
-    names = _checked(result, species)
-    biology = result.biology
-    assert biology is not None and biology.control is not None
-    columns = max(1, min(columns, len(names)))
-    rows = -(-len(names) // columns)
-    figure = grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
-    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    names, biology, _ = _checked(result, species)
+    figure, axes, columns = course_grid(len(names), columns)
     colours = layer_colours(result.mesh.layer_names)
     days = biology.time / DAY
     course = float(biology.time[-1]) if biology.time.size else 1.0
@@ -120,10 +122,7 @@ def plot_effect_over_time(
     columns
         Panels per row.
     """
-    names = _checked(result, species)
-    biology = result.biology
-    assert biology is not None and biology.control is not None
-    control = biology.control
+    names, biology, control = _checked(result, species)
     layers = [
         layer for layer in result.mesh.layer_names if layer in biology.layers and layer in control
     ]

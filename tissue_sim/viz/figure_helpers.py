@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DAY",
     "MM",
+    "course_grid",
     "draw_interfaces",
     "draw_section",
     "grid_figure",
@@ -96,6 +97,28 @@ def grid_figure(
         hspace=gap[1] / panel_size[1],
     )
     return figure
+
+
+def course_grid(count: int, columns: int) -> tuple[Figure, NDArray[Any], int]:
+    """A :func:`grid_figure` of ``count`` time-course panels (3.6 × 2.3 in) sharing the time axis.
+
+    Parameters
+    ----------
+    count
+        Panels wanted.
+    columns
+        Most panels per row.
+
+    Returns
+    -------
+    figure, axes, columns
+        The figure, its ``(rows, columns)`` panels and the columns used (1..``count``).
+    """
+    columns = max(1, min(columns, count))
+    rows = -(-count // columns)
+    figure = grid_figure(rows, columns, panel_size=(3.6, 2.3), top=0.8, bottom=0.95)
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    return figure, axes, columns
 
 
 def panel_grid(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -79,14 +79,18 @@ def _write(group: h5py.Group, name: str, data: Any, units: str, description: str
         dataset.attrs["description"] = description
 
 
-def _write_stats(
-    group: h5py.Group, stats: dict[str, dict[str, Any]], units: dict[str, str]
+def _write_layer_tables(
+    group: h5py.Group,
+    tables: dict[str, dict[str, Any]],
+    units: dict[str, str],
+    columns: Sequence[str],
 ) -> None:
-    for layer, quantities in stats.items():
+    """``layer/quantity`` tables with their unit and the names of their ``columns``."""
+    for layer, quantities in tables.items():
         layer_group = group.require_group(layer)
         for quantity, values in quantities.items():
             _write(layer_group, quantity, values, units.get(quantity, "1"))
-            layer_group[quantity].attrs["columns"] = np.array(STATISTICS_COLUMNS, dtype="S")
+            layer_group[quantity].attrs["columns"] = np.array(columns, dtype="S")
 
 
 def write_result(result: RunResult, path: str | Path) -> Path:
@@ -143,7 +147,9 @@ def _write_mechanics(group: h5py.Group, mech: MechanicsOutput) -> None:
     cell = group.create_group("cell")
     for name, values in mech.cell_scalars.items():
         _write(cell, name, values, mech.units.get(name, "1"))
-    _write_stats(group.create_group("layer_stats"), mech.layer_stats, mech.units)
+    _write_layer_tables(
+        group.create_group("layer_stats"), mech.layer_stats, mech.units, STATISTICS_COLUMNS
+    )
 
 
 def _write_loading(group: h5py.Group, loading: LoadingOutput) -> None:
@@ -186,17 +192,9 @@ def _write_stimulus(group: h5py.Group, stim: StimulusOutput) -> None:
     group.attrs["effective_measure"] = stim.effective_measure
     for name, values in stim.features.items():
         _write(group, name, values, stim.units.get(name, "1"))
-    _write_stats(group.create_group("layer_stats"), stim.layer_stats, stim.units)
-
-
-def _write_biology_layers(
-    group: h5py.Group, layers: dict[str, dict[str, Any]], units: dict[str, str]
-) -> None:
-    for layer, species in layers.items():
-        layer_group = group.create_group(layer)
-        for name, values in species.items():
-            _write(layer_group, name, values, units.get(name, "1"))
-            layer_group[name].attrs["columns"] = np.array(BIOLOGY_COLUMNS, dtype="S")
+    _write_layer_tables(
+        group.create_group("layer_stats"), stim.layer_stats, stim.units, STATISTICS_COLUMNS
+    )
 
 
 def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
@@ -215,7 +213,7 @@ def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
     _write(group, "time", bio.time, "s", "output times of the layer summaries")
     _write(group, "output_times", bio.field_times, "s", "times of /biology/fields")
     _write(group, "session_intervals", bio.session_intervals, "s", "session start and end")
-    _write_biology_layers(group.create_group("layers"), bio.layers, bio.units)
+    _write_layer_tables(group.create_group("layers"), bio.layers, bio.units, BIOLOGY_COLUMNS)
     fields = group.create_group("fields")
     for name, values in bio.fields.items():
         _write(fields, name, values, bio.units.get(name, "1"))
@@ -233,7 +231,7 @@ def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
     control.attrs["description"] = (
         "the untreated control: the same course from the same initial state, no sessions"
     )
-    _write_biology_layers(control.create_group("layers"), bio.control, bio.units)
+    _write_layer_tables(control.create_group("layers"), bio.control, bio.units, BIOLOGY_COLUMNS)
     control_fields = control.create_group("fields")
     for name, values in bio.control_fields.items():
         _write(control_fields, name, values, bio.units.get(name, "1"))
@@ -241,10 +239,10 @@ def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
     effect.attrs["description"] = "treatment effect: treated statistic vs untreated statistic"
     difference = effect.create_group("difference")
     difference.attrs["description"] = "treated − untreated, column by column"
-    _write_biology_layers(difference, bio.effect_difference, bio.units)
+    _write_layer_tables(difference, bio.effect_difference, bio.units, BIOLOGY_COLUMNS)
     ratio = effect.create_group("ratio")
     ratio.attrs["description"] = "treated ÷ untreated, column by column (NaN where untreated 0)"
-    _write_biology_layers(ratio, bio.effect_ratio, {})
+    _write_layer_tables(ratio, bio.effect_ratio, {}, BIOLOGY_COLUMNS)
 
 
 def _strings(values: Any) -> tuple[str, ...]:

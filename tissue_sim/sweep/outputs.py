@@ -217,18 +217,10 @@ def check_output_path(
             f"output path {path.text!r}: no layer {path.layer!r}; layers: {', '.join(layers)}"
         )
     if path.stage == "mechanics":
-        if path.name not in CELL_SCALAR_UNITS:
-            raise InputError(
-                f"output path {path.text!r}: no mechanics quantity {path.name!r}; expected one "
-                f"of {', '.join(CELL_SCALAR_UNITS)}"
-            )
+        _require_known(path, CELL_SCALAR_UNITS, "mechanics quantity")
         return CELL_SCALAR_UNITS[path.name]
     if path.stage == "stimulus":
-        if path.name not in FEATURE_NAMES:
-            raise InputError(
-                f"output path {path.text!r}: no stimulus feature {path.name!r}; expected one "
-                f"of {', '.join(FEATURE_NAMES)}"
-            )
+        _require_known(path, FEATURE_NAMES, "stimulus feature")
         return FEATURE_UNITS[path.name]
     if species_units is None:
         raise InputError(
@@ -246,6 +238,15 @@ def check_output_path(
             f"({course / 86400.0:g} days)"
         )
     return "1" if path.table == "effect_ratio" else species_units[path.name]
+
+
+def _require_known(path: OutputPath, names: Sequence[str] | Mapping[str, str], what: str) -> None:
+    """Refuse a path whose quantity is not one of ``names`` (a ``what``, e.g. stimulus feature)."""
+    if path.name not in names:
+        raise InputError(
+            f"output path {path.text!r}: no {what} {path.name!r}; expected one "
+            f"of {', '.join(names)}"
+        )
 
 
 def _reduce_rows(table: FloatArray, selector: str, column: int) -> float:

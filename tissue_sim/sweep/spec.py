@@ -425,12 +425,16 @@ def _read_design(root: MappingReader) -> DesignSpec:
             f"got {samples}",
         )
     seed = reader.integer("seed", 0, minimum=0, maximum=_MAX_SEED)
-    confidence, resamples = 0.95, 1000
-    if kind == "sobol":
-        confidence = reader.number("confidence", 0.95, positive=True, maximum=0.999)
-        resamples = reader.integer("resamples", 1000, minimum=10, maximum=_MAX_RESAMPLES)
+    confidence, resamples = _read_bootstrap(reader) if kind == "sobol" else (0.95, 1000)
     reader.finish()
     return DesignSpec(kind, samples, seed, confidence, resamples)
+
+
+def _read_bootstrap(reader: MappingReader) -> tuple[float, int]:
+    """``confidence`` (default 0.95) and ``resamples`` (default 1000) of the bootstrap."""
+    confidence = reader.number("confidence", 0.95, positive=True, maximum=0.999)
+    resamples = reader.integer("resamples", 1000, minimum=10, maximum=_MAX_RESAMPLES)
+    return confidence, resamples
 
 
 def _read_morris(reader: MappingReader) -> DesignSpec:
@@ -445,8 +449,7 @@ def _read_morris(reader: MappingReader) -> DesignSpec:
             f"got {levels}",
         )
     seed = reader.integer("seed", 0, minimum=0, maximum=_MAX_SEED)
-    confidence = reader.number("confidence", 0.95, positive=True, maximum=0.999)
-    resamples = reader.integer("resamples", 1000, minimum=10, maximum=_MAX_RESAMPLES)
+    confidence, resamples = _read_bootstrap(reader)
     reader.finish()
     if resamples * trajectories > _MAX_MORRIS_DRAWS:
         raise reader.error(

@@ -115,6 +115,9 @@ class FrameLoads:
     _loaded_rows: list[IntArray] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
+    _traction_cache: tuple[bytes, SkinTraction] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         factors = np.atleast_2d(np.asarray(self.factors, dtype=float))
@@ -238,12 +241,19 @@ class FrameLoads:
         """The combined skin traction of the pattern weights (loaded facets only)."""
         if self.tractions is None or self.quadrature is None:
             return None
+        key = np.asarray(weights, dtype=float).tobytes()
+        cached = self._traction_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
         active = np.flatnonzero(weights != 0.0)
         if active.size == 0:
             return None
         rows = np.unique(np.concatenate([self._loaded_rows[b] for b in active]))
         values = np.einsum("b,bfqi->fqi", weights[active], self.tractions[active][:, rows])
-        return SkinTraction(self.quadrature.subset(rows), values)
+        traction = SkinTraction(self.quadrature.subset(rows), values).loaded()
+        # (Newton evaluates one load level many times: keep the last one)
+        object.__setattr__(self, "_traction_cache", (key, traction))
+        return traction
 
     def unloaded(self, frame: int) -> bool:
         """Whether frame ``frame`` carries no load at all."""

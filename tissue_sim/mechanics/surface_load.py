@@ -49,23 +49,12 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from tissue_sim.fem.surface import FacetQuadrature
+from tissue_sim.mechanics._follower_kernel import follower_kernel
 
 __all__ = ["FollowerLoad", "SkinTraction", "add_node_blocks", "follower_load"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-_IDENTITY = np.eye(3)
-
-
-def _skew(vectors: FloatArray) -> FloatArray:
-    """``[v]_×`` with ``[v]_× w = v × w``, shape ``(..., 3, 3)``."""
-    out = np.zeros((*vectors.shape, 3))
-    x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
-    out[..., 0, 1], out[..., 0, 2] = -z, y
-    out[..., 1, 0], out[..., 1, 2] = z, -x
-    out[..., 2, 0], out[..., 2, 1] = -y, x
-    return out
 
 
 @dataclass(frozen=True)
@@ -91,6 +80,8 @@ class SkinTraction:
     def loaded(self) -> SkinTraction:
         """The traction restricted to the facets where it does not vanish."""
         rows = np.flatnonzero(np.any(self.values != 0.0, axis=(1, 2)))
+        if rows.size == self.values.shape[0]:
+            return self
         return SkinTraction(self.quadrature.subset(rows), self.values[rows])
 
     def dead_load_vector(self, num_points: int) -> FloatArray:
@@ -174,27 +165,16 @@ def follower_load(
         return FollowerLoad(np.zeros((num_points, 3)), empty, empty, None)
     pressure, shear = loaded.split()
     positions = points[nodes] + u[nodes]  # (F, Nf, 3)
-    derivatives = quadrature.facet_derivatives  # (F, Q, Nf, 2)
-    g_s = np.einsum("fqa,fai->fqi", derivatives[..., 0], positions)
-    g_t = np.einsum("fqa,fai->fqi", derivatives[..., 1], positions)
-    sign = quadrature.orientation[:, None, None]
-    area = sign * np.cross(g_s, g_t)  # (F, Q, 3)
-    size = np.linalg.norm(area, axis=-1)
-    normal = area / size[..., None]
-    magnitude = np.linalg.norm(shear, axis=-1)
-    active = magnitude > 0.0
-    direction = np.where(
-        active[..., None], shear / np.where(active, magnitude, 1.0)[..., None], 0.0
+    local, blocks = follower_kernel(
+        np.ascontiguousarray(positions),
+        np.ascontiguousarray(quadrature.facet_derivatives),
+        np.ascontiguousarray(quadrature.facet_basis),
+        np.ascontiguousarray(quadrature.parameter_weights, dtype=float),
+        np.ascontiguousarray(quadrature.orientation, dtype=float),
+        np.ascontiguousarray(pressure),
+        np.ascontiguousarray(shear),
+        tangent,
     )
-    along = np.einsum("fqi,fqi->fq", normal, direction)
-    projected = direction - along[..., None] * normal
-    length = np.linalg.norm(projected, axis=-1)
-    safe_length = np.where(active, np.maximum(length, 1e-300), 1.0)
-    unit = projected / safe_length[..., None]
-    nominal = -pressure[..., None] * area + (magnitude * size)[..., None] * unit  # (F, Q, 3)
-    weights = quadrature.parameter_weights[None, :] * quadrature.facet_basis.transpose(2, 0, 1)
-    # element forces: Σ_q w N_a T  -> (F, Nf, 3)
-    local = np.einsum("afq,fqi->fai", weights, nominal)
     force = np.zeros((num_points, 3))
     flat_nodes = nodes.reshape(-1)
     for component in range(3):
@@ -205,34 +185,6 @@ def follower_load(
     columns = np.tile(nodes, (1, n_nodes)).reshape(-1)
     if not tangent:
         return FollowerLoad(force, rows, columns, None)
-    # ∂T/∂a at the points (F, Q, 3, 3)
-    dtda = -pressure[..., None, None] * _IDENTITY
-    if np.any(active):
-        tangential = _IDENTITY - normal[..., :, None] * normal[..., None, :]
-        inner = along[..., None, None] * _IDENTITY + normal[..., :, None] * direction[..., None, :]
-        across = _IDENTITY - unit[..., :, None] * unit[..., None, :]
-        shear_part = (
-            unit[..., :, None] * normal[..., None, :]
-            - (across @ inner @ tangential) / safe_length[..., None, None]
-        )
-        dtda = dtda + np.where(active, magnitude, 0.0)[..., None, None] * shear_part
-    # ∂a/∂x_b = sign (∂_t N_b [g_s]_x − ∂_s N_b [g_t]_x), so
-    # blocks[f, a, b] = Σ_q w_q N_a (∂T/∂a)(∂a/∂x_b)
-    #                 = Σ_q w_q N_a (∂_t N_b A_s − ∂_s N_b A_t),  A = sign (∂T/∂a)[g]_x,
-    # two batched products over the quadrature points (no (F, Q, Nf, 3, 3) array)
-    along_s = sign[..., None] * (dtda @ _skew(g_s))  # (F, Q, 3, 3)
-    along_t = sign[..., None] * (dtda @ _skew(g_t))
-    weighted = np.moveaxis(weights, 0, -1)  # (F, Q, Nf): w_q N_a
-    pairs_t = weighted[..., :, None] * derivatives[..., None, :, 1]  # (F, Q, a, b)
-    pairs_s = weighted[..., :, None] * derivatives[..., None, :, 0]
-    n_points = weighted.shape[1]
-    blocks = np.matmul(
-        np.swapaxes(pairs_t.reshape(n_facets, n_points, -1), 1, 2),
-        along_s.reshape(n_facets, n_points, 9),
-    ) - np.matmul(
-        np.swapaxes(pairs_s.reshape(n_facets, n_points, -1), 1, 2),
-        along_t.reshape(n_facets, n_points, 9),
-    )  # (F, a·b, 9)
     return FollowerLoad(force, rows, columns, blocks.reshape(-1, 3, 3))
 
 

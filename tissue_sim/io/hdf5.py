@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,12 @@ def _write(group: h5py.Group, name: str, data: Any, units: str, description: str
         dataset.attrs["description"] = description
 
 
+def _write_named(group: h5py.Group, arrays: Mapping[str, Any], units: Mapping[str, str]) -> None:
+    """One dataset per name, each with its unit (``"1"`` when ``units`` has none)."""
+    for name, values in arrays.items():
+        _write(group, name, values, units.get(name, "1"))
+
+
 def _write_layer_tables(
     group: h5py.Group,
     tables: dict[str, dict[str, Any]],
@@ -88,8 +94,8 @@ def _write_layer_tables(
     """``layer/quantity`` tables with their unit and the names of their ``columns``."""
     for layer, quantities in tables.items():
         layer_group = group.require_group(layer)
-        for quantity, values in quantities.items():
-            _write(layer_group, quantity, values, units.get(quantity, "1"))
+        _write_named(layer_group, quantities, units)
+        for quantity in quantities:
             layer_group[quantity].attrs["columns"] = np.array(columns, dtype="S")
 
 
@@ -144,9 +150,7 @@ def _write_mechanics(group: h5py.Group, mech: MechanicsOutput) -> None:
     _write(group, "cell_stress", mech.cell_stress, "Pa", "volume-averaged Cauchy stress per cell")
     _write(group, "applied_force", mech.applied_force, "N", "resultant of the skin tractions")
     _write(group, "base_reaction", mech.base_reaction, "N", "force of the base on the tissue")
-    cell = group.create_group("cell")
-    for name, values in mech.cell_scalars.items():
-        _write(cell, name, values, mech.units.get(name, "1"))
+    _write_named(group.create_group("cell"), mech.cell_scalars, mech.units)
     _write_layer_tables(
         group.create_group("layer_stats"), mech.layer_stats, mech.units, STATISTICS_COLUMNS
     )
@@ -190,8 +194,7 @@ def _read_loading(group: h5py.Group) -> LoadingOutput:
 
 def _write_stimulus(group: h5py.Group, stim: StimulusOutput) -> None:
     group.attrs["effective_measure"] = stim.effective_measure
-    for name, values in stim.features.items():
-        _write(group, name, values, stim.units.get(name, "1"))
+    _write_named(group, stim.features, stim.units)
     _write_layer_tables(
         group.create_group("layer_stats"), stim.layer_stats, stim.units, STATISTICS_COLUMNS
     )
@@ -214,9 +217,7 @@ def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
     _write(group, "output_times", bio.field_times, "s", "times of /biology/fields")
     _write(group, "session_intervals", bio.session_intervals, "s", "session start and end")
     _write_layer_tables(group.create_group("layers"), bio.layers, bio.units, BIOLOGY_COLUMNS)
-    fields = group.create_group("fields")
-    for name, values in bio.fields.items():
-        _write(fields, name, values, bio.units.get(name, "1"))
+    _write_named(group.create_group("fields"), bio.fields, bio.units)
     _write(group, "final_state", bio.final_state, "mixed", "(cells, species) at the final time")
     group["final_state"].attrs["species_units"] = np.array(
         [bio.units.get(s, "1") for s in bio.species], dtype="S"
@@ -232,9 +233,7 @@ def _write_biology(group: h5py.Group, bio: BiologyOutput) -> None:
         "the untreated control: the same course from the same initial state, no sessions"
     )
     _write_layer_tables(control.create_group("layers"), bio.control, bio.units, BIOLOGY_COLUMNS)
-    control_fields = control.create_group("fields")
-    for name, values in bio.control_fields.items():
-        _write(control_fields, name, values, bio.units.get(name, "1"))
+    _write_named(control.create_group("fields"), bio.control_fields, bio.units)
     effect = group.create_group("effect")
     effect.attrs["description"] = "treatment effect: treated statistic vs untreated statistic"
     difference = effect.create_group("difference")

@@ -18,10 +18,9 @@ integrated in time by Newton (``solve_viscoelastic_finite``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
+from _scaled import ScaledLaw
 
 from tissue_sim.fem.dirichlet import DirichletCondition
 from tissue_sim.geometry.block import BlockSpec, mesh_block
@@ -132,41 +131,6 @@ def test_small_load_creep_equals_the_small_strain_solution(layered) -> None:
     np.testing.assert_allclose(finite.displacement, small.displacement, atol=2e-4 * scale)
 
 
-@dataclass(frozen=True)
-class _ScaledLaw:
-    """An elastic law with the isochoric energy of another scaled by ``factor``."""
-
-    law: object
-    factor: float
-    small_strain = False
-
-    @property
-    def shear_modulus(self) -> float:
-        return self.factor * self.law.shear_modulus
-
-    @property
-    def bulk_modulus(self) -> float:
-        return self.law.bulk_modulus
-
-    @property
-    def volumetric(self) -> str:
-        return self.law.volumetric
-
-    @property
-    def fibre_directions(self) -> np.ndarray:
-        return self.law.fibre_directions
-
-    def isochoric_energy(self, f):
-        return self.factor * self.law.isochoric_energy(f)
-
-    def isochoric_stress(self, f, *, tangent: bool = True):
-        stress, moduli = self.law.isochoric_stress(f, tangent=tangent)
-        return self.factor * stress, None if moduli is None else self.factor * moduli
-
-    def small_strain_material(self):
-        return self.law.small_strain_material()
-
-
 @pytest.mark.parametrize("tau", [1e-9, 1e9])
 def test_elastic_limits_under_a_thumb(layered, tau: float) -> None:
     mesh = layered
@@ -187,7 +151,7 @@ def test_elastic_limits_under_a_thumb(layered, tau: float) -> None:
     visco, _ = solve_viscoelastic_finite(body, loads, times, condition, settings=TIGHT)
     one = FrameLoads.from_tractions(quadrature, [thumb])
     relaxed, _ = solve_frames(SolidBody(mesh, laws), one, condition, newton=TIGHT)
-    scaled = [_ScaledLaw(law, 1.0 / s.long_term) for law, s in zip(laws, series, strict=True)]
+    scaled = [ScaledLaw(law, 1.0 / s.long_term) for law, s in zip(laws, series, strict=True)]
     instantaneous, _ = solve_frames(SolidBody(mesh, scaled), one, condition, newton=TIGHT)
     scale = np.abs(relaxed.displacement).max()
     assert scale > 1e-4  # a finite strain: the indentation is a tenth of the fat

@@ -11,9 +11,10 @@ against the hold, its later frames are the relaxed elastic solution.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
+from _scaled import ScaledLaw
 
 from tissue_sim import load_config
 from tissue_sim.loading import smallest_load_feature
@@ -28,45 +29,6 @@ COARSE = [
     "output.figures=false",
     "output.report=false",
 ]
-
-
-@dataclass(frozen=True)
-class _ScaledLaw:
-    """An elastic law with the isochoric energy of another scaled by ``factor``."""
-
-    law: object
-    factor: float
-    small_strain = False
-
-    @property
-    def shear_modulus(self) -> float:
-        return self.factor * self.law.shear_modulus
-
-    @property
-    def bulk_modulus(self) -> float:
-        return self.law.bulk_modulus
-
-    @property
-    def volumetric(self) -> str:
-        return self.law.volumetric
-
-    @property
-    def fibre_directions(self) -> np.ndarray:
-        return self.law.fibre_directions
-
-    def tangent_regime(self, f):
-        regime = getattr(self.law, "tangent_regime", None)
-        return regime(f) if callable(regime) else None
-
-    def isochoric_energy(self, f):
-        return self.factor * self.law.isochoric_energy(f)
-
-    def isochoric_stress(self, f, *, tangent: bool = True):
-        stress, moduli = self.law.isochoric_stress(f, tangent=tangent)
-        return self.factor * stress, None if moduli is None else self.factor * moduli
-
-    def small_strain_material(self):
-        return self.law.small_strain_material()
 
 
 def _depth(displacement: np.ndarray) -> np.ndarray:
@@ -93,7 +55,7 @@ def test_a_finite_strain_hold_creeps_from_the_instantaneous_solution() -> None:
     feature = smallest_load_feature(scenario.loading.techniques)
     instantaneous = solve_session_mechanics(
         mesh,
-        [_ScaledLaw(law, 1.0 / s.long_term) for law, s in zip(laws, series, strict=True)],
+        [ScaledLaw(law, 1.0 / s.long_term) for law, s in zip(laws, series, strict=True)],
         scenario.loading.steps,
         settings,
         smallest_feature=feature,

@@ -32,11 +32,10 @@ from numpy.typing import ArrayLike, NDArray
 from tissue_sim.fem.dirichlet import DirichletCondition
 from tissue_sim.fem.solvers import SolveStatistics
 from tissue_sim.mechanics._tangent_solver import TangentSolver
-from tissue_sim.mechanics.body import Evaluation, SolidBody
+from tissue_sim.mechanics.body import SolidBody
 from tissue_sim.mechanics.fields import CellFields
-from tissue_sim.mechanics.frames import FrameLoads, FrameSolution
-from tissue_sim.mechanics.newton import NewtonSettings, SystemState, solve_nonlinear_frames
-from tissue_sim.mechanics.surface_load import add_node_blocks, follower_load
+from tissue_sim.mechanics.frames import FrameLoads, FrameSolution, _BodySystem
+from tissue_sim.mechanics.newton import NewtonSettings, solve_nonlinear_frames
 from tissue_sim.mechanics.viscoelastic.finite import ViscoelasticLaw
 
 __all__ = ["solve_viscoelastic_finite"]
@@ -45,86 +44,22 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-class _HistorySystem:
+class _HistorySystem(_BodySystem):
     """The body under the history's loads, as Newton's method sees it.
 
-    Like the elastic frames' system, with one difference: body evaluations are cached
-    only within a time step (:meth:`forget` after every commit), because the same
-    displacement carries another stress once the internal variables have moved on.
+    The elastic frames' system (:mod:`tissue_sim.mechanics.frames`) with two
+    differences: body evaluations are cached only within a time step (:meth:`forget`
+    after every commit: the same displacement carries another stress once the internal
+    variables have moved on), and no frame counts as unloaded (a relaxing body is not
+    stress free at u = 0 while it remembers).
     """
 
-    def __init__(self, body: SolidBody, loads: FrameLoads) -> None:
-        self.body = body
-        self.loads = loads
-        self.follower = loads.follower and loads.tractions is not None
-        n = body.mesh.num_points
-        self._nodal = (
-            loads.nodal if self.follower or loads.tractions is None else loads.dead_patterns(n)
-        )
-        self._cache: list[tuple[FloatArray, Evaluation]] = []
-
-    @property
-    def num_dofs(self) -> int:
-        return self.body.num_dofs
-
-    @property
-    def points(self) -> FloatArray:
-        return self.body.mesh.points
-
-    @property
-    def round_off_force(self) -> float:
-        return self.body.round_off_force
-
     def unloaded(self, frame: int) -> bool:
-        """Never: a relaxing body is not stress free at u = 0 while it remembers."""
         return False
 
     def forget(self) -> None:
         """Drop the cached evaluations (the internal variables changed)."""
         self._cache.clear()
-
-    def external(
-        self, u: FloatArray, weights: FloatArray, *, tangent: bool
-    ) -> tuple[FloatArray, tuple[IntArray, IntArray, FloatArray] | None]:
-        """External forces ``(3n,)`` and the follower-load blocks."""
-        n = self.body.mesh.num_points
-        force = np.zeros((n, 3))
-        if self._nodal is not None:
-            force += np.einsum("b,bni->ni", weights, self._nodal)
-        blocks = None
-        if self.follower:
-            traction = self.loads.traction(weights)
-            if traction is not None:
-                load = follower_load(
-                    traction, self.body.mesh.points, u.reshape(-1, 3), tangent=tangent
-                )
-                force += load.force
-                if load.blocks is not None:
-                    blocks = (load.rows, load.columns, load.blocks)
-        return force.reshape(-1), blocks
-
-    def _body(self, u: FloatArray, tangent: bool) -> Evaluation:
-        for index, (cached_u, cached) in enumerate(self._cache):
-            if (cached.tangent is not None or not tangent) and np.array_equal(cached_u, u):
-                self._cache.insert(0, self._cache.pop(index))
-                return cached
-        evaluation = self.body.evaluate(u.reshape(-1, 3), tangent=tangent)
-        self._cache.insert(0, (u.copy(), evaluation))
-        del self._cache[2:]
-        return evaluation
-
-    def evaluate(self, u: FloatArray, frame: int, fraction: float, *, tangent: bool) -> SystemState:
-        weights = self.loads.weights(frame, fraction)
-        evaluation = self._body(u, tangent)
-        external, blocks = self.external(u, weights, tangent=tangent)
-        internal = evaluation.internal_force.reshape(-1)
-        matrix = evaluation.tangent
-        symmetric = True
-        if matrix is not None and blocks is not None and blocks[2].size:
-            matrix = add_node_blocks(matrix.copy(), blocks[0], blocks[1], blocks[2], -1.0)
-            symmetric = False
-        scale = max(float(np.linalg.norm(external)), float(np.linalg.norm(internal)))
-        return SystemState(internal - external, matrix, scale, symmetric, (frame, fraction))
 
 
 def viscoelastic_laws_of(body: SolidBody) -> list[ViscoelasticLaw]:
@@ -221,7 +156,7 @@ def solve_viscoelastic_finite(
     applied = np.zeros((keep.size, 3))
     for slot, k in enumerate(keep):
         u = result.displacements[k].reshape(-1)
-        external, _ = system.external(u, loads.weights(int(k), 1.0), tangent=False)
+        external, _, _ = system.external(u, loads.weights(int(k), 1.0), tangent=False)
         applied[slot] = external.reshape(-1, 3).sum(axis=0)
     base = body.mesh.nodes_on_face("bottom")
     reactions = result.reactions[keep]

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tissue_sim.fem.solvers import SolveStatistics
 from tissue_sim.geometry.mesh import Mesh
@@ -163,11 +165,39 @@ def solve_session_viscoelastic(
         )
         if progress is not None:
             progress((index + 1) / len(steps))
+    return _session(
+        mesh,
+        steps,
+        solutions,
+        SolidBody(mesh, linear_materials).cell_volumes(),
+        {
+            "method": "viscoelastic",
+            "unknowns": 3 * mesh.num_points,
+            "solve_seconds": seconds,
+            "factorisations": factorisations,
+            "cycles": cycles,
+            "max_step": max_step if max_step is not None else 0.0,
+        },
+        "linear",
+    )
+
+
+def _session(
+    mesh: Mesh,
+    steps: Sequence[TechniqueStep],
+    solutions: list[FrameSolution],
+    cell_volumes: NDArray[np.float64],
+    solver: dict[str, Any],
+    model: str,
+) -> SessionMechanics:
+    """The session's frames (techniques concatenated), their scalars and the check."""
     strain = np.concatenate([s.cell_strain for s in solutions])
     stress = np.concatenate([s.cell_stress for s in solutions])
     energy = np.concatenate([s.cell_energy_density for s in solutions])
     scalars = cell_scalars(strain, stress, energy)
-    cell_volumes = SolidBody(mesh, linear_materials).cell_volumes()
+    extra_names = list(solutions[0].extra_scalars)
+    for name in extra_names:
+        scalars[name] = np.concatenate([s.extra_scalars[name] for s in solutions])
     return SessionMechanics(
         steps=solutions,
         step_names=tuple(step.technique.name for step in steps),
@@ -179,20 +209,13 @@ def solve_session_viscoelastic(
         cell_strain=strain,
         cell_stress=stress,
         cell_scalars=scalars,
-        units=dict(CELL_SCALAR_UNITS),
+        units=dict(CELL_SCALAR_UNITS) | {name: "1" for name in extra_names},
         applied_force=np.concatenate([s.applied_force for s in solutions]),
         base_reaction=np.concatenate([s.base_reaction for s in solutions]),
         cell_volume=cell_volumes,
-        solver={
-            "method": "viscoelastic",
-            "unknowns": 3 * mesh.num_points,
-            "solve_seconds": seconds,
-            "factorisations": factorisations,
-            "cycles": cycles,
-            "max_step": max_step if max_step is not None else 0.0,
-        },
-        check=small_strain_check(scalars, mesh, "linear"),
-        model="linear",
+        solver=solver,
+        check=small_strain_check(scalars, mesh, model),
+        model=model,
     )
 
 
@@ -265,41 +288,17 @@ def _finite_strain_session(
         solutions.append(solution)
         if progress is not None:
             progress((index + 1) / len(steps))
-    strain = np.concatenate([s.cell_strain for s in solutions])
-    stress = np.concatenate([s.cell_stress for s in solutions])
-    energy = np.concatenate([s.cell_energy_density for s in solutions])
-    scalars = cell_scalars(strain, stress, energy)
-    extra_names = list(solutions[0].extra_scalars)
-    for name in extra_names:
-        scalars[name] = np.concatenate([s.extra_scalars[name] for s in solutions])
     newton_stats = [s.newton for s in solutions if s.newton is not None]
-    return SessionMechanics(
-        steps=solutions,
-        step_names=tuple(step.technique.name for step in steps),
-        frame_time=np.concatenate([step.frames().frame_times for step in steps]),
-        frame_step=np.concatenate(
-            [np.full(s.displacement.shape[0], i, dtype=np.int32) for i, s in enumerate(solutions)]
-        ),
-        displacement=np.concatenate([s.displacement for s in solutions]),
-        cell_strain=strain,
-        cell_stress=stress,
-        cell_scalars=scalars,
-        units=dict(CELL_SCALAR_UNITS) | {name: "1" for name in extra_names},
-        applied_force=np.concatenate([s.applied_force for s in solutions]),
-        base_reaction=np.concatenate([s.base_reaction for s in solutions]),
-        cell_volume=body.cell_volumes(),
-        solver={
-            "method": "viscoelastic",
-            "model": "hyperelastic",
-            "unknowns": 3 * mesh.num_points,
-            "solve_seconds": float(sum(s.timings.get("solve", 0.0) for s in solutions)),
-            "time_steps": time_steps,
-            "newton_iterations": int(sum(n.newton_iterations for n in newton_stats)),
-            "tangent_setups": int(sum(n.setups for n in newton_stats)),
-            "tangent_method": newton_stats[-1].method if newton_stats else "",
-            "cycles": cycles,
-            "max_step": max_step if max_step is not None else 0.0,
-        },
-        check=small_strain_check(scalars, mesh, "hyperelastic"),
-        model="hyperelastic",
-    )
+    summary: dict[str, Any] = {
+        "method": "viscoelastic",
+        "model": "hyperelastic",
+        "unknowns": 3 * mesh.num_points,
+        "solve_seconds": float(sum(s.timings.get("solve", 0.0) for s in solutions)),
+        "time_steps": time_steps,
+        "newton_iterations": int(sum(n.newton_iterations for n in newton_stats)),
+        "tangent_setups": int(sum(n.setups for n in newton_stats)),
+        "tangent_method": newton_stats[-1].method if newton_stats else "",
+        "cycles": cycles,
+        "max_step": max_step if max_step is not None else 0.0,
+    }
+    return _session(mesh, steps, solutions, body.cell_volumes(), summary, "hyperelastic")

@@ -25,12 +25,12 @@ from tissue_sim.loading._validation import (
     require_positive,
 )
 from tissue_sim.loading.patch import ContactPatch, LoadFrame, PatchLoad
+from tissue_sim.loading.techniques._scaled import scaled_frames
 from tissue_sim.loading.techniques._shared import (
     FINGERTIP,
     HAND,
     FixedPatch,
     describe_load,
-    scaled_frame,
 )
 from tissue_sim.loading.techniques.base import TechniqueFrames
 
@@ -145,17 +145,7 @@ class Kneading(_Oscillation):
         floor = self.min_pressure / self.pressure if self.pressure > 0.0 else 0.0
         factors = floor + (1.0 - floor) * 0.5 * (1.0 - np.cos(2.0 * math.pi * times / period))
         reference = LoadFrame(0.0, (PatchLoad(self.patch, self.pressure, self.shear),))
-        frames = tuple(
-            scaled_frame(reference, float(t), float(f)) for t, f in zip(times, factors, strict=True)
-        )
-        return TechniqueFrames(
-            technique=self,
-            frames=frames,
-            cycle_period=period,
-            loaded_time_per_cycle=period,
-            basis=(reference,),
-            basis_factors=factors[:, None],
-        )
+        return scaled_frames(self, reference, times, factors, period)
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,12 @@ from tissue_sim.loading._validation import (
     require_positive,
 )
 from tissue_sim.loading.patch import ContactPatch, LoadFrame, PatchLoad
+from tissue_sim.loading.techniques._scaled import scaled_frames
 from tissue_sim.loading.techniques._shared import (
     HAND,
     THUMB,
     FixedPatch,
     describe_load,
-    scaled_frame,
 )
 from tissue_sim.loading.techniques.base import TechniqueFrames
 
@@ -122,17 +122,8 @@ class _Hold(FixedPatch):
             if self.rest_time > 0.0:
                 segments.append((ramp + hold + release, self.rest_time, 0.0, 0.0))
             times, factors = _subdivide(segments, count)
-        frames = tuple(
-            scaled_frame(reference, float(t), float(f)) for t, f in zip(times, factors, strict=True)
-        )
-        return TechniqueFrames(
-            technique=self,
-            frames=frames,
-            cycle_period=period,
-            loaded_time_per_cycle=self.ramp_time + self.hold_time + self.release_time,
-            basis=(reference,),
-            basis_factors=factors[:, None],
-        )
+        loaded = self.ramp_time + self.hold_time + self.release_time
+        return scaled_frames(self, reference, times, factors, loaded)
 
     def describe(self) -> str:
         """Pressure, shear, patch, hold time and ramps in words."""

@@ -467,17 +467,26 @@ class _Importer:
         return functions
 
     # -- math -------------------------------------------------------------------------
-    def text(self, node: Any, where: str, local: Mapping[str, str] | None = None) -> str | None:
+    def parsed(
+        self,
+        reader: MathReader,
+        node: Any,
+        where: str,
+        local: Mapping[str, str] | None = None,
+    ) -> tuple[str, sympy.Expr] | None:
+        """The expression text of a math node and its parse; ``None`` (noted) if unsupported."""
         try:
-            text = self.reader.text(node, local)
-            parse_expression(text)
+            text = reader.text(node, local)
+            return text, parse_expression(text)
         except Unsupported as problem:
             self.problem(f"{where}: {problem}")
-            return None
         except InputError as error:
             self.problem(f"{where}: {error.message}")
-            return None
-        return text
+        return None
+
+    def text(self, node: Any, where: str, local: Mapping[str, str] | None = None) -> str | None:
+        parsed = self.parsed(self.reader, node, where, local)
+        return None if parsed is None else parsed[0]
 
     def collect_rules(self, model: Any) -> None:
         self.assignment: dict[str, Any] = {}
@@ -942,16 +951,10 @@ class _Importer:
         return None
 
     def evaluate(self, node: Any, where: str, stack: tuple[str, ...]) -> float | None:
-        reader = MathReader(self.names, self.reader.functions)
-        try:
-            text = reader.text(node)
-            expression = parse_expression(text)
-        except Unsupported as problem:
-            self.problem(f"{where}: {problem}")
+        parsed = self.parsed(MathReader(self.names, self.reader.functions), node, where)
+        if parsed is None:
             return None
-        except InputError as error:
-            self.problem(f"{where}: {error.message}")
-            return None
+        expression = parsed[1]
         back = {name: identifier for identifier, name in self.names.items()}
         values: dict[sympy.Symbol, sympy.Expr] = {}
         for symbol in expression.free_symbols:

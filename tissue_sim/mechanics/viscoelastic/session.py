@@ -67,11 +67,13 @@ def viscoelastic_lines(solver: dict[str, object]) -> list[str]:
     if solver.get("method") != "viscoelastic":
         return []
     cycles = solver.get("cycles", 1)
+    strain = "finite strain" if solver.get("model") == "hyperelastic" else "small strain"
     return [
-        "Viscoelastic layers (Prony series: fat relaxes over about 700 s, muscle over about "
-        f"6 s): each technique was integrated over real time ({cycles} cycle(s), time steps "
-        f"of at most {solver.get('max_step', 0.0):g} s); its frames carry the creep or "
-        "relaxation reached at their times."
+        "Viscoelastic layers (the tissue file's Prony series; the shipped presets' fat "
+        f"relaxes over about 700 s, muscle over about 6 s; {strain}): each technique was "
+        f"integrated over real time ({cycles} cycle(s), time steps of at most "
+        f"{solver.get('max_step', 0.0):g} s); its frames carry the creep or relaxation "
+        "reached at their times."
     ]
 
 

@@ -315,6 +315,63 @@ def test_amg_options_override_the_settings(system) -> None:
     assert strong.statistics.iterations != default.statistics.iterations
 
 
+def test_amg_aggregates_nodes_and_smooths_points(system, known) -> None:
+    """Displacement matrices: node-wise aggregates (3 dofs each), point-GS CSR levels.
+
+    Every fine aggregate holds all three dofs of each of its nodes; the scalar
+    (``nodal_aggregation=False``) hierarchy mixes components of one node across
+    aggregates. Both solve the manufactured system to rtol.
+    """
+    mesh, _, matrix, _ = system
+    x_true, b = known
+    nodal = _solver("amg", matrix, mesh)
+    scalar = _solver("amg", matrix, mesh, options={"nodal_aggregation": False})
+    hierarchy = nodal._hierarchy.hierarchy
+    assert nodal._hierarchy.nodal and not scalar._hierarchy.nodal
+    assert hierarchy.levels[0].A is nodal.matrix  # no copy of the fine matrix held
+    assert all(sp.isspmatrix_csr(level.A) for level in hierarchy.levels)
+    assert all(level.presmoother.__name__ == "gauss_seidel" for level in hierarchy.levels[:-1])
+    node_aggregates = hierarchy.levels[0].AggOp.tocsr()  # rows: nodes (fixed ones: none)
+    assert node_aggregates.shape[0] == mesh.num_points
+    assert np.diff(node_aggregates.indptr).max() == 1
+    dof_aggregates = scalar._hierarchy.hierarchy.levels[0].AggOp.tocsr()
+    assert dof_aggregates.shape[0] == 3 * mesh.num_points
+    aggregate = np.full(dof_aggregates.shape[0], -1)
+    rows = np.repeat(np.arange(aggregate.size), np.diff(dof_aggregates.indptr))
+    aggregate[rows] = dof_aggregates.indices
+    per_node = aggregate.reshape(-1, 3)
+    whole = np.all(per_node >= 0, axis=1)
+    assert np.any(per_node[whole] != per_node[whole, :1])  # CSR input: components split
+    for solver in (nodal, scalar):
+        x = solver.solve(b)
+        assert np.linalg.norm(x - x_true) <= 1e-8 * np.linalg.norm(x_true)
+    assert nodal.operator_complexity < scalar.operator_complexity
+
+
+def test_amg_nodal_aggregation_needs_three_dofs_per_node(system) -> None:
+    _, _, matrix, _ = system
+    reduced = sp.csr_matrix(matrix)[:-1, :-1]
+    with pytest.raises(ValueError, match="3 unknowns per node"):
+        make_solver(reduced, method="amg", options={"nodal_aggregation": True})
+    plain = make_solver(reduced, method="amg")  # no near-null space: scalar aggregation
+    assert not plain._hierarchy.nodal
+
+
+def test_amg_of_a_matrix_below_max_coarse_is_its_coarse_solve(system) -> None:
+    """A one-level hierarchy (≤ max_coarse rows): the V-cycle is the exact coarse solve,
+    and update() (which reuses aggregates when there are any) still works."""
+    mesh, _, matrix, _ = system
+    small = sp.csr_matrix(matrix)[:99, :99]  # a principal block of an SPD matrix: SPD
+    x_true = np.random.default_rng(3).normal(size=99)
+    solver = make_solver(small, method="amg", rtol=1e-12, points=mesh.points[:33])
+    assert len(solver._hierarchy.hierarchy.levels) == 1
+    assert solver.statistics.iterations == []
+    np.testing.assert_allclose(solver.solve(small @ x_true), x_true, rtol=1e-9)
+    assert solver.statistics.iterations == [1]
+    solver.update(2.0 * small)
+    np.testing.assert_allclose(solver.solve(2.0 * small @ x_true), x_true, rtol=1e-9)
+
+
 def test_petsc_options_reach_the_solver(system) -> None:
     _require("petsc")
     mesh, _, matrix, rhs = system

@@ -22,9 +22,10 @@ Methods (``make_solver(method=...)``, ``mechanics.solver`` in a scenario):
     A named direct back-end (oneMKL PARDISO through the ``mkl`` wheel; CHOLMOD through
     cvxopt; SciPy's SuperLU, always installed). See :mod:`tissue_sim.fem._solver_direct`.
 ``amg``
-    pyamg smoothed aggregation on CSR with the rigid-body near-null space, tuned
-    strength (θ = 0.02) and energy-minimising prolongation smoothing, as a V-cycle
-    preconditioner of CG. See :mod:`tissue_sim.fem._solver_amg`.
+    pyamg smoothed aggregation with the rigid-body near-null space, node-wise
+    aggregates (built from the 3×3-block form), tuned strength (θ = 0.02) and
+    energy-minimising prolongation smoothing, point Gauss–Seidel on CSR levels, as a
+    V-cycle preconditioner of CG. See :mod:`tissue_sim.fem._solver_amg`.
 ``petsc`` / ``mumps``
     petsc4py KSP: CG + GAMG with the rigid-body near-null space, or MUMPS Cholesky
     (optional; ``tissue-sim[petsc]`` on Python ≥ 3.12). ``options`` passes PETSc

@@ -63,6 +63,7 @@ __all__ = [
     "SmallStrainCheck",
     "cell_scalars",
     "layer_materials",
+    "session_loads",
     "small_strain_check",
     "small_strain_message",
     "solve_session_mechanics",
@@ -415,6 +416,30 @@ def _solver_summary(solutions: list[FrameSolution], mesh: Mesh) -> dict[str, Any
     return summary
 
 
+def session_loads(
+    mesh: Mesh,
+    steps: Sequence[TechniqueStep],
+    settings: MechanicsSettings,
+    *,
+    smallest_feature: float,
+) -> list[FrameLoads]:
+    """The skin loads of every technique step (one :class:`FrameLoads` per step).
+
+    They depend on the mesh geometry (its points and skin facets) and the steps only, not
+    on the materials, so a re-solve with new stiffness (remodelling) may reuse them.
+
+    Parameters
+    ----------
+    mesh, steps, settings, smallest_feature
+        As for :func:`solve_session_mechanics`.
+    """
+    quadrature = skin_quadrature(mesh, smallest_feature)
+    return [
+        FrameLoads.from_technique(step.frames(), quadrature, follower=settings.follower)
+        for step in steps
+    ]
+
+
 def solve_session_mechanics(
     mesh: Mesh,
     materials: Sequence[Material],
@@ -423,6 +448,7 @@ def solve_session_mechanics(
     *,
     smallest_feature: float,
     progress: ProgressCallback | None = None,
+    loads: Sequence[FrameLoads] | None = None,
 ) -> SessionMechanics:
     """Solve the load frames of every technique of a session.
 
@@ -442,6 +468,9 @@ def solve_session_mechanics(
         of the skin quadrature.
     progress
         Called with the fraction of steps done.
+    loads
+        The steps' skin loads (:func:`session_loads`) from an earlier call on a mesh
+        with the same points and skin; default: built here.
 
     Returns
     -------
@@ -462,7 +491,10 @@ def solve_session_mechanics(
     if body.is_linear != (settings.model == "linear"):
         raise ValueError(f"the materials do not match mechanics model {settings.model!r}")
     condition = base_condition(mesh, settings.sides)
-    quadrature = skin_quadrature(mesh, smallest_feature)
+    if loads is None:
+        loads = session_loads(mesh, steps, settings, smallest_feature=smallest_feature)
+    if len(loads) != len(steps):
+        raise ValueError(f"{len(loads)} step loads given for {len(steps)} steps")
     newton = NewtonSettings(
         rtol=settings.newton_rtol,
         initial_step=settings.initial_step,
@@ -479,10 +511,9 @@ def solve_session_mechanics(
     )
     solver: LinearSolver | TangentSolver | None = None
     solutions: list[FrameSolution] = []
-    for index, step in enumerate(steps):
-        loads = FrameLoads.from_technique(step.frames(), quadrature, follower=settings.follower)
+    for index, step_loads in enumerate(loads):
         solution, solver = solve_frames(
-            body, loads, condition, newton=newton, linear=linear, solver=solver
+            body, step_loads, condition, newton=newton, linear=linear, solver=solver
         )
         solutions.append(solution)
         if progress is not None:

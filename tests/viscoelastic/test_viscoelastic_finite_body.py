@@ -48,16 +48,17 @@ def _deviator(tensor: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    ("law", "series"),
+    ("law", "series", "element"),
     [
-        (CompressionStiffening(748.5, 1.18, 748.5 * 500), FAT),
-        (Ogden((1e3,), (8.0,), 1e3 * 100), MUSCLE),
+        (CompressionStiffening(748.5, 1.18, 748.5 * 500), FAT, "Q1"),
+        (Ogden((1e3,), (8.0,), 1e3 * 100), MUSCLE, "Q1"),
+        (Ogden((1e3,), (8.0,), 1e3 * 100), MUSCLE, "P2"),  # vertex pressure space
     ],
-    ids=["fat", "muscle"],
+    ids=["fat", "muscle", "muscle-P2"],
 )
-def test_a_held_stretch_relaxes_in_closed_form(law, series: PronySeries) -> None:
+def test_a_held_stretch_relaxes_in_closed_form(law, series: PronySeries, element: str) -> None:
     block = BlockSpec((0.01, 0.01), ("tissue",), (0.01,))
-    mesh = mesh_block(block, element="Q1", size=2.5e-3, growth=1.0, min_layer_elements=2)
+    mesh = mesh_block(block, element=element, size=2.5e-3, growth=1.0, min_layer_elements=2)
     body = SolidBody(mesh, viscoelastic_laws([law], [series], mesh.cell_layer))
     base = base_condition(mesh)
     fixed, values = base.fixed.copy(), base.values.copy()

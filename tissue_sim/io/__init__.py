@@ -8,6 +8,7 @@ from tissue_sim.io.hdf5 import (
     atomic_path,
     read_result,
     write_result,
+    write_text_atomic,
 )
 from tissue_sim.io.mesh import mesh_output
 from tissue_sim.io.provenance import package_versions, provenance
@@ -42,5 +43,6 @@ __all__ = [
     "provenance",
     "read_result",
     "write_result",
+    "write_text_atomic",
     "write_xdmf",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "atomic_path",
     "read_result",
     "write_result",
+    "write_text_atomic",
 ]
 
 #: Version of the file layout written (bumped when datasets are added, renamed or removed).
@@ -70,6 +71,17 @@ def atomic_path(destination: str | Path) -> Iterator[Path]:
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` under a temporary name, then rename it into place.
+
+    See :func:`atomic_path`: a complete file or none; folders are created.
+    """
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return path
 
 
 def _write(group: h5py.Group, name: str, data: Any, units: str, description: str = "") -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from tissue_sim.errors import InputError
+from tissue_sim.io import write_text_atomic
 
 __all__ = ["write_text_file"]
 
 
 def write_text_file(target: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``target`` through a temporary file in its folder, then rename.
+    """Write ``text`` to ``target`` whole or not at all (:func:`~tissue_sim.io.write_text_atomic`).
 
     Parameters
     ----------
@@ -32,11 +31,4 @@ def write_text_file(target: Path, text: str, *, force: bool) -> None:
         raise InputError("the file exists; pass --force to replace it", file=str(target))
     if not target.parent.is_dir():
         raise InputError("the folder does not exist", file=str(target.parent))
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomic(target, text)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tissue_sim.errors import InputError, brief
-from tissue_sim.io import atomic_path
+from tissue_sim.io import write_text_atomic
 
 __all__ = [
     "MANIFEST_NAME",
@@ -66,14 +66,6 @@ class RunState:
     status: str
     error: str = ""
     wall_time: float = float("nan")
-
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` under a temporary name, then rename it into place."""
-    path = Path(path)
-    with atomic_path(path) as temporary:
-        temporary.write_text(text, encoding="utf-8")
-    return path
 
 
 def run_directory(directory: str | Path, config_hash: str) -> Path:

@@ -195,3 +195,32 @@ def test_session_stage_with_viscoelastic_layers() -> None:
     np.testing.assert_allclose(
         visco.base_reaction[:, 2], -visco.applied_force[:, 2], atol=1e-8 * force
     )
+
+
+def test_all_cycles_of_a_session_accumulate_the_slow_creep() -> None:
+    """``cycles: all`` integrates every hold of the 5-min session (4 holds of 66 s): fat
+    (τ = 700 s, Sims 2010) keeps creeping from hold to hold, so the last hold's frames
+    are deeper than a single hold's; it is the same as asking for those 4 cycles."""
+    scenario = load_config(
+        "configs/sustained_shear.yaml",
+        [*SMALL, "mechanics.solver=direct", "mechanics.viscoelastic.cycles=all"],
+    )
+    assert scenario.mechanics.viscoelastic.cycles == 0
+    steps = scenario.loading.steps
+    assert steps[0].cycles_per_session == 4
+    mesh = build_mesh(scenario)
+    materials = layer_materials(scenario)
+    feature = smallest_load_feature(scenario.loading.techniques)
+    settings = MechanicsSettings(model="linear", solver="direct")
+
+    def session(cycles: int):
+        return solve_session_viscoelastic(
+            mesh, materials, steps, settings, smallest_feature=feature, cycles=cycles, max_step=20.0
+        )
+
+    every, four, one = session(0), session(4), session(1)
+    np.testing.assert_array_equal(every.displacement, four.displacement)
+    assert every.solver["cycles"] == 0
+    depth = -every.displacement[:, :, 2].min(axis=1)
+    single = -one.displacement[:, :, 2].min(axis=1)
+    assert np.all(depth[1:] > 1.001 * single[1:])  # the loaded frames sit deeper

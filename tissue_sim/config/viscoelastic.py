@@ -8,6 +8,7 @@
       viscoelastic:
         enabled: true
         cycles: 1                 # cycles of each technique integrated; frames of the last
+                                  # ("all": every cycle of the session, 0 in the config)
         max_step: 1 s             # largest time step between a technique's frames
 
 Read by :func:`read_viscoelastic` into a frozen :class:`ViscoelasticConfig` (SI units).
@@ -36,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tissue_sim.config.reader import MappingReader
-from tissue_sim.errors import brief
+from tissue_sim.errors import InputError, brief
 
 __all__ = ["PronyTerms", "ViscoelasticConfig", "read_layer_prony", "read_viscoelastic"]
 
@@ -51,7 +52,8 @@ class ViscoelasticConfig:
         Whether the layers relax (``False``, the default without the key: today's
         elastic frames; a mapping without ``enabled`` turns them on).
     cycles
-        Cycles of each technique integrated before its frames are read (the last) [-].
+        Cycles of each technique integrated before its frames are read (the last) [-];
+        0 (``cycles: all``): every cycle of the technique's session.
     max_step
         Largest time step between two of a technique's frames [s].
     """
@@ -74,11 +76,22 @@ def read_viscoelastic(reader: MappingReader, key: str = "viscoelastic") -> Visco
     sub = MappingReader(value, file=reader.file, path=reader.key_path(key))
     config = ViscoelasticConfig(
         enabled=sub.boolean("enabled", True),
-        cycles=sub.integer("cycles", 1, minimum=1, maximum=100),
+        cycles=_cycles(sub),
         max_step=sub.quantity("max_step", "time", "1 s", positive=True),
     )
     sub.finish()
     return config
+
+
+def _cycles(sub: MappingReader) -> int:
+    """``cycles``: a whole number 1–100000, or ``all`` (0)."""
+    if sub.has("cycles") and sub.data["cycles"] == "all":
+        sub.raw("cycles")
+        return 0
+    try:
+        return sub.integer("cycles", 1, minimum=1, maximum=100_000)
+    except InputError as error:
+        raise sub.error("cycles", f"{error.message.split(': ', 1)[-1]} or all") from None
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def viscoelastic_lines(solver: dict[str, object]) -> list[str]:
     """
     if solver.get("method") != "viscoelastic":
         return []
-    cycles = solver.get("cycles", 1)
+    cycles = solver.get("cycles", 1) or "all the session's"
     strain = "finite strain" if solver.get("model") == "hyperelastic" else "small strain"
     return [
         "Viscoelastic layers (the tissue file's Prony series; the shipped presets' fat "
@@ -101,7 +101,8 @@ def solve_session_viscoelastic(
     prony
         One Prony series per layer (default :func:`~.prony.layer_prony` of the layer names).
     cycles
-        Cycles of each technique integrated before its frames are read (the last one).
+        Cycles of each technique integrated before its frames are read (the last one);
+        0: all the cycles of its session (``step.cycles_per_session``, at least 1).
     max_step
         Largest time step [s] between the technique's frames.
 
@@ -131,7 +132,7 @@ def solve_session_viscoelastic(
     for index, step in enumerate(steps):
         frames = step.frames()
         history = technique_history(
-            frames, quadrature, mesh.num_points, cycles=cycles, max_step=max_step
+            frames, quadrature, mesh.num_points, cycles=_cycles(step, cycles), max_step=max_step
         )
         at_frames = np.flatnonzero(history.frame_index >= 0)
         stored = at_frames[-frames.frame_times.size :]  # the last cycle's frames
@@ -221,6 +222,11 @@ def _session(
     )
 
 
+def _cycles(step: TechniqueStep, cycles: int) -> int:
+    """The cycles integrated for a step (0: all of its session's)."""
+    return cycles if cycles > 0 else max(1, step.cycles_per_session)
+
+
 def _linear(material: Material) -> LinearElasticMaterial:
     if not isinstance(material, LinearElasticMaterial):
         raise TypeError(f"mechanics model linear needs linear materials, got {material!r}")
@@ -264,7 +270,7 @@ def _finite_strain_session(
     for index, step in enumerate(steps):
         frames = step.frames()
         history = technique_history(
-            frames, quadrature, mesh.num_points, cycles=cycles, max_step=max_step
+            frames, quadrature, mesh.num_points, cycles=_cycles(step, cycles), max_step=max_step
         )
         elastic = FrameLoads.from_technique(frames, quadrature, follower=settings.follower)
         at_frames = np.flatnonzero(history.frame_index >= 0)

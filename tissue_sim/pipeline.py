@@ -47,13 +47,14 @@ from tissue_sim.loading import (
     step_intervals,
     technique_footprint,
 )
-from tissue_sim.mechanics.frames import FrameSolution
+from tissue_sim.mechanics.frames import FrameLoads, FrameSolution
 from tissue_sim.mechanics.materials import Material
 from tissue_sim.mechanics.session import (
     CELL_SCALAR_UNITS,
     MechanicsSettings,
     SessionMechanics,
     layer_materials,
+    session_loads,
     solve_session_mechanics,
 )
 from tissue_sim.remodelling import RemodellingCourse, check_remodelling
@@ -122,8 +123,12 @@ def _mechanics(
     mesh: Mesh,
     prepared: PreparedRun,
     progress: ProgressCallback | None,
+    loads: list[FrameLoads] | None = None,
 ) -> SessionMechanics:
-    """Solve the load frames of every technique of the session (linear or finite strain)."""
+    """Solve the load frames of every technique of the session (linear or finite strain).
+
+    ``loads``: a cache of the steps' skin loads, filled on the first call and reused by the
+    next ones on a mesh of the same geometry (remodelling re-solves)."""
     config = scenario.mechanics
     from tissue_sim.fem.solvers import available_methods
 
@@ -159,13 +164,19 @@ def _mechanics(
             max_step=config.viscoelastic.max_step,
             progress=None if progress is None else (lambda done: progress("mechanics", done)),
         )
+    smallest = smallest_load_feature(scenario.loading.techniques)
+    if loads is not None and not loads:
+        loads.extend(
+            session_loads(mesh, scenario.loading.steps, settings, smallest_feature=smallest)
+        )
     return solve_session_mechanics(
         mesh,
         materials,
         scenario.loading.steps,
         settings,
-        smallest_feature=smallest_load_feature(scenario.loading.techniques),
+        smallest_feature=smallest,
         progress=None if progress is None else (lambda done: progress("mechanics", done)),
+        loads=loads or None,
     )
 
 
@@ -507,10 +518,11 @@ def _remodelling(scenario: Scenario, mesh: Mesh, prepared: PreparedRun) -> Remod
     if config is None or prepared.cell_model is None:
         return None
     intervals = list(step_intervals(scenario.loading, scenario.schedule))
+    loads: list[FrameLoads] = []  # the skin loads do not depend on the stiffness: built once
 
     def dose(classes: Mesh, materials: Sequence[Material]) -> list[dict[str, FloatArray]]:
         solved = PreparedRun(scenario, prepared.cell_model, list(materials))
-        steps = _mechanics(scenario, classes, solved, None).steps
+        steps = _mechanics(scenario, classes, solved, None, loads).steps
         per_step = _step_features(scenario, mesh, steps)
         return expand_phases(per_step, intervals, _courses(scenario, mesh, steps, per_step))[0]
 

@@ -193,3 +193,19 @@ def test_history_is_per_point_and_committed_only_on_commit() -> None:
         )
     with pytest.raises(TypeError, match="isochoric_stress_at"):
         wrapped.isochoric_stress(f)
+
+
+def test_a_new_time_step_relabels_the_tangent() -> None:
+    """Kept element matrices (``tangent_tolerance``) must be refreshed when Δt changes:
+    the tangent scales with 1 + Σ β_i γ_i(Δt). The wrapped law's own branch labels (HGO:
+    fibres taut or slack) are kept in the low bits."""
+    law = LAWS["hgo"]
+    wrapped = _wrap(law, FAT, 3)
+    f = _gradients(3, 0.1, 6)
+    wrapped.begin_step(1.0)
+    first = wrapped.tangent_regime(f)
+    wrapped.begin_step(1.0)
+    np.testing.assert_array_equal(wrapped.tangent_regime(f), first)  # same Δt, same label
+    wrapped.begin_step(2.0)
+    assert np.all(wrapped.tangent_regime(f) != first)
+    np.testing.assert_array_equal(first & ((1 << 20) - 1), law.tangent_regime(f))

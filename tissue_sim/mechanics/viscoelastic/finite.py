@@ -176,7 +176,7 @@ class ViscoelasticLaw:
         """
         inner = getattr(self.law, "tangent_regime", None)
         labels = inner(deformation_gradient) if callable(inner) else None
-        epoch = np.full(np.shape(deformation_gradient)[:-2], 4 * self._epoch, dtype=np.int64)
+        epoch = np.full(np.shape(deformation_gradient)[:-2], self._epoch << 20, dtype=np.int64)
         return epoch if labels is None else np.asarray(epoch + labels, dtype=np.int64)
 
     # -- history -----------------------------------------------------------------------

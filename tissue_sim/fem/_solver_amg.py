@@ -84,6 +84,9 @@ class AMGHierarchy:
         Overrides of :data:`AMG_SETTINGS` (pyamg keyword arguments), plus
         ``nodal_aggregation`` (bool; default: whenever a near-null space is given and
         the size is a multiple of 3) to choose node-wise (block) or scalar aggregation.
+    block_form
+        The same matrix as 3×3 BSR, if the caller holds it: the nodal build then uses
+        it instead of a block copy of ``matrix`` (it is not kept).
     """
 
     def __init__(
@@ -91,6 +94,8 @@ class AMGHierarchy:
         matrix: sp.csr_matrix,
         near_null_space: FloatArray | None,
         settings: Mapping[str, Any] | None = None,
+        *,
+        block_form: sp.bsr_matrix | None = None,
     ) -> None:
         settings = dict(settings or {})
         nodal = bool(
@@ -109,9 +114,15 @@ class AMGHierarchy:
         self._near_null_space = near_null_space
         self._aggregates: list[Any] | None = None
         self.hierarchy: Any = None
-        self._build(matrix)
+        self._build(matrix, block_form=block_form)
 
-    def _build(self, matrix: sp.csr_matrix, *, reuse: bool = False) -> None:
+    def _build(
+        self,
+        matrix: sp.csr_matrix,
+        *,
+        reuse: bool = False,
+        block_form: sp.bsr_matrix | None = None,
+    ) -> None:
         settings = dict(self.settings)
         if reuse and self._aggregates:  # (a one-level hierarchy has none)
             # the strength graph is recomputed (cheap); keeping it would cost about one
@@ -119,7 +130,9 @@ class AMGHierarchy:
             settings["aggregate"] = [("predefined", {"AggOp": a}) for a in self._aggregates]
         self.hierarchy = None  # release the old hierarchy before building the new one
         block = (NODE_DOFS, NODE_DOFS)
-        fine = matrix.tobsr(blocksize=block) if self.nodal else matrix
+        fine: sp.spmatrix = matrix
+        if self.nodal:
+            fine = block_form if block_form is not None else matrix.tobsr(blocksize=block)
         with seeded():
             hierarchy = pyamg.smoothed_aggregation_solver(
                 fine, B=self._near_null_space, keep=True, **settings
@@ -135,9 +148,9 @@ class AMGHierarchy:
                 _to_point_smoothing(hierarchy, matrix)
         self.hierarchy = hierarchy
 
-    def update(self, matrix: sp.csr_matrix) -> None:
+    def update(self, matrix: sp.csr_matrix, *, block_form: sp.bsr_matrix | None = None) -> None:
         """New values on the same pattern: reuse the aggregates, redo the rest."""
-        self._build(matrix, reuse=True)
+        self._build(matrix, reuse=True, block_form=block_form)
 
     @property
     def operator_complexity(self) -> float:

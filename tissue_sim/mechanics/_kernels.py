@@ -8,6 +8,7 @@ nodes: weights ``w`` ``(E, Q)`` [m³] and physical basis gradients ``∂_J N_a``
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -24,23 +25,96 @@ def element_force(weights: FloatArray, stress: FloatArray, gradients: FloatArray
 
 
 def element_stiffness(
-    weights: FloatArray, gradients: FloatArray, tangent: FloatArray
+    weights: FloatArray,
+    gradients: FloatArray,
+    tangent: FloatArray,
+    inverse_transposed: FloatArray | None = None,
+    jacobian_scale: FloatArray | None = None,
 ) -> FloatArray:
-    """``Σ_q w ∂_J N_a A_{iJkL} ∂_L N_b`` as blocks ``(E, N, N, 3, 3)`` (two batched matmuls).
+    r"""``Σ_q w ∂_J N_a (A_{iJkL} + s ∂²J/∂F_{iJ}∂F_{kL}) ∂_L N_b`` as blocks ``(E, N, N, 3, 3)``.
 
-    The tangent is copied once into the layout ``[e, q, J, (i, k), L]``; then
-    ``U[e, (q, J), (i, k, b)] = A · ∂N_b`` (contraction over L) and
-    ``K[e, a, (i, k, b)] = Σ_{q,J} w ∂_J N_a U`` need no further copy of an
-    ``(E, Q, N, 27)`` intermediate.
+    One compiled pass per point (:func:`_stiffness_kernel`): ``U_{b,iJk} = A_{iJkL}
+    ∂_L N_b``, then ``K_{ab,ik} += w ∂_J N_a U_{b,iJk}``. The optional term with
+    :math:`\partial^2J/\partial F\partial F = J(F^{-T}_{iJ}F^{-T}_{kL} - F^{-T}_{iL}F^{-T}_{kJ})`
+    (``jacobian_scale`` = s J per point, e.g. :math:`	ilde p J`) is added as
+    :math:`w\,sJ\,(d_{ai}d_{bk} - d_{bi}d_{ak})` with :math:`d_{ai} = F^{-T}_{iJ}\partial_J N_a`,
+    without forming it at the points.
+
+    Parameters
+    ----------
+    weights, gradients
+        Quadrature weights ``(E, Q)`` [m³] and gradients ``(E, Q, N, 3)`` [1/m].
+    tangent
+        ``A = ∂P/∂F`` per point ``(E, Q, 3, 3, 3, 3)`` [Pa].
+    inverse_transposed, jacobian_scale
+        ``F^{-T}`` ``(E, Q, 3, 3)`` and s J ``(E, Q)`` [Pa] of the Jacobian term (both or
+        neither).
     """
-    e, q, n, _ = gradients.shape
-    a = np.ascontiguousarray(tangent.transpose(0, 1, 3, 2, 4, 5)).reshape(e * q, 27, 3)
-    right = np.ascontiguousarray(np.swapaxes(gradients, 2, 3)).reshape(e * q, 3, n)
-    product = np.matmul(a, right).reshape(e, q * 3, 9 * n)  # [e, (q, J), (i, k, b)]
-    weighted = gradients * weights[:, :, None, None]
-    left = np.ascontiguousarray(weighted.transpose(0, 2, 1, 3)).reshape(e, n, 3 * q)
-    blocks = np.matmul(left, product).reshape(e, n, 3, 3, n)  # [e, a, i, k, b]
-    return np.asarray(blocks.transpose(0, 1, 4, 2, 3))
+    geometric = inverse_transposed is not None and jacobian_scale is not None
+    empty = np.zeros((0, 0, 3, 3))
+    return np.asarray(
+        _stiffness_kernel(
+            np.ascontiguousarray(weights, dtype=float),
+            np.ascontiguousarray(gradients, dtype=float),
+            np.ascontiguousarray(tangent, dtype=float),
+            np.ascontiguousarray(inverse_transposed, dtype=float) if geometric else empty,
+            np.ascontiguousarray(jacobian_scale, dtype=float) if geometric else empty[:, :, 0, 0],
+            geometric,
+        )
+    )
+
+
+@njit(cache=True, nogil=True)
+def _stiffness_kernel(  # pragma: no cover - compiled
+    weights: FloatArray,
+    gradients: FloatArray,
+    tangent: FloatArray,
+    inverse_transposed: FloatArray,
+    jacobian_scale: FloatArray,
+    geometric: bool,
+) -> FloatArray:
+    n_cells, n_points, n_nodes, _ = gradients.shape
+    blocks = np.zeros((n_cells, n_nodes, n_nodes, 3, 3))
+    contracted = np.empty((n_nodes, 3, 3, 3))  # U[b, i, J, k]
+    divergence = np.empty((n_nodes, 3))  # d[a, i]
+    for e in range(n_cells):
+        for q in range(n_points):
+            w = weights[e, q]
+            a_point = tangent[e, q]
+            g = gradients[e, q]
+            for b in range(n_nodes):
+                g0, g1, g2 = g[b, 0], g[b, 1], g[b, 2]
+                for i in range(3):
+                    for j in range(3):
+                        for k in range(3):
+                            contracted[b, i, j, k] = (
+                                a_point[i, j, k, 0] * g0
+                                + a_point[i, j, k, 1] * g1
+                                + a_point[i, j, k, 2] * g2
+                            )
+            if geometric:
+                h = inverse_transposed[e, q]
+                for a in range(n_nodes):
+                    for i in range(3):
+                        divergence[a, i] = h[i, 0] * g[a, 0] + h[i, 1] * g[a, 1] + h[i, 2] * g[a, 2]
+                scale = w * jacobian_scale[e, q]
+            for a in range(n_nodes):
+                w0, w1, w2 = w * g[a, 0], w * g[a, 1], w * g[a, 2]
+                for b in range(n_nodes):
+                    for i in range(3):
+                        for k in range(3):
+                            value = (
+                                w0 * contracted[b, i, 0, k]
+                                + w1 * contracted[b, i, 1, k]
+                                + w2 * contracted[b, i, 2, k]
+                            )
+                            if geometric:
+                                value += scale * (
+                                    divergence[a, i] * divergence[b, k]
+                                    - divergence[b, i] * divergence[a, k]
+                                )
+                            blocks[e, a, b, i, k] += value
+    return blocks
 
 
 def isotropic_stiffness(

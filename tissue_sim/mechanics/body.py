@@ -58,7 +58,6 @@ from tissue_sim.mechanics._pressure_space import PRESSURE_SPACES, ElementSpace, 
 from tissue_sim.mechanics.fields import CellFields
 from tissue_sim.mechanics.hyperelastic._tensors import (
     IDENTITY,
-    add_jacobian_hessian,
     determinant,
     inverse_transpose,
     outer,
@@ -760,8 +759,9 @@ class SolidBody:
                     chunk, state, stiffness, pressure, volumetric_blocks, rows, data, regime
                 )
                 continue
-            add_jacobian_hessian(stiffness, state.inverse_transpose, pressure * state.jacobian)
-            blocks = element_stiffness(weights, gradients, stiffness)
+            blocks = element_stiffness(
+                weights, gradients, stiffness, state.inverse_transpose, pressure * state.jacobian
+            )
             if volumetric_blocks is not None:
                 blocks += volumetric_blocks
             flat, low = self._scatter_indices(chunk)
@@ -811,10 +811,13 @@ class SolidBody:
             return
         previous_f, previous_blocks, previous_regime = self._element_blocks[chunk.start]
         geometry = chunk.geometry
-        add_jacobian_hessian(
-            stiffness, state.inverse_transpose[rows], (pressure * state.jacobian)[rows]
+        blocks = element_stiffness(
+            geometry.weights[rows],
+            geometry.gradients[rows],
+            stiffness,
+            state.inverse_transpose[rows],
+            (pressure * state.jacobian)[rows],
         )
-        blocks = element_stiffness(geometry.weights[rows], geometry.gradients[rows], stiffness)
         if volumetric_blocks is not None:
             blocks += volumetric_blocks
         flat, low = self._scatter_indices(chunk)

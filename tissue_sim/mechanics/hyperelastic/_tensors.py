@@ -175,17 +175,3 @@ def power_divided_difference(a: FloatArray, b: FloatArray, exponent: float) -> F
     same = denominator == 0.0
     ratio = np.where(same, exponent, np.expm1(exponent * r) / np.where(same, 1.0, denominator))
     return np.asarray(b ** (exponent - 1.0) * ratio, dtype=float)
-
-
-def add_jacobian_hessian(
-    out: FloatArray, inverse_transposed: FloatArray, scale: FloatArray
-) -> None:
-    r"""``out += s · ∂²J/∂F∂F`` in place, ``s`` per point (e.g. :math:`\tilde p`).
-
-    :math:`s\,J(F^{-T}_{iJ}F^{-T}_{kL} - F^{-T}_{iL}F^{-T}_{kJ})` with ``scale`` = s J,
-    using one temporary (the second term is the first with J and L swapped).
-    """
-    h = inverse_transposed
-    first = (scale[..., None, None] * h)[..., :, :, None, None] * h[..., None, None, :, :]
-    out += first
-    out -= np.swapaxes(first, -3, -1)

@@ -43,6 +43,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tissue_sim.mechanics.hyperelastic._invariant_kernel import invariant_batch
 from tissue_sim.mechanics.hyperelastic._spectral_kernels import ogden_batch
 from tissue_sim.mechanics.hyperelastic._tensors import (
     IDENTITY,
@@ -229,31 +230,29 @@ def _invariant_response(
             - \tfrac23\left(E\otimes F^{-T} + F^{-T}\otimes E\right)
             + \tfrac h3\,F^{-T}_{iL}F^{-T}_{kJ}\Big], \qquad E = B - \tfrac h6 F^{-T}.
 
-    ``first``/``second`` are ψ', ψ'' per point; ``structure`` ``None`` means H = I.
+    ``first``/``second`` are ψ', ψ'' per point; ``structure`` ``None`` means H = I. One
+    compiled pass per point (:func:`~._invariant_kernel.invariant_batch`); the outputs
+    must be C-contiguous.
     """
-    b = f if structure is None else f @ structure
-    h = np.sum(f * b, axis=(-2, -1))
-    d = (2.0 * scale)[..., None, None] * (b - (h / 3.0)[..., None, None] * inv_t)
-    out_stress += first[..., None, None] * d
-    if out_tangent is None:
-        return
-    weight = 2.0 * scale * first
-    h_t = structure if structure is not None else IDENTITY
-    for i in range(3):
-        out_tangent[..., i, :, i, :] += weight[..., None, None] * h_t
-    e = b - (h / 6.0)[..., None, None] * inv_t
-    mixed = ((-2.0 / 3.0) * weight)[..., None, None] * e
-    product = mixed[..., :, :, None, None] * inv_t[..., None, None, :, :]
-    out_tangent += product
-    out_tangent += np.swapaxes(np.swapaxes(product, -4, -2), -3, -1)
-    crossed = ((weight * h / 3.0)[..., None, None] * inv_t)[..., :, :, None, None] * inv_t[
-        ..., None, None, :, :
-    ]
-    out_tangent += np.swapaxes(crossed, -3, -1)
-    if second is not None:
-        out_tangent += (second[..., None, None] * d)[..., :, :, None, None] * d[
-            ..., None, None, :, :
-        ]
+    if not out_stress.flags.c_contiguous or (
+        out_tangent is not None and not out_tangent.flags.c_contiguous
+    ):
+        raise ValueError("the output arrays must be C-contiguous")
+    n = int(np.prod(f.shape[:-2], dtype=np.int64))
+    stress = out_stress.reshape(n, 3, 3)
+    tangent = out_tangent.reshape(n, 3, 3, 3, 3) if out_tangent is not None else None
+    invariant_batch(
+        np.ascontiguousarray(f, dtype=float).reshape(n, 3, 3),
+        np.ascontiguousarray(inv_t, dtype=float).reshape(n, 3, 3),
+        np.ascontiguousarray(scale, dtype=float).reshape(n),
+        IDENTITY if structure is None else np.ascontiguousarray(structure, dtype=float),
+        np.ascontiguousarray(first, dtype=float).reshape(n),
+        np.zeros(n) if second is None else np.ascontiguousarray(second, dtype=float).reshape(n),
+        second is not None,
+        stress,
+        np.zeros((0, 3, 3, 3, 3)) if tangent is None else tangent,
+        tangent is not None,
+    )
 
 
 def _neo_hookean_isochoric(

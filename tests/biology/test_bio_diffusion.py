@@ -229,3 +229,22 @@ def test_diffusion_input_errors(tmp_path: Path) -> None:
         simulate(model, {"effective_strain_peak": np.zeros(4)}, np.empty((0, 2)), DAY, cells=graph)
     with pytest.raises(InputError, match="non-negative"):
         Diffusion(graph, [-1.0, 0.0])
+
+
+def test_the_shipped_diffusivities_and_their_sources() -> None:
+    """FACTS §8: D(TNF) = 5.2e-8, D(IL-10) = 3e-8 cm²/s; IL-6, IL-1β and active TGF-β1 are
+    assumptions scaled from TNF-α (52-kDa trimer) by Stokes–Einstein, D ∝ M^(-1/3)."""
+    from tissue_sim.biology.simulate import species_diffusion
+    from tissue_sim.config import DEFAULT_CELL_MODELS
+
+    model = load_model(list(DEFAULT_CELL_MODELS))
+    shipped = {name: (d, source) for _, name, d, source in species_diffusion(model)}
+    # the latent pool (matrix-bound), cells and matrix do not diffuse
+    assert set(shipped) == {"il6", "il1b", "tnfa", "il10", "tgfb1_active"}
+    assert shipped["tnfa"][0] == pytest.approx(D_TNF, rel=1e-12)
+    assert shipped["il10"][0] == pytest.approx(3e-12, rel=1e-12)
+    for name, mass_kda in {"il6": 21.0, "il1b": 17.5, "tgfb1_active": 25.0}.items():
+        d, source = shipped[name]
+        assert source.startswith("assumption:") and "FACTS §8" in source
+        assert d == pytest.approx(D_TNF * (52.0 / mass_kda) ** (1.0 / 3.0), rel=0.01)
+    assert all("FACTS §8" in source for _, source in shipped.values())

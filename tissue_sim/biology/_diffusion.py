@@ -21,8 +21,7 @@ Time: :class:`Diffusion` advances :math:`M\dot c = -DKc` over a step by Crank–
 (second order), :math:`(M + \tfrac{\Delta t}{2}DK)\,c' = (M - \tfrac{\Delta t}{2}DK)\,c`,
 in sub-steps short enough that the right-hand matrix stays non-negative (then every
 sub-step maps non-negative concentrations to non-negative ones), each solved by
-Jacobi-preconditioned conjugate gradients over all diffusing species at once (each
-column with its own diffusivity);
+Jacobi-preconditioned conjugate gradients over all species of one diffusivity at once;
 a uniform correction of the order of the solver tolerance then restores
 :math:`\mathbf 1^T M c` to round-off. :func:`tissue_sim.biology.simulate` couples it to
 the batched stiff reaction solver by Strang splitting (half diffusion, reaction, half
@@ -164,14 +163,20 @@ class Diffusion:
         self._degree = np.asarray(self.laplacian.diagonal())
         # the largest rate (Σ_f A_f/d_f)/V_i: Crank–Nicolson keeps c ≥ 0 for D·Δt·rate ≤ 2
         self._rate = float(np.max(self._degree / self.volumes)) if self._degree.size else 0.0
-        self.members: npt.NDArray[np.intp] = np.flatnonzero(self.diffusivity > 0.0)
+        groups: dict[float, list[int]] = {}
+        for index, value in enumerate(self.diffusivity):
+            if value > 0.0:
+                groups.setdefault(float(value), []).append(index)
+        self.groups: list[tuple[float, npt.NDArray[np.intp]]] = [
+            (value, np.array(members, dtype=np.intp)) for value, members in groups.items()
+        ]
         self.n_solves = 0
         self.n_iterations = 0
 
     @property
     def active(self) -> bool:
         """Whether any species diffuses."""
-        return bool(self.members.size)
+        return bool(self.groups)
 
     def substeps(self, diffusivity: float, dt: float) -> int:
         """Crank–Nicolson sub-steps of a step ``dt`` [s]: enough that ``D·Δt·rate ≤ 2``."""
@@ -182,32 +187,27 @@ class Diffusion:
         return np.asarray(self.volumes @ state)
 
     def step(self, state: FloatArray, dt: float) -> None:
-        """Advance the diffusing species of ``state`` ``(P, S)`` by ``dt`` [s], in place.
-
-        All diffusing species advance together (one conjugate-gradient solve for all of
-        them, each column with its own ``D``), in the sub-steps the largest ``D`` needs.
-        """
-        if dt <= 0.0 or not self.active:
+        """Advance the diffusing species of ``state`` ``(P, S)`` by ``dt`` [s], in place."""
+        if dt <= 0.0:
             return
-        members = self.members
-        diffusivity = self.diffusivity[members]
-        count = self.substeps(float(diffusivity.max()), dt)
-        a = 0.5 * diffusivity * dt / count  # (k,)
-        columns = np.ascontiguousarray(state[:, members])
-        mass = self.volumes @ columns
-        for _ in range(count):
-            right = self.volumes[:, None] * columns - a * (self.laplacian @ columns)
-            columns = self._solve(a, right, columns)
-        columns += ((mass - self.volumes @ columns) / self.volumes.sum())[None, :]
-        state[:, members] = columns
+        for value, members in self.groups:
+            count = self.substeps(value, dt)
+            a = 0.5 * value * dt / count
+            columns = np.ascontiguousarray(state[:, members])
+            mass = self.volumes @ columns
+            for _ in range(count):
+                right = self.volumes[:, None] * columns - a * (self.laplacian @ columns)
+                columns = self._solve(a, right, columns)
+            columns += ((mass - self.volumes @ columns) / self.volumes.sum())[None, :]
+            state[:, members] = columns
 
-    def _solve(self, a: FloatArray, right: FloatArray, start: FloatArray) -> FloatArray:
-        """``(M + a_k K) x_k = right_k`` for every column ``k``: Jacobi-preconditioned CG."""
+    def _solve(self, a: float, right: FloatArray, start: FloatArray) -> FloatArray:
+        """``(M + aK) x = right`` for every column: Jacobi-preconditioned CG."""
         self.n_solves += 1
-        diagonal = self.volumes[:, None] + a[None, :] * self._degree[:, None]
+        diagonal = self.volumes + a * self._degree
         x = start.copy()
         r = right - (self.volumes[:, None] * x + a * (self.laplacian @ x))
-        z = r / diagonal
+        z = r / diagonal[:, None]
         p = z.copy()
         rz = np.einsum("pk,pk->k", r, z)
         target = self.tolerance * np.linalg.norm(right, axis=0)
@@ -220,7 +220,7 @@ class Diffusion:
             alpha = np.divide(rz, pq, out=np.zeros_like(rz), where=pq > 0.0)
             x += alpha * p
             r -= alpha * q
-            z = r / diagonal
+            z = r / diagonal[:, None]
             rz_new = np.einsum("pk,pk->k", r, z)
             beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz > 0.0)
             p = z + beta * p

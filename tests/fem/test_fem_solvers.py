@@ -16,6 +16,7 @@ import scipy.sparse.linalg as spla
 from tissue_sim.errors import SolverError
 from tissue_sim.fem.dirichlet import DirichletCondition, apply_dirichlet
 from tissue_sim.fem.solvers import (
+    AMG_SETTINGS,
     DIRECT_RESIDUAL_LIMIT,
     available_methods,
     direct_dof_limit,
@@ -370,6 +371,27 @@ def test_amg_of_a_matrix_below_max_coarse_is_its_coarse_solve(system) -> None:
     assert solver.statistics.iterations == [1]
     solver.update(2.0 * small)
     np.testing.assert_allclose(solver.solve(2.0 * small @ x_true), x_true, rtol=1e-9)
+
+
+def test_amg_uses_the_low_memory_smoother_on_large_matrices(system, known, monkeypatch) -> None:
+    """From LOW_MEMORY_SIZE unknowns on, Jacobi prolongation smoothing (set-up memory);
+    an explicit ``smooth`` option still wins; the solution is unchanged (to rtol)."""
+    from tissue_sim.fem import _solver_amg
+
+    mesh, _, matrix, _ = system
+    x_true, b = known
+    default = _solver("amg", matrix, mesh)
+    assert default._hierarchy.settings["smooth"][0] == "energy"
+    monkeypatch.setattr(_solver_amg, "LOW_MEMORY_SIZE", matrix.shape[0])
+    large = _solver("amg", matrix, mesh)
+    assert large._hierarchy.settings["smooth"] == _solver_amg.LOW_MEMORY_SMOOTH
+    chosen = _solver("amg", matrix, mesh, options={"smooth": AMG_SETTINGS["smooth"]})
+    assert chosen._hierarchy.settings["smooth"] == AMG_SETTINGS["smooth"]
+    for solver in (default, large):
+        x = solver.solve(b)
+        assert np.linalg.norm(x - x_true) <= 1e-8 * np.linalg.norm(x_true)
+    prolongations = [s._hierarchy.hierarchy.levels[0].P for s in (default, large)]
+    assert abs(prolongations[0] - prolongations[1]).max() > 1e-3 * abs(prolongations[0]).max()
 
 
 def test_petsc_options_reach_the_solver(system) -> None:

@@ -307,9 +307,46 @@ def flexible_gmres(
 
 
 def _symmetric_part(matrix: sp.spmatrix) -> sp.spmatrix:
-    symmetric = (matrix + matrix.T) * 0.5
+    """``(A + Aᵀ)/2``; for a BSR matrix with a structurally symmetric pattern, on that
+    pattern by a gather of the transposed blocks (no sparse sum)."""
     if sp.issparse(matrix) and matrix.format == "bsr":
-        result = sp.bsr_matrix(symmetric, blocksize=matrix.blocksize)
-        result.sort_indices()
-        return result
-    return symmetric
+        bsr = sp.bsr_matrix(matrix)
+        bsr.sort_indices()
+        square = bsr.blocksize[0] == bsr.blocksize[1]
+        permutation = _transpose_permutation(bsr.indptr, bsr.indices) if square else None
+        if permutation is not None:
+            data = 0.5 * (bsr.data + np.swapaxes(bsr.data[permutation], 1, 2))
+            return sp.bsr_matrix((data, bsr.indices, bsr.indptr), shape=bsr.shape)
+        symmetric = sp.bsr_matrix((bsr + bsr.T) * 0.5, blocksize=bsr.blocksize)
+        symmetric.sort_indices()
+        return symmetric
+    return (matrix + matrix.T) * 0.5
+
+
+#: The last block pattern met, ``(indptr, indices, permutation)``.
+_TRANSPOSE_CACHE: list[
+    tuple[NDArray[np.integer], NDArray[np.integer], NDArray[np.int64] | None]
+] = []
+
+
+def _transpose_permutation(
+    indptr: NDArray[np.integer], indices: NDArray[np.integer]
+) -> NDArray[np.int64] | None:
+    """Position of block ``(c, r)`` for every block ``(r, c)`` of a sorted block pattern,
+    or ``None`` if the pattern is not structurally symmetric (the last pattern is kept)."""
+    for known_indptr, known_indices, known in _TRANSPOSE_CACHE:
+        if np.array_equal(known_indptr, indptr) and np.array_equal(known_indices, indices):
+            return known
+    size = indptr.size - 1
+    rows = np.repeat(np.arange(size, dtype=np.int64), np.diff(indptr))
+    columns = indices.astype(np.int64)
+    keys = rows * size + columns  # ascending: rows sorted, columns sorted within a row
+    query = columns * size + rows
+    slots = np.searchsorted(keys, query)
+    inside = slots < keys.size
+    symmetric = bool(
+        np.all(inside) and np.array_equal(keys[np.minimum(slots, keys.size - 1)], query)
+    )
+    result = slots if symmetric else None
+    _TRANSPOSE_CACHE[:] = [(indptr.copy(), indices.copy(), result)]
+    return result

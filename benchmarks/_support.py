@@ -163,9 +163,11 @@ def worker_main(cases: Mapping[str, Callable[[Mapping[str, Any]], Prepared]]) ->
             return
         baseline = psutil.Process().memory_info().rss
         memory = PeakMemory()
+        cpu_start = time.process_time()
         start = time.perf_counter()
         facts = dict(prepared.run())
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
         peak = memory.stop()
         send({"event": "done"})
         checks = dict(prepared.check()) if prepared.check is not None else {}
@@ -173,6 +175,7 @@ def worker_main(cases: Mapping[str, Callable[[Mapping[str, Any]], Prepared]]) ->
             {
                 "event": "result",
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
                 "peak_rss": peak,
                 "baseline_rss": baseline,
                 "prepare_peak_rss": prepare_peak,
@@ -206,6 +209,9 @@ class WorkerResult:
         Peak RSS while preparing the inputs [bytes].
     info, facts, checks
         What the case reported after preparing, after the phase, and from its checks.
+    cpu_seconds
+        CPU time (user + system, all threads) of the worker during the phase [s]: on a
+        loaded machine it says what the code costs when the wall time does not.
     """
 
     seconds: float
@@ -215,6 +221,7 @@ class WorkerResult:
     info: dict[str, Any]
     facts: dict[str, Any]
     checks: dict[str, Any]
+    cpu_seconds: float = float("nan")
 
     @property
     def process_peak_rss(self) -> int:
@@ -274,6 +281,7 @@ class _Worker:
             info=message["info"],
             facts=message["facts"],
             checks=message["checks"],
+            cpu_seconds=float(message.get("cpu_seconds", float("nan"))),
         )
 
     def _stop(self) -> None:

@@ -56,7 +56,11 @@ INITIAL = "chronic_overuse"
 
 
 def block_stimulus(
-    n_points: int, loaded: float, inputs: tuple[str, ...], seed: int = 0
+    n_points: int,
+    loaded: float,
+    inputs: tuple[str, ...],
+    seed: int = 0,
+    positions: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Dose features of a block: a fraction ``loaded`` under the hand, the rest untouched.
 
@@ -64,13 +68,19 @@ def block_stimulus(
     sessions) whose peak decays with depth (up to 12 %, each point its own); its features
     are those the stimulus stage computes from that history, for every name in ``inputs``
     (the cell model's inputs). Unloaded points have zero strain, so zero features. Returns
-    the features and the layer of every point (four layers by depth).
+    the features and the layer of every point (four layers by depth). ``positions``
+    (``(n, 3)`` in the unit cube): the depth is ``z`` and the loaded points are those with
+    ``x < loaded`` (a contiguous patch, for diffusion; each with its own peak, ±10 %);
+    default random.
     """
     from tissue_sim.stimulus import compute_features
 
     rng = np.random.default_rng(seed)
-    depth = rng.random(n_points)
-    peak = 0.12 * np.exp(-3.0 * depth) * (rng.random(n_points) < loaded)
+    depth = rng.random(n_points) if positions is None else positions[:, 2]
+    under = rng.random(n_points) if positions is None else positions[:, 0]
+    peak = 0.12 * np.exp(-3.0 * depth) * (under < loaded)
+    if positions is not None:  # each loaded cell its own dose, as on a real mesh
+        peak *= 1.0 + 0.1 * rng.random(n_points)
     times = np.linspace(0.0, 1.0, 9)
     shape = 1.0 - np.abs(2.0 * times - 1.0)  # 0 → 1 → 0 over one cycle
     tensors = np.zeros((times.size, n_points, 3, 3))
@@ -155,6 +165,66 @@ def case_ours(n_points: int, n_days: int) -> dict[str, Any]:
         "per_distinct_ms": 1e3 * wall / result.n_integrated,
         "cpu_per_distinct_ms": 1e3 * cpu / result.n_integrated,
         "peak_rss_mb": psutil.Process().memory_info().rss / 2**20,
+        "load_before": load,
+        "load_after": _load_average(),
+        **result.stats.as_dict(),
+    }
+
+
+def grid_cells(n_points: int, cell: float = 5e-4) -> tuple[Any, np.ndarray]:
+    """A cube of ``k³ ≈ n_points`` hexahedra of edge ``cell`` [m]: its finite-volume graph
+    (:func:`tissue_sim.biology._diffusion.cell_graph`) and the cell centres in the unit cube."""
+    from tissue_sim.biology._diffusion import cell_graph
+
+    k = max(2, round(n_points ** (1.0 / 3.0)))
+    axis = np.arange(k + 1) * cell
+    nodes = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)
+    i, j, m = (c.reshape(-1) for c in np.meshgrid(*(np.arange(k),) * 3, indexing="ij"))
+
+    def node(di: int, dj: int, dm: int) -> np.ndarray:
+        return ((i + di) * (k + 1) + (j + dj)) * (k + 1) + (m + dm)
+
+    # basix hexahedron order: (0,0,0) (1,0,0) (0,1,0) (1,1,0) (0,0,1) (1,0,1) (0,1,1) (1,1,1)
+    corners = [node(di, dj, dm) for dm in (0, 1) for dj in (0, 1) for di in (0, 1)]
+    cells = np.column_stack(corners)
+    graph = cell_graph(nodes, cells, np.full(cells.shape[0], cell**3))
+    return graph, (np.column_stack([i, j, m]) + 0.5) / k
+
+
+def case_grid(n_points: int, n_days: int, diffusion: bool) -> dict[str, Any]:
+    """Treated + control on a cube of cells whose loaded part is a contiguous slab, with
+    the shipped diffusivities (``cells=``) or without (every cell isolated)."""
+    from tissue_sim.biology.simulate import simulate
+
+    model = _model()
+    graph, positions = grid_cells(n_points)
+    stimulus, layers = block_stimulus(graph.n_points, LOADED, model.inputs, positions=positions)
+    load = _load_average()
+    cpu = time.process_time()
+    start = time.perf_counter()
+    result = simulate(
+        model,
+        stimulus,
+        daily_sessions(n_days),
+        n_days * DAY,
+        initial_state=INITIAL,
+        groups=layers,
+        weights=graph.volumes,
+        rtol=RTOL,
+        atol=ATOL,
+        control=True,
+        cells=graph if diffusion else None,
+    )
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    assert np.all(np.isfinite(result.final_state))
+    return {
+        "case": "grid_diffusion" if diffusion else "grid",
+        "points": graph.n_points,
+        "days": n_days,
+        "integrated": result.n_integrated,
+        "wall_s": wall,
+        "cpu_s": cpu,
         "load_before": load,
         "load_after": _load_average(),
         **result.stats.as_dict(),
@@ -261,9 +331,40 @@ def test_bench_biology_treated_and_control_beside_scipy_bdf(benchmark: Any) -> N
     assert ours["distinct"] <= ours["points"] and ratio > 0.0
 
 
+#: Size of the diffusion case (cells of a cube, 0.5-mm edge): smaller than the main case,
+#: since with diffusion every cell integrates and the splitting restarts the solver
+DIFFUSION_POINTS = 4_000 if SMALL else 20_000
+
+
+def test_bench_biology_with_and_without_diffusion(benchmark: Any) -> None:
+    """The same cube with the shipped diffusivities and without, each in a fresh process:
+    what reaction–diffusion costs the biology stage (docs/biology.md "Default and cost")."""
+    rows: dict[str, dict[str, Any]] = {}
+
+    def both() -> None:
+        rows["off"] = run_case("grid", DIFFUSION_POINTS, N_DAYS)
+        rows["on"] = run_case("grid_diffusion", DIFFUSION_POINTS, N_DAYS)
+
+    benchmark.pedantic(both, rounds=1, iterations=1)
+    off, on = rows["off"], rows["on"]
+    benchmark.extra_info.update({"off": off, "on": on, "cpu_ratio": on["cpu_s"] / off["cpu_s"]})
+    print(
+        f"\n{on['points']} cells × {on['days']} days, loaded slab {LOADED:.0%}: without "
+        f"diffusion {off['cpu_s']:.1f} s CPU ({off['integrated']} integrated), with "
+        f"{on['cpu_s']:.1f} s CPU ({on['integrated']} integrated): "
+        f"{on['cpu_s'] / off['cpu_s']:.1f}×; load {off['load_before']:.1f}→{on['load_after']:.1f}"
+    )
+    assert on["integrated"] >= off["integrated"]
+
+
 if __name__ == "__main__":
     name = sys.argv[1]
     points = int(sys.argv[2]) if len(sys.argv) > 2 else N_POINTS
     days = int(sys.argv[3]) if len(sys.argv) > 3 else N_DAYS
-    cases = {"ours": case_ours, "scipy": case_scipy}
+    cases = {
+        "ours": case_ours,
+        "scipy": case_scipy,
+        "grid": lambda n, d: case_grid(n, d, False),
+        "grid_diffusion": lambda n, d: case_grid(n, d, True),
+    }
     print(json.dumps(cases[name](points, days)))

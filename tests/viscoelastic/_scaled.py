@@ -1,8 +1,8 @@
 """Test helper: an elastic law with another law's isochoric energy scaled.
 
-The instantaneous elastic limit of a Prony-series layer (t = 0 of the QLV law of
-tissue_sim.mechanics.viscoelastic.finite) is its relaxed law with the isochoric energy,
-stress and tangent multiplied by 1/g∞ and the volumetric part unchanged.
+The relaxed elastic limit of a Prony-series layer (t → ∞ of the QLV law of
+tissue_sim.mechanics.viscoelastic.finite) is its preset (instantaneous) law with the
+isochoric energy, stress and tangent multiplied by g∞ and the volumetric part unchanged.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ viscoelastic.prony). Closed forms:
 * relaxation under a held strain ε: σ_zz(t) = M(t) ε;
 * creep under a held pressure p: ε_zz(t) = −p [1/M∞ + (1/M0 − 1/M∞) e^{−t/τ_c}],
   τ_c = τ M0/M∞ (retardation time of the standard linear solid);
-* elastic limits: τ → 0 gives the relaxed elastic solid (μ∞), τ → ∞ the instantaneous
-  one (μ0 = μ∞/g∞).
+* elastic limits: τ → 0 gives the relaxed elastic solid (μ∞ = g∞ μ0), τ → ∞ the
+  instantaneous one (μ0: the material's shear modulus, as the presets' elastography
+  moduli, FACTS §2, §9).
 
 Layer parameters: fat g1 = 0.39, τ = 700 s (Sims et al. 2010, FACTS §2); muscle
 g1 = 0.549, τ = 6.01 s (Bosboom et al. 2001, FACTS §2).
@@ -96,9 +97,9 @@ def test_step_coefficients_and_relaxation_function() -> None:
 
 
 def test_relaxation_of_a_held_strain_is_exact(mesh) -> None:
-    nu, mu_relaxed = 0.3, 1e3
+    nu, mu0 = 0.3, 1e3  # the material's modulus is the instantaneous one
     series = PronySeries((0.5,), (10.0,))
-    materials = _materials(nu, mu_relaxed)
+    materials = _materials(nu, mu0)
     height = sum(THICKNESS)
     squeeze = 1e-4  # [m]
     condition = base_condition(mesh, "roller")
@@ -119,17 +120,15 @@ def test_relaxation_of_a_held_strain_is_exact(mesh) -> None:
     strain = -squeeze / height
     np.testing.assert_allclose(frames.cell_strain[..., 2, 2], strain, rtol=1e-9)
     kappa = materials[0].bulk_modulus
-    mu0 = mu_relaxed / series.long_term
     expected = (kappa + 4.0 / 3.0 * mu0 * series.relaxation(times)) * strain
     stress = frames.cell_stress[..., 2, 2]
     np.testing.assert_allclose(stress, np.broadcast_to(expected[:, None], stress.shape), rtol=1e-9)
     assert frames.factorisations == 7  # Δt = 0 and six distinct steps
 
 
-def _creep(t: np.ndarray, kappa: float, mu_relaxed: float, series: PronySeries) -> np.ndarray:
-    mu0 = mu_relaxed / series.long_term
+def _creep(t: np.ndarray, kappa: float, mu0: float, series: PronySeries) -> np.ndarray:
     m0 = kappa + 4.0 / 3.0 * mu0
-    m_inf = kappa + 4.0 / 3.0 * mu_relaxed
+    m_inf = kappa + 4.0 / 3.0 * mu0 * series.long_term
     retardation = series.times[0] * m0 / m_inf
     return -PRESSURE * (1 / m_inf + (1 / m0 - 1 / m_inf) * np.exp(-t / retardation))
 
@@ -165,8 +164,8 @@ def test_layers_creep_with_their_own_times_in_a_hold(mesh) -> None:
     prony = layer_prony(mesh.layer_names)
     nu = 0.45
     materials = [
-        LinearElasticMaterial(2 * 530.0 * (1 + nu), nu),  # fat μ∞ = 0.53 kPa (Sims 2010)
-        LinearElasticMaterial(2 * 15.6e3 * (1 + nu), nu),  # muscle μ∞ = 15.6 kPa (Bosboom 2001)
+        LinearElasticMaterial(2 * 530.0 * (1 + nu), nu),  # fat μ0 = 0.53 kPa (Sims 2010)
+        LinearElasticMaterial(2 * 15.6e3 * (1 + nu), nu),  # muscle μ0 = 15.6 kPa (Bosboom 2001)
     ]
     times = np.concatenate([np.arange(0.0, 10.0, 0.25), np.arange(10.0, 60.5, 1.0)])
     frames = solve_viscoelastic(
@@ -196,7 +195,7 @@ def test_elastic_limits(mesh, tau: float) -> None:
     frames = solve_viscoelastic(
         mesh, materials, [series, series], loads, times, base_condition(mesh)
     )
-    mu = materials[0].shear_modulus / (1.0 if tau < 1 else series.long_term)
+    mu = materials[0].shear_modulus * (series.long_term if tau < 1 else 1.0)
     elastic = [LinearElasticMaterial.from_moduli(mu, materials[0].bulk_modulus)] * 2
     reference = solve_viscoelastic(
         mesh, elastic, [PronySeries(), PronySeries()], loads, times, base_condition(mesh)

@@ -13,7 +13,8 @@ integrated in time by Newton (``solve_viscoelastic_finite``):
   solution (``solve_viscoelastic``, an independent code path) with the laws' moduli;
 * τ → 0 and τ → ∞ under a thumb-like follower pressure equal the elastic relaxed and
   instantaneous finite-strain solutions (``solve_frames``, the elastic path; the
-  instantaneous law is the relaxed one with its isochoric energy scaled by 1/g∞).
+  instantaneous law is the preset, the relaxed one the preset with its isochoric energy
+  scaled by g∞).
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def test_a_held_stretch_relaxes_in_closed_form(law, series: PronySeries, element
     piola = law.isochoric_stress(f, tangent=False)[0][0, 0]
     iso = piola @ f[0, 0].T / stretch  # σ_iso = J⁻¹ P_iso Fᵀ
     pressure = volumetric_energy(law.volumetric, law.bulk_modulus, np.array([stretch]))[1][0]
-    beta = series.fractions[0] / series.long_term
-    relax = 1.0 + beta * np.exp(-times / tau)
+    # the preset is the instantaneous law: g(t) = g∞ + g₁ e^(−t/τ) times its stress
+    relax = series.long_term + series.fractions[0] * np.exp(-times / tau)
     stress = solution.fields.stress  # (K, m, 3, 3)
     expected_dev = _deviator(iso)[None, None] * relax[:, None, None, None]
     scale = np.abs(expected_dev).max()
@@ -151,9 +152,11 @@ def test_elastic_limits_under_a_thumb(layered, tau: float) -> None:
     body = SolidBody(mesh, viscoelastic_laws(laws, series, mesh.cell_layer))
     visco, _ = solve_viscoelastic_finite(body, loads, times, condition, settings=TIGHT)
     one = FrameLoads.from_tractions(quadrature, [thumb])
-    relaxed, _ = solve_frames(SolidBody(mesh, laws), one, condition, newton=TIGHT)
-    scaled = [ScaledLaw(law, 1.0 / s.long_term) for law, s in zip(laws, series, strict=True)]
-    instantaneous, _ = solve_frames(SolidBody(mesh, scaled), one, condition, newton=TIGHT)
+    # the presets are the instantaneous laws; the relaxed ones have g∞ times their
+    # isochoric energy (the volumetric part is elastic)
+    instantaneous, _ = solve_frames(SolidBody(mesh, laws), one, condition, newton=TIGHT)
+    scaled = [ScaledLaw(law, s.long_term) for law, s in zip(laws, series, strict=True)]
+    relaxed, _ = solve_frames(SolidBody(mesh, scaled), one, condition, newton=TIGHT)
     scale = np.abs(relaxed.displacement).max()
     assert scale > 1e-4  # a finite strain: the indentation is a tenth of the fat
     difference = np.abs(instantaneous.displacement - relaxed.displacement).max()

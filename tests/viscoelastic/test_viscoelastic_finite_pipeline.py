@@ -2,11 +2,12 @@
 
 A thumb holds 20 kPa on the lumbar stack (configs/static_compression.yaml, finite strain,
 coarse mesh, 6 x 6 cm), the layers' Prony series from the preset (fat g1 = 0.39, τ = 700 s, Sims
-et al. 2010; muscle g1 = 0.549, τ = 6.01 s, Bosboom et al. 2001; FACTS §2). The hold
-starts at the instantaneous elastic finite-strain solution (the laws' isochoric
-energies scaled by 1/g∞, bulk unchanged: the t = 0 limit of the QLV law) and creeps
-towards the relaxed one (the presets' laws) as it is held; with relaxation times short
-against the hold, its later frames are the relaxed elastic solution.
+et al. 2010; muscle g1 = 0.549, τ = 6.01 s, Bosboom et al. 2001; FACTS §2). The presets'
+moduli are instantaneous ones (elastography, FACTS §2, §9), so the hold starts at the
+elastic finite-strain solution with the presets' laws (the t = 0 limit of the QLV law)
+and creeps towards the relaxed one (the laws' isochoric energies scaled by g∞, bulk
+unchanged) as it is held; with relaxation times short against the hold, its later
+frames are that relaxed elastic solution.
 """
 
 from __future__ import annotations
@@ -47,19 +48,16 @@ def test_a_finite_strain_hold_creeps_from_the_instantaneous_solution() -> None:
     np.testing.assert_array_equal(mechanics.frame_time, times)
     depth = _depth(mechanics.displacement)
     assert np.all(np.diff(depth) > 0.0)  # it deepens while held
-    assert depth[-1] > 1.002 * depth[0]  # 0.34 % over 40 s in this narrow block
+    assert depth[-1] > 1.001 * depth[0]  # 0.16 % over 40 s in this narrow block
     mesh = build_mesh(scenario)
     laws = prepare(scenario).hyperelastic_materials
     assert laws is not None
     series = tissue_prony(scenario.tissue.layers, mesh.layer_names)
     settings = MechanicsSettings(model="hyperelastic", solver="direct")
     feature = smallest_load_feature(scenario.loading.techniques)
+    # the instantaneous solution is the elastic run with the presets' laws
     instantaneous = solve_session_mechanics(
-        mesh,
-        [ScaledLaw(law, 1.0 / s.long_term) for law, s in zip(laws, series, strict=True)],
-        scenario.loading.steps,
-        settings,
-        smallest_feature=feature,
+        mesh, laws, scenario.loading.steps, settings, smallest_feature=feature
     )
     scale = depth[0]
     # Newton stops at a 1e-3 relative residual in both solves
@@ -79,12 +77,19 @@ def test_a_finite_strain_hold_creeps_from_the_instantaneous_solution() -> None:
         prony=fast,
         max_step=10.0,
     )
-    elastic = solve_session_mechanics(
-        mesh, laws, scenario.loading.steps, tight, smallest_feature=feature
+    relaxed = solve_session_mechanics(  # the presets' isochoric energies times g∞
+        mesh,
+        [ScaledLaw(law, s.long_term) for law, s in zip(laws, series, strict=True)],
+        scenario.loading.steps,
+        tight,
+        smallest_feature=feature,
     )
     for frame in (1, 2):
         np.testing.assert_allclose(
-            short.displacement[frame], elastic.displacement[frame], atol=1e-5 * scale
+            short.displacement[frame], relaxed.displacement[frame], atol=1e-5 * scale
         )
-    assert _depth(short.displacement)[0] < 0.97 * _depth(elastic.displacement)[0]  # 4.8 vs 5.0 mm
-    assert _depth(elastic.displacement).min() > depth[-1]  # the relaxed hold is deeper
+    np.testing.assert_allclose(  # its first frame is instantaneous whatever τ
+        short.displacement[0], instantaneous.displacement[0], atol=2e-3 * scale
+    )
+    assert _depth(short.displacement)[0] < 0.97 * _depth(relaxed.displacement)[0]
+    assert _depth(relaxed.displacement).min() > depth[-1]  # the relaxed hold is deeper

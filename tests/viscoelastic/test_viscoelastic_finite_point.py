@@ -1,17 +1,19 @@
 """Finite-strain viscoelastic law at material points (tissue_sim.mechanics.viscoelastic.finite).
 
 Simo (1987) / Holzapfel (2000, §6.10) quasi-linear viscoelasticity on the isochoric
-second Piola–Kirchhoff stress of the hyperelastic laws: S = S_vol + S_iso∞ + Σ Q_i with
-Q_i = ∫ β_i e^{−(t−s)/τ_i} dS_iso∞/ds ds, β_i = g_i/g∞. Checked here, independently
-of the body:
+second Piola–Kirchhoff stress of the hyperelastic laws: S = S_vol + a S_iso + Σ Q_i with
+Q_i = ∫ β_i e^{−(t−s)/τ_i} dS_iso/ds ds. The preset law is the instantaneous one by
+default (a = g∞, β_i = g_i: elastography moduli, FACTS §2, §9); with ``moduli="relaxed"``
+a = 1, β_i = g_i/g∞. Checked here, independently of the body:
 
 * the consistent tangent against central finite differences of the stress, with a
   history and a time step, for every law the presets use;
 * a ramp then hold of an isochoric stretch against the hereditary integral evaluated
   by adaptive quadrature (second-order convergence in Δt);
-* the limits τ → 0 (the relaxed law) and τ → ∞ (the instantaneous law, 1/g∞ times the
-  relaxed isochoric stress);
-* a held stretch relaxes as S_iso (1 + Σ β_i e^{−t/τ_i}), exactly.
+* the limits τ → 0 (the relaxed law: g∞ times the preset's isochoric stress) and τ → ∞
+  (the instantaneous law: the preset), and the same with ``moduli="relaxed"`` (the
+  preset, and 1/g∞ times it);
+* a held stretch relaxes as S_iso (g∞ + Σ g_i e^{−t/τ_i}), exactly.
 
 Layer parameters: fat g1 = 0.39, τ = 700 s (Sims et al. 2010, FACTS §2); muscle
 g1 = 0.549, τ = 6.01 s (Bosboom et al. 2001, FACTS §2).
@@ -108,7 +110,10 @@ def _run(wrapped: ViscoelasticLaw, law, times: np.ndarray, stretch) -> np.ndarra
     return out
 
 
-@pytest.mark.parametrize(("name", "series"), [("ogden", MUSCLE), ("neo_hookean", TWO_TERMS)])
+@pytest.mark.parametrize(
+    ("name", "series"),
+    [("ogden", MUSCLE), ("neo_hookean", PronySeries((0.2, 0.3), (0.5, 20.0), "relaxed"))],
+)
 def test_ramp_and_hold_converges_to_the_hereditary_integral(name: str, series) -> None:
     law = _law(name)
     wrapped = _wrap(law, series, 1)
@@ -122,7 +127,10 @@ def test_ramp_and_hold_converges_to_the_hereditary_integral(name: str, series) -
         slope = (_second_piola(law, lam + h)[2, 2] - _second_piola(law, lam - h)[2, 2]) / (2 * h)
         return slope * (top - 1.0) / ramp
 
-    betas = np.asarray(series.fractions) / series.long_term
+    # β_i = g_i for an instantaneous preset, g_i / g∞ for a relaxed one
+    betas = np.asarray(series.fractions) / (
+        1.0 if series.moduli == "instantaneous" else series.long_term
+    )
 
     def exact(t: float) -> float:
         upper = min(t, ramp)
@@ -150,10 +158,17 @@ def test_elastic_limits_and_held_relaxation(name: str) -> None:
     law = _law(name)
     cells = np.arange(3)
     f = _gradients(3, 0.2, 3)
-    relaxed = law.isochoric_stress(f, tangent=False)[0]
+    preset = law.isochoric_stress(f, tangent=False)[0]
+    g_inf = FAT.long_term
     times = np.array([0.0, 0.3, 1.0, 4.0, 30.0])
-    for tau, expected in ((1e-9, relaxed), (1e9, relaxed / FAT.long_term)):
-        wrapped = _wrap(law, PronySeries(FAT.fractions, (tau,)), 3)
+    limits = (
+        ("instantaneous", 1e-9, g_inf * preset),  # relaxed: g∞ times the preset
+        ("instantaneous", 1e9, preset),  # instantaneous: the preset
+        ("relaxed", 1e-9, preset),
+        ("relaxed", 1e9, preset / g_inf),
+    )
+    for moduli, tau, expected in limits:
+        wrapped = _wrap(law, PronySeries(FAT.fractions, (tau,), moduli), 3)
         wrapped.begin_step(0.0)
         path = _gradients(3, 0.1, 4)  # any path from rest, then f
         wrapped.isochoric_stress_at(path, cells, tangent=False)
@@ -163,15 +178,15 @@ def test_elastic_limits_and_held_relaxation(name: str) -> None:
             stress = wrapped.isochoric_stress_at(f, cells, tangent=False)[0]
             wrapped.commit()
         np.testing.assert_allclose(stress, expected, rtol=1e-7, atol=1e-9 * np.abs(expected).max())
-    # a step to f held: P(t) = P_iso (1 + Σ β e^{−t/τ}), exact for the recurrence
+    # a step to f held: P(t) = P_iso g(t) = P_iso (g∞ + Σ g_i e^{−t/τ_i}), exact for the
+    # recurrence (the preset is the instantaneous law)
     wrapped = _wrap(law, TWO_TERMS, 3)
-    betas = np.asarray(TWO_TERMS.fractions) / TWO_TERMS.long_term
     for n, t in enumerate(times):
         wrapped.begin_step(0.0 if n == 0 else float(t - times[n - 1]))
         stress = wrapped.isochoric_stress_at(f, cells, tangent=False)[0]
         wrapped.commit()
-        factor = 1.0 + np.sum(betas * np.exp(-t / np.asarray(TWO_TERMS.times)))
-        np.testing.assert_allclose(stress, factor * relaxed, rtol=1e-12, atol=1e-12)
+        factor = TWO_TERMS.relaxation(t)
+        np.testing.assert_allclose(stress, factor * preset, rtol=1e-12, atol=1e-12)
 
 
 def test_history_is_per_point_and_committed_only_on_commit() -> None:

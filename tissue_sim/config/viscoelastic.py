@@ -1,4 +1,4 @@
-"""The ``mechanics.viscoelastic`` key, and the layers' Prony terms of the tissue files.
+r"""The ``mechanics.viscoelastic`` key, and the layers' Prony terms of the tissue files.
 
 .. code-block:: yaml
 
@@ -23,9 +23,14 @@ Each layer of a tissue file (``models/tissues/*.yaml``) or of a scenario's
       viscoelastic:
         fractions: {value: [0.39], source: "Sims 2010 ... (FACTS section 2)"}
         times: {value: ["700 s"], source: "Sims 2010 ..."}
+        moduli: {value: instantaneous, source: "the layer's moduli are from 50-Hz MRE ..."}
 
 ``fractions`` are the relaxing fractions :math:`g_i` of the shear modulus (each > 0,
-sum < 1), ``times`` the relaxation times :math:`\tau_i` (> 0). A layer without the key
+sum < 1), ``times`` the relaxation times :math:`\tau_i` (> 0). ``moduli`` says which
+modulus the layer's elastic law gives: ``instantaneous`` (default: :math:`\mu_0`, as
+from elastography or a fast test) or ``relaxed`` (:math:`\mu_\infty`, as from a
+quasi-static, equilibrium test); see :mod:`tissue_sim.mechanics.viscoelastic.prony`.
+A layer without the key
 is elastic; ``viscoelastic: false`` in a scenario makes a preset's layer elastic. The
 shipped presets give terms to adipose (Sims 2010) and muscle (Bosboom 2001); skin and
 fascia are elastic (assumption: FACTS has no Prony terms for them; see
@@ -38,6 +43,9 @@ from dataclasses import dataclass
 
 from tissue_sim.config.reader import MappingReader
 from tissue_sim.errors import InputError, brief
+
+#: What a layer's elastic moduli are (tissue_sim.mechanics.viscoelastic.prony.MODULI).
+MODULI = ("instantaneous", "relaxed")
 
 __all__ = ["PronyTerms", "ViscoelasticConfig", "read_layer_prony", "read_viscoelastic"]
 
@@ -96,7 +104,7 @@ def _cycles(sub: MappingReader) -> int:
 
 @dataclass(frozen=True)
 class PronyTerms:
-    """A layer's Prony series as read from its tissue file.
+    r"""A layer's Prony series as read from its tissue file.
 
     Attributes
     ----------
@@ -104,10 +112,14 @@ class PronyTerms:
         Relaxing fractions :math:`g_i` of the shear modulus [-].
     times
         Relaxation times :math:`\tau_i` [s].
+    moduli
+        ``"instantaneous"`` (the layer's elastic moduli are :math:`\mu_0`, default) or
+        ``"relaxed"`` (:math:`\mu_\infty`).
     """
 
     fractions: tuple[float, ...]
     times: tuple[float, ...]
+    moduli: str = "instantaneous"
 
 
 def read_layer_prony(reader: MappingReader, key: str = "viscoelastic") -> PronyTerms | None:
@@ -133,6 +145,7 @@ def read_layer_prony(reader: MappingReader, key: str = "viscoelastic") -> PronyT
     sub.sources = reader.sources
     fractions = sub.quantity_list("fractions", "dimensionless", allow_bare=True)
     times = sub.quantity_list("times", "time")
+    moduli = sub.choice("moduli", MODULI, "instantaneous")
     sub.finish()
     if len(fractions) != len(times) or not fractions:
         raise sub.error(
@@ -150,4 +163,4 @@ def read_layer_prony(reader: MappingReader, key: str = "viscoelastic") -> PronyT
     for index, tau in enumerate(times):
         if not (tau > 0.0 and tau < float("inf")):
             raise sub.error(f"times[{index}]", f"expected a time > 0, got {tau:g} s")
-    return PronyTerms(tuple(fractions), tuple(times))
+    return PronyTerms(tuple(fractions), tuple(times), moduli)

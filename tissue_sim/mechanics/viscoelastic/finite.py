@@ -8,16 +8,20 @@ The second Piola–Kirchhoff stress is
 
 .. math::
 
-    S = S_{vol}(\theta) + S_{iso}^\infty(C) + \sum_i Q_i, \qquad
+    S = S_{vol}(\theta) + a\,S_{iso}(C) + \sum_i Q_i, \qquad
     Q_i(t) = \int_{-\infty}^{t} \beta_i\,e^{-(t-s)/\tau_i}\,
-             \frac{d}{ds}S_{iso}^\infty(C(s))\,ds,
+             \frac{d}{ds}S_{iso}(C(s))\,ds,
 
-with :math:`S_{iso}^\infty = F^{-1}P_{iso}` the isochoric stress of the wrapped law
-(its moduli are the *relaxed* ones, as for the small-strain layers; see
-:mod:`.prony`) and :math:`\beta_i = g_i/g_\infty` the free-energy factors of the
-relaxing branches, so that a step of :math:`C` gives the instantaneous stress
-:math:`S_{iso}^\infty(1 + \sum_i\beta_i) = S_{iso}^\infty/g_\infty` and, at small
-strain, the shear relaxation function :math:`g(t)` of :mod:`.prony` exactly. Only
+with :math:`S_{iso} = F^{-1}P_{iso}` the isochoric stress of the wrapped law (the
+preset). Its moduli are the *instantaneous* ones by default (``moduli: instantaneous``,
+:mod:`.prony`: elastography at ~50 Hz): then :math:`a = g_\infty` and
+:math:`\beta_i = g_i`, so a step of :math:`C` from rest gives
+:math:`a + \sum\beta_i = 1` times the preset's stress and the fully relaxed state
+:math:`g_\infty` times it. With ``moduli: relaxed`` (the wrapped law is the relaxed
+one) :math:`a = 1`, :math:`\beta_i = g_i/g_\infty` (Holzapfel's free-energy factors).
+In general :math:`a = s\,g_\infty`, :math:`\beta_i = s\,g_i` with
+:math:`s` = :attr:`~.prony.PronySeries.instantaneous_scale`; at small strain this is
+the shear relaxation function :math:`\mu_0 g(t)` of :mod:`.prony` exactly. Only
 the isochoric part relaxes: the volumetric stress (the body's projected
 :math:`U'(\theta)`) is elastic. For a fibre-reinforced law the fibres' isochoric
 stress relaxes with the matrix (the whole :math:`S_{iso}` of the law); the shipped
@@ -40,18 +44,28 @@ Piola–Kirchhoff stress the body integrates is
 
 .. math::
 
-    P = F\,\big((1 + c)\,S_{iso}^\infty + H\big) = (1 + c)\,P_{iso} + F H,
+    P = F\,\big((a + c)\,S_{iso} + H\big) = (a + c)\,P_{iso} + F H,
 
 and its consistent tangent, with :math:`\mathbb A_{iso} = \partial P_{iso}/\partial F`,
 
 .. math::
 
     \mathbb A_{iJkL} = \frac{\partial P_{iJ}}{\partial F_{kL}}
-    = (1 + c)\,(\mathbb A_{iso})_{iJkL} + \delta_{ik}\,H_{JL},
+    = (a + c)\,(\mathbb A_{iso})_{iJkL} + \delta_{ik}\,H_{JL},
 
 symmetric (:math:`H` is) like the elastic one. Limits: :math:`\tau\to0` gives
-:math:`c = 0`, :math:`H = 0` (the relaxed, wrapped law); :math:`\tau\to\infty` from rest
-gives :math:`S = S_{iso}^\infty(1 + \sum\beta_i)` (the instantaneous law).
+:math:`c = 0`, :math:`H = 0` (the relaxed law, :math:`a\,S_{iso}`); :math:`\tau\to\infty`
+from rest gives :math:`S = S_{iso}(a + \sum\beta_i)` (the instantaneous law: the
+preset itself by default).
+
+**QLV, not Simo's projected form**: :math:`Q_i` relaxes the already projected
+:math:`S_{iso} = J^{-2/3}\,\mathrm{DEV}[\bar S]` of earlier states, so after
+:math:`C` changes :math:`C : Q_i \ne 0`: the history stress carries a small pressure
+part. Simo (1987) relaxes :math:`\bar S` and projects at the current state. The
+difference is of the order of the history stress times the volume-averaged
+deviatoric strain change since it was laid down; the bodies are nearly incompressible
+(the mixed pressure field takes any volumetric part), and ``docs/viscoelasticity.md``
+gives its measured size.
 
 **Life cycle of a step**: :meth:`ViscoelasticLaw.begin_step` sets :math:`\Delta t`;
 every evaluation by the body (:meth:`ViscoelasticLaw.isochoric_stress_at`, vectorised
@@ -88,7 +102,8 @@ class ViscoelasticLaw:
     Parameters
     ----------
     law
-        The wrapped finite-strain law (relaxed moduli).
+        The wrapped finite-strain law (the preset: instantaneous moduli unless
+        ``prony.moduli == "relaxed"``).
     prony
         Its Prony series (fractions :math:`g_i`, times :math:`\\tau_i` [s]); at least one
         term.
@@ -110,8 +125,11 @@ class ViscoelasticLaw:
         self.cells = np.asarray(cells, dtype=np.int64).reshape(-1)
         self._local = np.full(num_cells, -1, dtype=np.int64)
         self._local[self.cells] = np.arange(self.cells.size)
-        #: β_i = g_i / g∞ [-]
-        self.factors = np.asarray(prony.fractions, dtype=float) / prony.long_term
+        scale = prony.instantaneous_scale
+        #: a = s g∞: the factor of the current isochoric stress at equilibrium [-]
+        self.equilibrium = scale * prony.long_term
+        #: β_i = s g_i [-]
+        self.factors = scale * np.asarray(prony.fractions, dtype=float)
         self.times = np.asarray(prony.times, dtype=float)
         self._points = 0
         self._history = np.zeros((0,))  # Q_i^n (k, Q, T, 3, 3) [Pa]
@@ -125,7 +143,7 @@ class ViscoelasticLaw:
     # -- the material protocol (forwarded to the wrapped law) ---------------------------
     @property
     def shear_modulus(self) -> float:
-        """Relaxed small-strain shear modulus μ∞ of the wrapped law [Pa]."""
+        """Small-strain shear modulus of the wrapped law (the preset) [Pa]."""
         return float(self.law.shear_modulus)
 
     @property
@@ -145,11 +163,11 @@ class ViscoelasticLaw:
 
     @property
     def instantaneous_factor(self) -> float:
-        """:math:`1 + \\sum_i\\beta_i = 1/g_\\infty`: instantaneous over relaxed stress [-]."""
-        return float(1.0 + self.factors.sum())
+        """:math:`a + \\sum_i\\beta_i`: instantaneous over the wrapped law's stress [-]."""
+        return float(self.equilibrium + self.factors.sum())
 
     def small_strain_material(self) -> LinearElasticMaterial:
-        """The relaxed linear-elastic material of the wrapped law."""
+        """The linear-elastic material of the wrapped law (the preset's moduli)."""
         return self.law.small_strain_material()
 
     def isochoric_energy(self, deformation_gradient: ArrayLike) -> FloatArray:
@@ -241,10 +259,10 @@ class ViscoelasticLaw:
         second = 0.5 * (second + np.swapaxes(second, -1, -2))
         self._trial[local] = second
         carried = self._carried[local]
-        stress = (1.0 + self.scale) * piola + f @ carried
+        stress = (self.equilibrium + self.scale) * piola + f @ carried
         if moduli is None:
             return stress, None
-        total = (1.0 + self.scale) * moduli
+        total = (self.equilibrium + self.scale) * moduli
         total += _IDENTITY[:, None, :, None] * carried[..., None, :, None, :]
         return stress, total
 
@@ -274,7 +292,7 @@ def viscoelastic_laws(
     Parameters
     ----------
     materials
-        One hyperelastic law per layer (relaxed moduli).
+        One hyperelastic law per layer (the presets).
     prony
         One Prony series per layer (no terms: elastic).
     cell_layer

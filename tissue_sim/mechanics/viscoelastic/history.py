@@ -21,8 +21,8 @@ Done and not done:
 * the history variables live at the body's quadrature points (the deviatoric strain
   there is the one the body's deviatoric stiffness integrates), so each step is the exact
   time integration of the semi-discrete problem for strains linear in time over a step;
-* not done: finite strain (a QLV Prony series on the isochoric part of the hyperelastic
-  laws; see ``docs/viscoelasticity.md``).
+* finite strain (a QLV Prony series on the isochoric part of the hyperelastic laws) is
+  :mod:`.finite` and :mod:`.finite_history`.
 """
 
 from __future__ import annotations
@@ -131,8 +131,9 @@ def solve_viscoelastic(
     mesh
         The mesh.
     materials
-        One linear-elastic material per layer, with its **relaxed** shear modulus
-        :math:`\\mu_\\infty` and its bulk modulus.
+        One linear-elastic material per layer: its shear modulus is the instantaneous
+        :math:`\\mu_0` (or the relaxed :math:`\\mu_\\infty` where the series says
+        ``moduli="relaxed"``, :mod:`.prony`), its bulk modulus the (elastic) bulk one.
     prony
         One Prony series per layer (no terms: elastic).
     loads
@@ -181,9 +182,10 @@ def solve_viscoelastic(
     if len(conditions) != t.size:
         raise ValueError("give one Dirichlet condition for every frame, or one for all")
     series = _Series(mesh, prony)
-    relaxed = np.array([m.shear_modulus for m in materials])
+    preset = np.array([m.shear_modulus for m in materials])
     bulk = np.array([m.bulk_modulus for m in materials])
-    instantaneous = relaxed / series.long_term  # μ0 = μ∞ / g∞
+    # μ0 = preset (moduli: instantaneous) or preset / g∞ (moduli: relaxed)
+    instantaneous = preset * np.array([p.instantaneous_scale for p in prony])
     mu0 = instantaneous[mesh.cell_layer][:, None, None, None]  # (m, 1, 1, 1)
     long_term = series.long_term[mesh.cell_layer][:, None, None, None]
     systems: dict[float, tuple[SolidBody, LinearSolver]] = {}

@@ -13,11 +13,20 @@ so :math:`g(0) = 1` (instantaneous shear modulus :math:`\mu_0`) and
 :math:`\tau_i`. The bulk response is elastic (quasi-linear viscoelasticity of the
 deviatoric part only).
 
-**Which modulus the layers' presets give** (assumption): the layers' elastic shear
-modulus is the *relaxed* one, :math:`\mu_\infty` (the presets come from quasi-static
-tests and fits, FACTS §2). Then :math:`\mu_0 = \mu_\infty / g_\infty`, the limit
-:math:`\tau\to 0` is today's elastic result, and :math:`\tau\to\infty` the
-instantaneous (stiffer) elastic one.
+**Which modulus the layers' presets give.** The elastic moduli of the relaxing layers
+are the *instantaneous* ones, :math:`\mu_0` = preset, :math:`\mu_\infty = g_\infty\mu_0`
+(``moduli: instantaneous``, the default): the fat's moduli come from 50-Hz MR
+elastography (Hatt 2023, Chakouch 2015; FACTS §2, §9) and the muscle's from shear-wave
+elastography (Sadeghi 2020, Knight 2022; FACTS §9), i.e. from loading over ~0.02 s,
+against relaxation times of 6 s and 700 s. The Prony fractions are normalised the same
+way: Bosboom 2001's quasi-linear viscoelastic Ogden law and Sims 2010's Prony series
+(an ABAQUS-style :math:`g_R(t) = 1 - \sum_i g_i(1 - e^{-t/\tau_i})`) give the fraction of
+the *instantaneous* modulus that relaxes (:math:`g(0) = 1`; FACTS §2: the abstracts
+give α and δ, the normalisation is the standard one of those forms [P]). A layer whose
+moduli come from a quasi-static (equilibrium) test may say ``moduli: relaxed``: then
+:math:`\mu_\infty` = preset and :math:`\mu_0 = \mu_\infty/g_\infty`. Either way the limit
+:math:`\Delta t\to0` from rest (a step) is the instantaneous elastic solution and
+:math:`\tau\to0` (or a long hold) the relaxed one.
 
 **Time stepping** (Simo & Hughes 1998, §10.3; Taylor et al. 1970). With the deviatoric
 strain :math:`e` piecewise linear in time, the history variables
@@ -55,9 +64,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["LAYER_PRONY", "PronySeries", "layer_prony", "tissue_prony"]
+__all__ = ["LAYER_PRONY", "MODULI", "PronySeries", "layer_prony", "tissue_prony"]
 
 FloatArray = NDArray[np.float64]
+
+#: What a layer's elastic moduli are (module description).
+MODULI = ("instantaneous", "relaxed")
 
 
 @dataclass(frozen=True)
@@ -70,10 +82,14 @@ class PronySeries:
         Relaxing fractions :math:`g_i` [-], each ≥ 0 with :math:`\\sum g_i < 1`.
     times
         Relaxation times :math:`\\tau_i` [s], > 0.
+    moduli
+        Which modulus the layer's elastic law gives: ``"instantaneous"``
+        (:math:`\\mu_0`, default) or ``"relaxed"`` (:math:`\\mu_\\infty`).
     """
 
     fractions: tuple[float, ...] = ()
     times: tuple[float, ...] = ()
+    moduli: str = "instantaneous"
 
     def __post_init__(self) -> None:
         if len(self.fractions) != len(self.times):
@@ -84,6 +100,8 @@ class PronySeries:
             raise ValueError("fractions must be >= 0 and sum to less than 1")
         if np.any(~(tau > 0.0)):
             raise ValueError("relaxation times must be positive")
+        if self.moduli not in MODULI:
+            raise ValueError(f"moduli must be one of {', '.join(MODULI)}")
 
     @property
     def terms(self) -> int:
@@ -94,6 +112,16 @@ class PronySeries:
     def long_term(self) -> float:
         """:math:`g_\\infty = 1 - \\sum g_i` [-]."""
         return 1.0 - float(sum(self.fractions))
+
+    @property
+    def instantaneous_scale(self) -> float:
+        """:math:`\\mu_0` over the elastic law's modulus [-] (1, or 1/g∞ if relaxed)."""
+        return 1.0 if self.moduli == "instantaneous" else 1.0 / self.long_term
+
+    @property
+    def relaxed_scale(self) -> float:
+        """:math:`\\mu_\\infty` over the elastic law's modulus [-] (g∞, or 1 if relaxed)."""
+        return self.long_term if self.moduli == "instantaneous" else 1.0
 
     def relaxation(self, time: ArrayLike) -> FloatArray:
         """:math:`g(t)` at times ``t`` ≥ 0 [s]."""
@@ -133,8 +161,8 @@ def tissue_prony(layers: Sequence[object], layer_names: Sequence[str]) -> list[P
     Parameters
     ----------
     layers
-        Layer configurations (``name`` and ``viscoelastic``: an object with ``fractions``
-        and ``times`` [s], or ``None`` for an elastic layer; see
+        Layer configurations (``name`` and ``viscoelastic``: an object with ``fractions``,
+        ``times`` [s] and ``moduli``, or ``None`` for an elastic layer; see
         :mod:`tissue_sim.config.viscoelastic`).
     layer_names
         The mesh's layer names (a remodelling run's stiffness classes repeat their
@@ -153,5 +181,11 @@ def tissue_prony(layers: Sequence[object], layer_names: Sequence[str]) -> list[P
         if terms is None:
             series.append(PronySeries())
         else:
-            series.append(PronySeries(tuple(terms.fractions), tuple(terms.times)))
+            series.append(
+                PronySeries(
+                    tuple(terms.fractions),
+                    tuple(terms.times),
+                    str(getattr(terms, "moduli", "instantaneous")),
+                )
+            )
     return series

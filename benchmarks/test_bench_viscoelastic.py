@@ -11,15 +11,16 @@ g1 = 0.549, τ = 6.01 s, Bosboom 2001), each in a fresh worker process with
 
 * the elastic stage's time per frame (factorisation, solves and cell fields, ÷ frames);
 * the viscoelastic stage's time per integrated time step (its two factorisations, the
-  solves, the history loads and the cell fields, ÷ steps) — the issue's ratio;
+  solves, the history loads and the cell fields, ÷ steps);
 * the same two without their factorisations (an estimate: each viscoelastic
   factorisation is taken to cost the elastic set-up, same matrix size and pattern);
-* the viscoelastic stage's time per *output* frame (÷ frames), which grows with the
-  number of steps between frames (``max_step``).
+* the viscoelastic stage's time per *output* frame (÷ frames) — the issue's ratio ("the
+  cost per frame stays within 1.5× the elastic frame"); it grows with the number of
+  steps between frames (``max_step``).
 
 Process CPU time is recorded beside wall time (less sensitive to the machine's load).
-Nothing about speed is asserted; the checks are that the hold creeps and that its first
-frame is stiffer than the elastic (relaxed) one.
+Nothing about speed is asserted; the check is that the hold creeps (the presets' moduli
+are instantaneous ones, so the first frame is the elastic one and the hold deepens).
 
 Sizes: ``full`` (default) the medium mesh (27k unknowns), ``max_step`` 1 s (61 steps);
 ``TISSUE_SIM_BENCH_SCALE=small`` the coarse mesh (10k unknowns), ``max_step`` 5 s.
@@ -29,7 +30,7 @@ the presets' hyperelastic laws, once elastic (Newton over the three frames) and 
 the layers wrapped by ``ViscoelasticLaw`` (one Newton frame per time step, the history
 committed after each; nothing integrated after the last frame read). Ratios: the
 viscoelastic stage's wall and CPU time per time step against the elastic stage's per
-frame (the issue's ≤ 1.5×), and per output frame; Newton iterations of both.
+frame, and per output frame (the issue's ≤ 1.5×); Newton iterations of both.
 
 Run alone: ``.venv/bin/pytest benchmarks/test_bench_viscoelastic.py --benchmark-only -s``.
 This file is also the worker script of its cases (``python test_bench_viscoelastic.py``).
@@ -188,7 +189,7 @@ def _ratios(table: dict[str, dict[str, Any]], *, marginal: bool = False) -> list
     frame = visco["per output frame [s]"] / elastic["per output frame [s]"]
     # without the factorisations (estimate: each viscoelastic one costs the elastic
     # set-up, same matrix pattern and size): the marginal cost of a step and a frame
-    verdict = "met" if wall <= 1.5 else "MISSED"
+    verdict = "met" if frame <= 1.5 else "MISSED"  # the issue's target is per frame
     extra = ""
     if marginal:
         setup = elastic["set-up [s]"]
@@ -196,8 +197,8 @@ def _ratios(table: dict[str, dict[str, Any]], *, marginal: bool = False) -> list
         cost /= (elastic["time [s]"] - setup) / elastic["frames"]
         extra = f"; without the factorisations {cost:.2f}× (estimate)"
     return [
-        f"- viscoelastic time step / elastic frame: {wall:.2f}× wall, {cpu:.2f}× CPU "
-        f"(target ≤ 1.5×: {verdict}){extra}; per output frame {frame:.1f}× "
+        f"- viscoelastic time step / elastic frame: {wall:.2f}× wall, {cpu:.2f}× CPU{extra}; "
+        f"per output frame {frame:.1f}× (the issue's target ≤ 1.5×: {verdict}) "
         f"({visco['time steps']} steps for {visco['frames']} frames; Newton iterations "
         f"{visco['Newton iterations']} vs {elastic['Newton iterations']}; load "
         f"{visco['load']:.1f})"

@@ -210,17 +210,27 @@ def test_history_is_per_point_and_committed_only_on_commit() -> None:
         wrapped.isochoric_stress(f)
 
 
-def test_a_new_time_step_relabels_the_tangent() -> None:
-    """Kept element matrices (``tangent_tolerance``) must be refreshed when Δt changes:
-    the tangent scales with 1 + Σ β_i γ_i(Δt). The wrapped law's own branch labels (HGO:
-    fibres taut or slack) are kept in the low bits."""
+def test_every_time_step_relabels_the_tangent() -> None:
+    """Kept element matrices (``tangent_tolerance``) must not outlive a time step: the
+    tangent (a + Σ β_i γ_i(Δt)) A_iso + δ_ik H_JL changes with H at every commit, even at
+    the same Δt. Within a step (no commit) the label is kept. The wrapped law's own branch
+    labels (HGO: fibres taut or slack) are kept in the low bits."""
     law = LAWS["hgo"]
     wrapped = _wrap(law, FAT, 3)
+    cells = np.arange(3)
     f = _gradients(3, 0.1, 6)
     wrapped.begin_step(1.0)
     first = wrapped.tangent_regime(f)
-    wrapped.begin_step(1.0)
-    np.testing.assert_array_equal(wrapped.tangent_regime(f), first)  # same Δt, same label
+    _, before = wrapped.isochoric_stress_at(f, cells)
+    wrapped.begin_step(1.0)  # the same step again (no commit): same label
+    np.testing.assert_array_equal(wrapped.tangent_regime(f), first)
+    wrapped.commit()
+    wrapped.begin_step(1.0)  # the next step, same Δt: a new label and a new tangent
+    assert np.all(wrapped.tangent_regime(f) != first)
+    _, after = wrapped.isochoric_stress_at(f, cells)
+    assert before is not None and after is not None
+    # H = Σ d Q^n − c S^n is ~0 at rest and ~(d − 1) β S after the first commit
+    assert np.abs(after - before).max() > 1e-6 * np.abs(before).max()
     wrapped.begin_step(2.0)
     assert np.all(wrapped.tangent_regime(f) != first)
     np.testing.assert_array_equal(first & ((1 << 20) - 1), law.tangent_regime(f))

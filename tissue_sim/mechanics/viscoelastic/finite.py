@@ -189,8 +189,13 @@ class ViscoelasticLaw:
     def tangent_regime(self, deformation_gradient: FloatArray) -> IntArray:
         """Branch labels of the wrapped law plus the step's label (``(...)``).
 
-        The tangent scales with :math:`1 + c(\\Delta t)`: a kept element matrix of a
-        step with another :math:`\\Delta t` is re-evaluated.
+        The tangent is :math:`(a + c(\\Delta t))\\,\\mathbb A_{iso} + \\delta_{ik}H_{JL}` and
+        the history :math:`H` changes at every commit, so the label changes at every time
+        step: :meth:`commit` calls ``begin_step(0)`` and the next step ``begin_step(Δt)``,
+        each a new label, even for equal Δt. A kept element matrix
+        (``tangent_tolerance``) is therefore reused only within a step (Newton
+        iterations), never across steps. Repeating ``begin_step`` with the same Δt
+        without a commit keeps the label.
         """
         inner = getattr(self.law, "tangent_regime", None)
         labels = inner(deformation_gradient) if callable(inner) else None

@@ -26,6 +26,7 @@ from tissue_sim.mechanics.viscoelastic import (
     solve_session_viscoelastic,
     solve_viscoelastic,
     technique_history,
+    tissue_prony,
 )
 from tissue_sim.pipeline import _materials as layer_materials
 from tissue_sim.pipeline import build_mesh
@@ -187,7 +188,10 @@ def test_session_stage_with_viscoelastic_layers() -> None:
     np.testing.assert_allclose(same.displacement, elastic.displacement, atol=1e-8 * scale)
     np.testing.assert_allclose(same.frame_time, elastic.frame_time)
     assert same.cell_scalars.keys() <= elastic.cell_scalars.keys()
-    visco = solve_session_viscoelastic(mesh, materials, steps, settings, smallest_feature=feature)
+    prony = tissue_prony(scenario.tissue.layers, mesh.layer_names)
+    visco = solve_session_viscoelastic(
+        mesh, materials, steps, settings, smallest_feature=feature, prony=prony
+    )
     depth = -visco.displacement[:, :, 2].min(axis=1)  # frames at 0, 2 (loaded) and 62 s
     assert depth[2] > 1.01 * depth[1]
     force = np.abs(elastic.applied_force).max()
@@ -217,7 +221,14 @@ def test_all_cycles_of_a_session_accumulate_the_slow_creep() -> None:
 
     def session(cycles: int):
         return solve_session_viscoelastic(
-            mesh, materials, steps, settings, smallest_feature=feature, cycles=cycles, max_step=20.0
+            mesh,
+            materials,
+            steps,
+            settings,
+            smallest_feature=feature,
+            prony=tissue_prony(scenario.tissue.layers, mesh.layer_names),
+            cycles=cycles,
+            max_step=20.0,
         )
 
     every, four, one = session(0), session(4), session(1)

@@ -50,7 +50,7 @@ from tissue_sim.mechanics.session import (
 from tissue_sim.mechanics.viscoelastic.finite import viscoelastic_laws
 from tissue_sim.mechanics.viscoelastic.finite_history import solve_viscoelastic_finite
 from tissue_sim.mechanics.viscoelastic.history import solve_viscoelastic
-from tissue_sim.mechanics.viscoelastic.prony import PronySeries, layer_prony
+from tissue_sim.mechanics.viscoelastic.prony import PronySeries
 from tissue_sim.mechanics.viscoelastic.technique import technique_history
 
 __all__ = ["solve_session_viscoelastic", "viscoelastic_lines"]
@@ -84,7 +84,7 @@ def solve_session_viscoelastic(
     settings: MechanicsSettings,
     *,
     smallest_feature: float,
-    prony: Sequence[PronySeries] | None = None,
+    prony: Sequence[PronySeries],
     cycles: int = 1,
     max_step: float | None = 1.0,
     progress: Callable[[float], None] | None = None,
@@ -95,11 +95,13 @@ def solve_session_viscoelastic(
     ----------
     mesh, materials, steps, settings, smallest_feature, progress
         As for :func:`~tissue_sim.mechanics.session.solve_session_mechanics`
-        (the materials carry the relaxed moduli: linear-elastic ones for
+        (the materials carry the presets' moduli, instantaneous unless a series says
+        ``moduli="relaxed"``: linear-elastic ones for
         ``settings.model == "linear"``, the hyperelastic laws for ``"hyperelastic"``, which
         are wrapped by :class:`~.finite.ViscoelasticLaw` where a layer has Prony terms).
     prony
-        One Prony series per layer (default :func:`~.prony.layer_prony` of the layer names).
+        One Prony series per layer (no terms: elastic), e.g. :func:`~.prony.tissue_prony`
+        of the tissue's layers. Required: there is no fallback by layer name.
     cycles
         Cycles of each technique integrated before its frames are read (the last one);
         0: all the cycles of its session (``step.cycles_per_session``, at least 1).
@@ -110,7 +112,7 @@ def solve_session_viscoelastic(
     -------
     SessionMechanics
     """
-    series = list(prony) if prony is not None else layer_prony(mesh.layer_names)
+    series = list(prony)
     if settings.model == "hyperelastic":
         return _finite_strain_session(
             mesh,

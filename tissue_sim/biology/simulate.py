@@ -386,12 +386,12 @@ def simulate(
             for stop in _split_stops(stops, segments, diffusion_step):
                 half = 0.5 * (stop - time)
                 for block in coupled:
-                    diffusion.step(state[:, block].T, half)
+                    diffusion.step(state[:, block].T, half, time=time)
                 for member in everything:
                     integrators[member].restart(state[:, chunks[member]])
                     integrators[member].advance_into(stop, state[:, chunks[member]], exact=True)
                 for block in coupled:
-                    diffusion.step(state[:, block].T, half)
+                    diffusion.step(state[:, block].T, half, time=time + half)
                 time = stop
                 if stop in stops:
                     record(stop, state)
@@ -666,7 +666,7 @@ def _diffusion_operator(
     coefficients = model_diffusivities(model.species_names, values)
     if not np.any(coefficients > 0.0):
         return None
-    return Diffusion(cells, coefficients)
+    return Diffusion(cells, coefficients, names=model.species_names)
 
 
 def _split_stops(stops: FloatArray, segments: Sequence[Segment], step: float) -> FloatArray:

@@ -274,3 +274,36 @@ def test_shear_cycles_dissipate_the_closed_form_loss(name: str) -> None:
     assert large > 0.1 * np.pi * 0.5**2 * mu0 * g1 * 0.5  # finite-amplitude hysteresis
     elastic = _shear_cycles(law, PronySeries((g1,), (1e-9,)), 0.5, period, cycles=2)
     assert abs(elastic) < 1e-6 * large  # τ → 0: the relaxed elastic law, no loop
+
+
+def test_the_qlv_history_carries_a_small_pure_pressure() -> None:
+    """The documented QLV approximation (docs/viscoelasticity.md): Q_i is not re-projected
+    at the current C, so C : Q ≠ 0 after C changes; Simo's projected history
+    DEV[Q] = Q − (C:Q)/3 C⁻¹ differs from it by the hydrostatic Cauchy stress
+    (C:Q)/(3J) I only. Muscle series (Bosboom 2001, FACTS §2), Ogden law: a 2-s ramp
+    to λ = 1.3, 4 s held, then a simple shear of 0.5 over 2 s."""
+    law = LAWS["ogden"]
+    wrapped = _wrap(law, MUSCLE, 1)
+    cells = np.arange(1)
+    path = [(t, _uniaxial(1 + 0.3 * t / 2)) for t in np.linspace(0.0, 2.0, 21)]
+    path += [(t, _uniaxial(1.3)) for t in (3.0, 4.0, 5.0, 6.0)]
+    for k, t in enumerate(np.linspace(6.2, 8.0, 10)):
+        f = _uniaxial(1.3).copy()
+        f[0, 0, 0, 1] = 0.5 * (k + 1) / 10
+        path.append((t, f))
+    previous = 0.0
+    for t, f in path:
+        wrapped.begin_step(t - previous)
+        previous = t
+        piola = wrapped.isochoric_stress_at(f, cells, tangent=False)[0][0, 0]
+        wrapped.commit()
+    f = path[-1][1][0, 0]
+    c, j = f.T @ f, np.linalg.det(f)
+    history = wrapped.history_stress()[0, 0]
+    trace = float(np.tensordot(c, history))
+    projected = history - trace / 3.0 * np.linalg.inv(c)
+    difference = f @ (history - projected) @ f.T / j  # Cauchy
+    np.testing.assert_allclose(difference, trace / (3 * j) * np.eye(3), atol=1e-12 * abs(trace))
+    sigma = piola @ f.T / j
+    deviator = np.linalg.norm(sigma - np.trace(sigma) / 3 * np.eye(3))
+    assert 1e-4 < abs(trace / (3 * j)) / deviator < 0.02  # 1.4 %: small, and not zero

@@ -161,3 +161,10 @@ def test_bad_viscoelastic_keys_name_the_key(override: str, message: str) -> None
     with pytest.raises(InputError, match=message) as info:
         load_config(CONFIG, ["mechanics.model=linear", override])
     assert str(info.value.key).startswith("mechanics.viscoelastic")
+
+
+def test_the_config_and_the_law_know_the_same_moduli_choices() -> None:
+    from tissue_sim.config.viscoelastic import MODULI as CONFIG_MODULI
+    from tissue_sim.mechanics.viscoelastic.prony import MODULI
+
+    assert CONFIG_MODULI == MODULI == ("instantaneous", "relaxed")

@@ -23,7 +23,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tissue_sim.biology import CellModel, list_presets, load_model, model_inputs, simulate
-from tissue_sim.biology.simulate import diffusion_cells, species_diffusion
+from tissue_sim.biology.simulate import (
+    DIFFUSION_STEP,
+    check_diffusion_mesh,
+    diffusion_cells,
+    file_diffusivities,
+    species_diffusion,
+)
 from tissue_sim.config import Scenario
 from tissue_sim.errors import InputError
 from tissue_sim.geometry.block import BlockSpec, mesh_block
@@ -242,6 +248,14 @@ def prepare(scenario: Scenario) -> PreparedRun:
     if biology.remodelling is not None:  # species and layer names, at check
         layers = [layer.name for layer in scenario.tissue.layers]
         check_remodelling(biology.remodelling, model.species_names, layers, file=file)
+    if biology.diffusion:  # hexahedra only (InputError); warns when the cells are too coarse
+        check_diffusion_mesh(
+            scenario.mesh.element,
+            scenario.mesh.size,
+            file_diffusivities(model),
+            DIFFUSION_STEP,
+            file=file,
+        )
     course = course_duration(scenario.schedule)
     if biology.output_times is not None and any(t > course for t in biology.output_times):
         raise InputError(

@@ -145,3 +145,30 @@ def test_diffusion_false_is_the_course_without_diffusion_bit_for_bit(runs, tmp_p
     for layer, species in off.layers.items():
         for name, values in species.items():
             assert np.array_equal(values, plain_biology.layers[layer][name]), (layer, name)
+
+
+def test_check_refuses_tetrahedra_and_warns_on_unresolved_cells() -> None:
+    """``tissue-sim check`` (``prepare``): with ``biology.diffusion: true`` a P1/P2 mesh is an
+    InputError naming the key (the two-point flux is not consistent on tetrahedra); the
+    shipped meshes (cells 1.5-6 mm) are ~30-100x √(D·Δt_split) = 52 µm (IL-10, the
+    smallest D, FACTS §8; 900-s split) and warn; cells of 0.1 mm do not; without diffusion
+    neither."""
+    import warnings
+
+    from tissue_sim.biology.simulate import DIFFUSION_STEP, check_diffusion_mesh
+    from tissue_sim.errors import InputError
+    from tissue_sim.pipeline import prepare
+
+    for element in ("P1", "P2"):
+        with pytest.raises(InputError, match="needs hexahedra") as error:
+            prepare(load_config(CONFIG, [*SHORT, f"mesh.element={element}"]))
+        assert error.value.key == "biology.diffusion"
+        assert error.value.file is not None and error.value.file.endswith(CONFIG.name)
+    with pytest.warns(UserWarning, match=r"115x .*il10.*52 um.*not resolved"):
+        prepare(load_config(CONFIG, SHORT))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prepare(load_config(CONFIG, [*SHORT, "biology.diffusion=false", "mesh.element=P1"]))
+        d = {"il10": 3e-12, "tnfa": 5.2e-12}
+        assert check_diffusion_mesh("Q1", 1e-4, d, DIFFUSION_STEP) is None
+        assert check_diffusion_mesh("P1", 1e-2, {}, DIFFUSION_STEP) is None

@@ -38,6 +38,7 @@ diffusion).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -48,7 +49,25 @@ import scipy.sparse
 
 from tissue_sim.errors import InputError, SolverError
 
-__all__ = ["CellGraph", "Diffusion", "cell_graph", "file_diffusivities", "model_diffusivities"]
+#: Cell size, in units of the shortest √(D·Δt_split), above which :func:`check_diffusion_mesh`
+#: warns. Assumption: a sharp front needs a few cells per diffusion length; the two-point
+#: flux across a front a cell wide is ~√(D·Δt)/h of the resolved one.
+RESOLUTION_FACTOR = 3.0
+
+
+class DiffusionResolutionWarning(UserWarning):
+    """The mesh cells are much larger than the distance the species diffuse in a split step."""
+
+
+__all__ = [
+    "CellGraph",
+    "Diffusion",
+    "DiffusionResolutionWarning",
+    "cell_graph",
+    "check_diffusion_mesh",
+    "file_diffusivities",
+    "model_diffusivities",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -308,3 +327,67 @@ def model_diffusivities(
     if unknown:
         raise InputError(f"diffusivity given for unknown species {sorted(unknown)}")
     return np.array([float(diffusivities.get(name, 0.0)) for name in species_names])
+
+
+def check_diffusion_mesh(
+    element: str,
+    cell_size: float,
+    diffusivities: Mapping[str, float],
+    split_step: float,
+    *,
+    file: str | None = None,
+) -> str | None:
+    """Check that a mesh can carry the diffusion of ``diffusivities`` (``biology.diffusion``).
+
+    Parameters
+    ----------
+    element
+        The mesh element (``mesh.element``): ``Q1``/``Q2`` hexahedra, ``P1``/``P2``
+        tetrahedra.
+    cell_size
+        The smallest lateral cell size of the mesh (``mesh.size``) [m].
+    diffusivities
+        ``{species: D}`` [m²/s] of the species that diffuse (none: nothing is checked).
+    split_step
+        The longest operator-splitting step [s] (``simulate``'s ``diffusion_step``).
+    file
+        The scenario file, for the error.
+
+    Returns
+    -------
+    str or None
+        The message of the :class:`DiffusionResolutionWarning` issued when ``cell_size``
+        exceeds ``RESOLUTION_FACTOR`` × the shortest ``√(D·split_step)`` (the spread is
+        then not resolved: a front between loaded and free cells diffuses too slowly by
+        ~``√(D·Δt)/h``), else ``None``.
+
+    Raises
+    ------
+    InputError
+        On tetrahedra (``P1``/``P2``): the two-point flux is not consistent there (the
+        Kuhn tetrahedra of a box are not orthogonal to their faces), key
+        ``biology.diffusion``.
+    """
+    if not diffusivities:
+        return None
+    if element.upper().startswith("P"):
+        raise InputError(
+            f"diffusion between the cells needs hexahedra (mesh.element Q1 or Q2), got "
+            f"{element}: the two-point flux is not consistent on tetrahedra; set "
+            "biology.diffusion: false or mesh.element: Q1",
+            file=file,
+            key="biology.diffusion",
+        )
+    name, value = min(diffusivities.items(), key=lambda item: item[1])
+    length = math.sqrt(value * split_step)
+    if cell_size <= RESOLUTION_FACTOR * length:
+        return None
+    message = (
+        f"biology.diffusion: the cells ({cell_size * 1e3:g} mm, mesh.size) are "
+        f"{cell_size / length:.0f}x the distance {name} diffuses in a {split_step:g}-s "
+        f"splitting step (sqrt(D dt) = {length * 1e6:.0f} um): the spread between cells "
+        "is not resolved (too slow across sharp fronts by ~sqrt(D dt)/h); refine the mesh "
+        "(mesh.size, mesh.max_size) for diffusion results to mean what they say"
+    )
+    warnings.warn(message, DiffusionResolutionWarning, stacklevel=2)
+    return message

@@ -26,6 +26,7 @@ from tissue_sim.biology._diffusion import (
     CellGraph,
     Diffusion,
     cell_graph,
+    check_diffusion_mesh,
     file_diffusivities,
     model_diffusivities,
 )
@@ -51,7 +52,9 @@ if TYPE_CHECKING:
 __all__ = [
     "SUMMARY_STATISTICS",
     "BiologyResult",
+    "check_diffusion_mesh",
     "diffusion_cells",
+    "file_diffusivities",
     "session_segments",
     "simulate",
     "species_diffusion",

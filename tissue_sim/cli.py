@@ -104,9 +104,12 @@ def _print_treatment_effect(result: object) -> None:
         print(line)
     stats = result.biology.statistics
     if "points" in stats:
+        # with diffusion on the cells are one coupled system (result.h5 records D only then)
+        coupled = any(key.endswith(".diffusivity") for key in result.biology.parameters)
         print(
             f"  biology: {stats['points']} cells, {stats['distinct_points']} distinct "
-            f"(integrated once each), {stats['integrated_points'] - stats['distinct_points']} "
+            f"({'coupled by diffusion' if coupled else 'integrated once each'}), "
+            f"{stats['integrated_points'] - stats['distinct_points']} "
             "more for the untreated control"
         )
 

@@ -128,8 +128,8 @@ class ViscoelasticLaw:
         self._local = np.full(num_cells, -1, dtype=np.int64)
         self._local[self.cells] = np.arange(self.cells.size)
         scale = prony.instantaneous_scale
-        #: a = s g∞: the factor of the current isochoric stress at equilibrium [-]
-        self.equilibrium = scale * prony.long_term
+        #: a = s g∞ (μ∞ over the preset): the current isochoric stress's factor [-]
+        self.equilibrium = prony.relaxed_scale
         #: β_i = s g_i [-]
         self.factors = scale * np.asarray(prony.fractions, dtype=float)
         self.times = np.asarray(prony.times, dtype=float)

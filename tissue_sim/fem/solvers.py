@@ -13,8 +13,9 @@ Methods (``make_solver(method=...)``, ``mechanics.solver`` in a scenario):
     :func:`direct_dof_limit` unknowns, AMG-CG above. A direct factorisation that would
     not fit in memory (PARDISO checks its analysis' estimate against the available
     memory) falls back to AMG-CG. On the lumbar stack the direct path was the faster
-    wherever it fitted (290k: PARDISO 96 s vs AMG-CG 398 s and DOLFINx GAMG 500 s in one
-    loaded run); pyamg beat PETSc GAMG per solve, so ``auto`` never picks PETSc.
+    wherever it fitted (326k: PARDISO 106 s vs AMG-CG 240 s and DOLFINx GAMG 275 s in one
+    loaded run, benchmarks/README.md); pyamg beat PETSc GAMG per solve (352 vs 467 CG
+    iterations there), so ``auto`` never picks PETSc.
 ``direct``
     The fastest installed sparse direct back-end: ``pardiso`` > ``cholmod`` >
     ``superlu``. One factorisation serves every right-hand side.

@@ -387,7 +387,7 @@ def check_diffusion_mesh(
         f"{cell_size / length:.0f}x the distance {name} diffuses in a {split_step:g}-s "
         f"splitting step (sqrt(D dt) = {length * 1e6:.0f} um): the spread between cells "
         "is not resolved (too slow across sharp fronts by ~sqrt(D dt)/h); refine the mesh "
-        "(mesh.size, mesh.max_size) for diffusion results to mean what they say"
+        "(mesh.size, mesh.min_layer_elements) for diffusion results to mean what they say"
     )
     warnings.warn(message, DiffusionResolutionWarning, stacklevel=2)
     return message

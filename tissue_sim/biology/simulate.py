@@ -280,7 +280,10 @@ def simulate(
     step of the batched stiff reaction integrator from the diffused state, and the other
     half of diffusion; second order in ``Δt``. Coupled points are not deduplicated (their
     neighbours differ); the untreated control still integrates once when its initial
-    state is uniform (diffusion leaves a uniform field unchanged).
+    state is uniform (diffusion leaves a uniform field unchanged). Nothing corrects the
+    mass after a diffusion step: it is conserved by the scheme up to the linear solves'
+    tolerance, and a solve that does not converge raises
+    :class:`~tissue_sim.errors.SolverError` naming the species and the time.
 
     Returns
     -------

@@ -485,3 +485,19 @@ def test_a_rigidly_rotated_block_carries_its_follower_pressure_along() -> None:
     np.testing.assert_allclose(
         rotated, reference @ rotation.T, atol=1e-12 * np.abs(reference).max()
     )
+
+
+def test_a_collapsed_skin_facet_gives_a_non_finite_follower_load_not_an_exception() -> None:
+    """Newton's method rejects a state whose residual is not finite (and cuts the increment
+    back); the compiled follower kernel must report a collapsed facet that way (IEEE
+    division, as the array formulation did) instead of raising ZeroDivisionError."""
+    from tissue_sim.mechanics import SkinTraction, follower_load
+
+    mesh = _cube("Q1")
+    top = facet_quadrature(mesh, mesh.facets["top"], degree=2)
+    traction = SkinTraction(top, np.tile([300.0, 0.0, -1.0e3], (*top.weights.shape, 1)))
+    collapsed = -mesh.points  # every node at the origin: zero deformed area
+    load = follower_load(traction, mesh.points, collapsed)
+    assert not np.all(np.isfinite(load.force))
+    finite = follower_load(traction, mesh.points, np.zeros_like(mesh.points))
+    assert np.all(np.isfinite(finite.force))

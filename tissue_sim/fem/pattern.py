@@ -125,7 +125,7 @@ class BlockPattern:
         return sp.bsr_matrix((data, self.indices, self.indptr), shape=(n, n))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scatter_add(  # pragma: no cover - compiled
     target: NDArray[np.float64], flat: NDArray[np.integer], values: NDArray[np.float64], low: int
 ) -> None:

@@ -24,7 +24,7 @@ FloatArray = NDArray[np.float64]
 __all__ = ["follower_kernel"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def follower_kernel(  # pragma: no cover - compiled
     positions: FloatArray,
     derivatives: FloatArray,

@@ -64,7 +64,7 @@ def element_stiffness(
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _stiffness_kernel(  # pragma: no cover - compiled
     weights: FloatArray,
     gradients: FloatArray,

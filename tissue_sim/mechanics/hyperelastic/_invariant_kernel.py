@@ -18,7 +18,7 @@ FloatArray = NDArray[np.float64]
 __all__ = ["invariant_batch"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def invariant_batch(  # pragma: no cover - compiled
     f: FloatArray,
     inv_t: FloatArray,

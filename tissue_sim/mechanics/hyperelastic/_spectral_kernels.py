@@ -30,14 +30,14 @@ FloatArray = NDArray[np.float64]
 __all__ = ["eigen_batch", "isotropic_batch", "ogden_batch"]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _cross(u: FloatArray, v: FloatArray, out: FloatArray) -> None:  # pragma: no cover
     out[0] = u[1] * v[2] - u[2] * v[1]
     out[1] = u[2] * v[0] - u[0] * v[2]
     out[2] = u[0] * v[1] - u[1] * v[0]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _quadratic(m: FloatArray, v: FloatArray) -> float:  # pragma: no cover
     total = 0.0
     for i in range(3):
@@ -46,7 +46,7 @@ def _quadratic(m: FloatArray, v: FloatArray) -> float:  # pragma: no cover
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _null_vector(m: FloatArray, value: float, out: FloatArray) -> None:  # pragma: no cover
     """Unit null vector of ``m − value·I``: the largest cross product of its rows."""
     r00, r01, r02 = m[0, 0] - value, m[0, 1], m[0, 2]
@@ -71,7 +71,7 @@ def _null_vector(m: FloatArray, value: float, out: FloatArray) -> None:  # pragm
     out[0], out[1], out[2] = x / size, y / size, z / size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _eigen_point(  # pragma: no cover
     m: FloatArray, values: FloatArray, vectors: FloatArray, work: FloatArray
 ) -> None:
@@ -127,7 +127,7 @@ def _eigen_point(  # pragma: no cover
         vectors[i, 2] = -s * u[i] + c * w[i]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def eigen_batch(matrices: FloatArray) -> tuple[FloatArray, FloatArray]:  # pragma: no cover
     """Eigenvalues ``(n, 3)`` and eigenvector columns ``(n, 3, 3)`` of ``(n, 3, 3)``."""
     n = matrices.shape[0]
@@ -139,7 +139,7 @@ def eigen_batch(matrices: FloatArray) -> tuple[FloatArray, FloatArray]:  # pragm
     return values, vectors
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _isotropic_point(  # pragma: no cover
     f: FloatArray,
     vectors: FloatArray,
@@ -210,7 +210,7 @@ def _isotropic_point(  # pragma: no cover
                 out[i, j, i, k] += s[k, j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def isotropic_batch(  # pragma: no cover
     f: FloatArray,
     vectors: FloatArray,
@@ -241,7 +241,7 @@ def isotropic_batch(  # pragma: no cover
     return stress, out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _divided_power(a: float, b: float, exponent: float) -> float:  # pragma: no cover
     """``(a^β − b^β)/(a − b)`` without cancellation (see ``power_divided_difference``)."""
     r = math.log(a) - math.log(b)
@@ -250,7 +250,7 @@ def _divided_power(a: float, b: float, exponent: float) -> float:  # pragma: no 
     return b ** (exponent - 1.0) * ratio
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def ogden_batch(  # pragma: no cover
     f: FloatArray, moduli: FloatArray, exponents: FloatArray, tangent: bool
 ) -> tuple[FloatArray, FloatArray]:

@@ -16,7 +16,7 @@ from tissue_sim.io import FORMAT_VERSION, atomic_path, read_result
 from tissue_sim.pipeline import run_to_directory
 
 _CONFIG = Path(__file__).resolve().parents[2] / "configs" / "static_compression.yaml"
-_OVERRIDES = ["mesh.size=coarse", "mesh.element=P1"]
+_OVERRIDES = ["mesh.size=coarse", "mesh.element=P1", "biology.diffusion=false"]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ config's own finite-strain mechanics too off CI (``slow``; it passes the same ch
 from __future__ import annotations
 
 import math
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,6 @@ from tissue_sim.config import DEFAULT_CELL_MODELS
 from tissue_sim.io import RunResult
 from tissue_sim.pipeline import run
 
-ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "configs" / "static_compression.yaml"
 SHORT = ["mesh.size=coarse", "schedule.days=1"]
@@ -50,8 +48,6 @@ def _run(*overrides: str, mechanics: tuple[str, ...]) -> RunResult:
 
 @pytest.fixture(scope="module", params=["ci", pytest.param("finite", marks=pytest.mark.slow)])
 def runs(request: pytest.FixtureRequest) -> dict[str, Any]:
-    if request.param == "finite" and ON_CI:
-        pytest.skip("CI size: linear mechanics (the finite-strain runs add ~30 s)")
     mechanics = ("mechanics.model=linear",) if request.param == "ci" else ()
     return {
         "on": _run(mechanics=mechanics),

@@ -10,14 +10,46 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from tissue_sim.errors import InputError, RunError, one_line
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+@contextmanager
+def _plain_warnings() -> Iterator[None]:
+    """Show tissue_sim's own warnings (e.g. ``DiffusionResolutionWarning``) as one line,
+    ``tissue-sim: warning: ...``, above any progress bar; other warnings as Python shows
+    them."""
+    shown = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not category.__module__.startswith("tissue_sim"):
+            shown(message, category, filename, lineno, file, line)
+            return
+        from tqdm import tqdm
+
+        tqdm.write(f"tissue-sim: warning: {one_line(str(message), 380)}", file=sys.stderr)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
 
 
 def _progress_bar(quiet: bool) -> tuple[Callable[[str, float], None] | None, Callable[[], None]]:
@@ -293,7 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        with _plain_warnings():
+            return int(args.handler(args))
     except InputError as error:
         print(f"tissue-sim: error: {one_line(str(error), 380)}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -80,6 +80,18 @@ def test_check_accepts_a_good_config() -> None:
     assert "ok" in done.stdout
 
 
+def test_a_warning_of_the_run_is_one_plain_line() -> None:
+    """static_compression opts in to diffusion on cells far larger than the cytokines'
+    range: the DiffusionResolutionWarning is one ``tissue-sim: warning:`` line on stderr,
+    not Python's ``file:line: Category: ...`` plus the source line."""
+    done = _cli("check", CONFIG)
+    assert done.returncode == 0
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("tissue-sim: warning: biology.diffusion:")
+    assert "not resolved" in lines[0] and "DiffusionResolutionWarning" not in lines[0]
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -265,7 +265,8 @@ def test_a_gaussian_spreads_as_the_analytic_solution_second_order(tmp_path: Path
 def test_zero_flux_walls_conserve_the_mass_over_sessions(tmp_path: Path, engine: str) -> None:
     """a diffuses and exchanges with b (which stays put); the sessions speed the exchange.
     ``Σ V (a + b)`` is conserved to round-off on a 3-D block of hexahedra, while a spreads
-    (its peak falls) and the point values change by far more than the tolerance; with
+    (most of the mass ends in the cells that started empty: without diffusion they would
+    hold none; the old check, a's peak below 0.5, passed that by 3e-8 only); with
     both engines (the compiled one restarts from the diffused state in its blocked layout;
     chunks of 100 points: several chunks and a padded block)."""
     if engine == "compiled":
@@ -282,7 +283,8 @@ def test_zero_flux_walls_conserve_the_mass_over_sessions(tmp_path: Path, engine:
     graph = _block(n, h)
     rng = np.random.default_rng(2)
     y0 = np.zeros((n**3, 2))
-    y0[rng.choice(n**3, 10, replace=False), 0] = 1.0
+    seeded = rng.choice(n**3, 10, replace=False)
+    y0[seeded, 0] = 1.0
     strain = rng.uniform(0.0, 0.1, n**3)
     sessions = np.array([[2 * HOUR, 3 * HOUR], [10 * HOUR, 11 * HOUR]])
     result = simulate(
@@ -302,8 +304,14 @@ def test_zero_flux_walls_conserve_the_mass_over_sessions(tmp_path: Path, engine:
     for fields in result.fields:
         mass = graph.volumes @ fields.sum(axis=1)
         assert abs(mass - mass0) <= MASS_TOLERANCE * mass0
-    assert result.fields[-1, :, 0].max() < 0.5  # a spread out of its ten cells
-    assert np.max(np.abs(result.fields[-1] - y0)) > 1e-2
+    # a spread out of its ten cells: the cells that started empty (which hold nothing
+    # without diffusion, a and b being made nowhere) hold most of the mass by the end
+    # (measured 0.95), and the bound pool b there came from the diffused a (0.47)
+    empty = np.ones(n**3, dtype=bool)
+    empty[seeded] = False
+    final = result.fields[-1]
+    assert graph.volumes[empty] @ final[empty].sum(axis=1) > 0.5 * mass0
+    assert graph.volumes[empty] @ final[empty, 1] > 0.2 * mass0
 
 
 def test_zero_diffusivity_is_todays_course_bit_for_bit(tmp_path: Path) -> None:

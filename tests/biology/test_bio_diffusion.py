@@ -266,7 +266,7 @@ def test_zero_flux_walls_conserve_the_mass_over_sessions(tmp_path: Path, engine:
     """a diffuses and exchanges with b (which stays put); the sessions speed the exchange.
     ``Σ V (a + b)`` is conserved to round-off on a 3-D block of hexahedra, while a spreads
     (most of the mass ends in the cells that started empty: without diffusion they would
-    hold none; the old check, a's peak below 0.5, passed that by 3e-8 only); with
+    hold none; the old check, a's peak below 0.5, told them apart by 3e-8 only); with
     both engines (the compiled one restarts from the diffused state in its blocked layout;
     chunks of 100 points: several chunks and a padded block)."""
     if engine == "compiled":

@@ -234,6 +234,14 @@ def test_every_time_step_relabels_the_tangent() -> None:
     wrapped.begin_step(2.0)
     assert np.all(wrapped.tangent_regime(f) != first)
     np.testing.assert_array_equal(first & ((1 << 20) - 1), law.tangent_regime(f))
+    # zero-length steps (two history times equal): the commit between them moves H, so
+    # it relabels although both steps have the Δt = 0 coefficients
+    wrapped.begin_step(0.0)
+    zero = wrapped.tangent_regime(f)
+    wrapped.isochoric_stress_at(f, cells)
+    wrapped.commit()
+    wrapped.begin_step(0.0)
+    assert np.all(wrapped.tangent_regime(f) != zero)
 
 
 def _shear_cycles(law, series: PronySeries, amplitude: float, period: float, cycles: int):

@@ -76,7 +76,12 @@ trial state; once the step has converged, the body is evaluated at the converged
 displacement and :meth:`ViscoelasticLaw.commit` turns the record into
 :math:`Q_i^{n+1}`, :math:`S_{iso}^n` (then :math:`\Delta t = 0`, so that evaluating the
 converged state again returns its stress). The energy density reported for the cell
-fields is the wrapped law's (equilibrium) isochoric energy.
+fields is the wrapped law's isochoric energy :math:`W(C)` (plus the volumetric one): with
+``moduli: instantaneous`` that is the *instantaneous* elastic energy, :math:`1/g_\infty`
+times the equilibrium branch's :math:`a\,W`; with ``moduli: relaxed`` it is the
+equilibrium energy. The free energy of the viscous branches is not included, so it is
+not the free energy of the relaxing state (the small-strain session reports
+:math:`\tfrac12\bar\sigma:\bar\varepsilon` of the total stress instead).
 """
 
 from __future__ import annotations
@@ -173,7 +178,9 @@ class ViscoelasticLaw:
         return self.law.small_strain_material()
 
     def isochoric_energy(self, deformation_gradient: ArrayLike) -> FloatArray:
-        """The wrapped law's (equilibrium) isochoric energy density [J/m³]."""
+        """The wrapped law's isochoric energy density :math:`W(C)` [J/m³] (module
+        description: the instantaneous elastic energy for ``moduli: instantaneous``, not
+        the equilibrium :math:`a W` nor the free energy of the viscous branches)."""
         return self.law.isochoric_energy(deformation_gradient)
 
     def isochoric_stress(
@@ -274,7 +281,11 @@ class ViscoelasticLaw:
         return stress, total
 
     def commit(self) -> None:
-        """Accept the last evaluation as the converged state of the step (then Δt = 0)."""
+        """Accept the last evaluation as the converged state of the step (then Δt = 0).
+
+        The history moved, so the tangent's label changes here whatever the next Δt (also
+        after a zero-length step, whose coefficients equal the Δt = 0 ones set here)."""
+        self._coefficients = None  # begin_step below: a new label (tangent_regime)
         if self._points:
             increment = self._trial - self._stress
             self._history = (

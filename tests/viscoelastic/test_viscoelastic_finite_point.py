@@ -242,6 +242,10 @@ def test_every_time_step_relabels_the_tangent() -> None:
     wrapped.commit()
     wrapped.begin_step(0.0)
     assert np.all(wrapped.tangent_regime(f) != zero)
+    # back to rest (the next technique step): the history is gone, a new label again
+    committed = wrapped.tangent_regime(f)
+    wrapped.reset()
+    assert np.all(wrapped.tangent_regime(f) != committed)
 
 
 def _shear_cycles(law, series: PronySeries, amplitude: float, period: float, cycles: int):

@@ -230,7 +230,9 @@ class ViscoelasticLaw:
             )
 
     def reset(self) -> None:
-        """Back to rest: no history (an unloaded, relaxed layer), Δt = 0."""
+        """Back to rest: no history (an unloaded, relaxed layer), Δt = 0 (a new tangent
+        label: the history changed)."""
+        self._coefficients = None
         if self._points:
             self._allocate(self._points)
         self.begin_step(0.0)

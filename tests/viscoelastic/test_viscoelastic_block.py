@@ -208,3 +208,25 @@ def test_elastic_limits(mesh, tau: float) -> None:
     np.testing.assert_allclose(
         frames.cell_stress[later], reference.cell_stress[later], atol=1e-7 * PRESSURE
     )
+
+
+def test_equal_sub_steps_share_one_factorisation(mesh) -> None:
+    """Times on a 0.1-s grid (``0.1 k``: their differences take 6 distinct floats, as the
+    sub-steps of a technique history do) need two factorisations, Δt = 0 and 0.1 s, and the
+    held pressure still creeps as the closed form (the step is 0.1 s to 12 digits)."""
+    series = PronySeries((0.5,), (1.0,))
+    materials = _materials()
+    times = 0.1 * np.arange(30)
+    assert np.unique(np.diff(times)).size > 1
+    frames = solve_viscoelastic(
+        mesh,
+        materials,
+        [series, series],
+        _pressure_loads(mesh, times.size),
+        times,
+        base_condition(mesh, "roller"),
+    )
+    assert frames.factorisations == 2
+    strain = _layer_strain(mesh, frames)
+    creep = _creep(times, materials[0].bulk_modulus, materials[0].shear_modulus, series)
+    assert np.max(np.abs(strain[:, 0] - creep)) < 1e-2 * np.abs(creep[-1] - creep[0])

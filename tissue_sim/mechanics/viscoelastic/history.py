@@ -18,6 +18,9 @@ Done and not done:
 
 * small strain, mixed (locking-free) body as in :class:`~tissue_sim.mechanics.body.SolidBody`,
   bulk response elastic, deviatoric Prony series per layer;
+* the time step :math:`\Delta t` is taken to 12 significant digits, so the equal
+  sub-steps of a span share one factorisation (their differences of the times differ
+  in the last bits);
 * the history variables live at the body's quadrature points (the deviatoric strain
   there is the one the body's deviatoric stiffness integrates), so each step is the exact
   time integration of the semi-discrete problem for strains linear in time over a step;
@@ -198,7 +201,9 @@ def solve_viscoelastic(
     applied = np.zeros((keep.size, mesh.num_points, 3))
     history = previous = np.zeros(0)
     for k in range(t.size):
-        dt = 0.0 if k == 0 else float(t[k] - t[k - 1])
+        # to 12 significant digits: sub-steps of one span differ in their last bits
+        # (kneading: 7 distinct floats for one 0.25-s step) and would each factorise
+        dt = 0.0 if k == 0 else float(f"{t[k] - t[k - 1]:.12g}")
         decay, gamma = series.coefficients(dt)
         if dt not in systems:
             effective = instantaneous * series.layer_effective(dt)

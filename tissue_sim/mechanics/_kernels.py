@@ -11,7 +11,12 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from tissue_sim.fem._threads import run_ranges
+
 FloatArray = NDArray[np.float64]
+
+#: Fewest cells per thread of the element stiffness kernel.
+_CELLS_PER_THREAD = 64
 
 
 def element_force(weights: FloatArray, stress: FloatArray, gradients: FloatArray) -> FloatArray:
@@ -30,38 +35,72 @@ def element_stiffness(
     tangent: FloatArray,
     inverse_transposed: FloatArray | None = None,
     jacobian_scale: FloatArray | None = None,
+    *,
+    volumetric: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None,
 ) -> FloatArray:
     r"""``Σ_q w ∂_J N_a (A_{iJkL} + s ∂²J/∂F_{iJ}∂F_{kL}) ∂_L N_b`` as blocks ``(E, N, N, 3, 3)``.
 
-    One compiled pass per point (:func:`_stiffness_kernel`): ``U_{b,iJk} = A_{iJkL}
-    ∂_L N_b``, then ``K_{ab,ik} += w ∂_J N_a U_{b,iJk}``. The optional term with
+    One compiled pass per cell (:func:`_stiffness_kernel`, cell ranges on the threads of
+    :func:`~tissue_sim.fem._threads.run_ranges`): per point
+    the Jacobian term, with
     :math:`\partial^2J/\partial F\partial F = J(F^{-T}_{iJ}F^{-T}_{kL} - F^{-T}_{iL}F^{-T}_{kJ})`
-    (``jacobian_scale`` = s J per point, e.g. :math:`	ilde p J`) is added as
-    :math:`w\,sJ\,(d_{ai}d_{bk} - d_{bi}d_{ak})` with :math:`d_{ai} = F^{-T}_{iJ}\partial_J N_a`,
-    without forming it at the points.
+    (``jacobian_scale`` = s J per point, e.g. :math:`\tilde p J`), is added to the 81
+    entries of ``A``; then ``U_{b,iJk} = Â_{iJkL} ∂_L N_b`` and
+    ``K_{ab,ik} += w ∂_J N_a U_{b,iJk}`` for ``b ≥ a`` (``A`` has the major symmetry of a
+    hyperelastic law; ``K_{ba} = K_{ab}^T`` is mirrored, so the blocks are exactly
+    symmetric).
 
     Parameters
     ----------
     weights, gradients
         Quadrature weights ``(E, Q)`` [m³] and gradients ``(E, Q, N, 3)`` [1/m].
     tangent
-        ``A = ∂P/∂F`` per point ``(E, Q, 3, 3, 3, 3)`` [Pa].
+        ``A = ∂P/∂F`` per point ``(E, Q, 3, 3, 3, 3)`` [Pa], major-symmetric.
     inverse_transposed, jacobian_scale
         ``F^{-T}`` ``(E, Q, 3, 3)`` and s J ``(E, Q)`` [Pa] of the Jacobian term (both or
         neither).
+    volumetric
+        Optional condensed volumetric part of an element-wise pressure space, added in the
+        same pass: ``(basis, mass_inverse, second, jacobian)`` — the pressure basis
+        ``(Q, P)``, inverse pressure mass ``(E, P, P)`` [1/m³], ``U''(θ)`` ``(E, Q)`` [Pa]
+        and ``J`` ``(E, Q)`` — giving ``D^T M^{-1} H M^{-1} D`` with
+        ``D_{p,ai} = Σ_q w ψ_p J F^{-T}_{iJ} ∂_J N_a`` and ``H_{pr} = Σ_q w U'' ψ_p ψ_r``
+        (see :func:`~tissue_sim.mechanics._pressure_space.element_volumetric_stiffness`).
+        Needs ``inverse_transposed``.
     """
     geometric = inverse_transposed is not None and jacobian_scale is not None
+    if volumetric is not None and inverse_transposed is None:
+        raise ValueError("the volumetric part needs inverse_transposed")
+    n_cells, n_points = weights.shape
     empty = np.zeros((0, 0, 3, 3))
-    return np.asarray(
-        _stiffness_kernel(
-            np.ascontiguousarray(weights, dtype=float),
-            np.ascontiguousarray(gradients, dtype=float),
-            np.ascontiguousarray(tangent, dtype=float),
-            np.ascontiguousarray(inverse_transposed, dtype=float) if geometric else empty,
-            np.ascontiguousarray(jacobian_scale, dtype=float) if geometric else empty[:, :, 0, 0],
-            geometric,
-        )
+    h = empty if inverse_transposed is None else inverse_transposed
+    scale = np.zeros((n_cells, n_points)) if jacobian_scale is None else jacobian_scale
+    if volumetric is None:
+        basis, mass_inverse = np.zeros((n_points, 0)), np.zeros((n_cells, 0, 0))
+        second = jacobian = np.zeros((0, 0))
+    else:
+        basis, mass_inverse, second, jacobian = volumetric
+    arrays = (
+        np.ascontiguousarray(weights, dtype=float),
+        np.ascontiguousarray(gradients, dtype=float),
+        np.ascontiguousarray(tangent, dtype=float),
+        np.ascontiguousarray(h, dtype=float),
+        np.ascontiguousarray(scale, dtype=float),
+        geometric,
+        volumetric is not None,
+        np.ascontiguousarray(basis, dtype=float),
+        np.ascontiguousarray(mass_inverse, dtype=float),
+        np.ascontiguousarray(second, dtype=float),
+        np.ascontiguousarray(jacobian, dtype=float),
     )
+    n_nodes = gradients.shape[2]
+    blocks = np.empty((n_cells, n_nodes, n_nodes, 3, 3))
+
+    def kernel(start: int, stop: int) -> None:
+        _stiffness_kernel(*arrays, blocks, start, stop)
+
+    run_ranges(kernel, n_cells, minimum=_CELLS_PER_THREAD)
+    return blocks
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -72,49 +111,95 @@ def _stiffness_kernel(  # pragma: no cover - compiled
     inverse_transposed: FloatArray,
     jacobian_scale: FloatArray,
     geometric: bool,
-) -> FloatArray:
-    n_cells, n_points, n_nodes, _ = gradients.shape
-    blocks = np.zeros((n_cells, n_nodes, n_nodes, 3, 3))
-    contracted = np.empty((n_nodes, 3, 3, 3))  # U[b, i, J, k]
-    divergence = np.empty((n_nodes, 3))  # d[a, i]
-    for e in range(n_cells):
+    volumetric: bool,
+    basis: FloatArray,
+    mass_inverse: FloatArray,
+    second: FloatArray,
+    jacobian: FloatArray,
+    blocks: FloatArray,
+    start: int,
+    stop: int,
+) -> None:
+    """Element blocks of the cells ``start:stop`` into ``blocks`` ``(E, N, N, 3, 3)``
+    (see :func:`element_stiffness`); each cell is summed alone, so the result does not
+    depend on how the cells are split between threads."""
+    _, n_points, n_nodes, _ = gradients.shape
+    n_basis = basis.shape[1]
+    for e in range(start, stop):
+        modified = np.empty((3, 3, 3, 3))  # Â[i, J, k, L]
+        contracted = np.empty((n_nodes, 3, 3, 3))  # U[b, i, J, k] = Â[i, J, k, L] ∂_L N_b
+        local = np.zeros((n_nodes, n_nodes, 3, 3))
+        moments = np.zeros((n_basis, n_nodes, 3))  # D[p, a, i]
+        hessian = np.zeros((n_basis, n_basis))  # H[p, r]
         for q in range(n_points):
             w = weights[e, q]
             a_point = tangent[e, q]
             g = gradients[e, q]
+            if geometric:
+                h = inverse_transposed[e, q]
+                s = jacobian_scale[e, q]
+                for i in range(3):
+                    for j in range(3):
+                        for k in range(3):
+                            for m in range(3):
+                                modified[i, j, k, m] = a_point[i, j, k, m] + s * (
+                                    h[i, j] * h[k, m] - h[i, m] * h[k, j]
+                                )
+            else:
+                modified[:, :, :, :] = a_point
+            if volumetric:
+                h = inverse_transposed[e, q]
+                wj = w * jacobian[e, q]
+                for p in range(n_basis):
+                    psi = wj * basis[q, p]
+                    for a in range(n_nodes):
+                        for i in range(3):
+                            moments[p, a, i] += psi * (
+                                h[i, 0] * g[a, 0] + h[i, 1] * g[a, 1] + h[i, 2] * g[a, 2]
+                            )
+                    for r in range(n_basis):
+                        hessian[p, r] += w * second[e, q] * basis[q, p] * basis[q, r]
             for b in range(n_nodes):
                 g0, g1, g2 = g[b, 0], g[b, 1], g[b, 2]
                 for i in range(3):
                     for j in range(3):
                         for k in range(3):
                             contracted[b, i, j, k] = (
-                                a_point[i, j, k, 0] * g0
-                                + a_point[i, j, k, 1] * g1
-                                + a_point[i, j, k, 2] * g2
+                                modified[i, j, k, 0] * g0
+                                + modified[i, j, k, 1] * g1
+                                + modified[i, j, k, 2] * g2
                             )
-            if geometric:
-                h = inverse_transposed[e, q]
-                for a in range(n_nodes):
-                    for i in range(3):
-                        divergence[a, i] = h[i, 0] * g[a, 0] + h[i, 1] * g[a, 1] + h[i, 2] * g[a, 2]
-                scale = w * jacobian_scale[e, q]
             for a in range(n_nodes):
                 w0, w1, w2 = w * g[a, 0], w * g[a, 1], w * g[a, 2]
-                for b in range(n_nodes):
+                for b in range(a, n_nodes):
                     for i in range(3):
                         for k in range(3):
-                            value = (
+                            local[a, b, i, k] += (
                                 w0 * contracted[b, i, 0, k]
                                 + w1 * contracted[b, i, 1, k]
                                 + w2 * contracted[b, i, 2, k]
                             )
-                            if geometric:
-                                value += scale * (
-                                    divergence[a, i] * divergence[b, k]
-                                    - divergence[b, i] * divergence[a, k]
-                                )
-                            blocks[e, a, b, i, k] += value
-    return blocks
+        if volumetric:
+            m_inv = mass_inverse[e]
+            for p in range(n_basis):
+                for r in range(n_basis):
+                    c = 0.0  # (M⁻¹ H M⁻¹)[p, r]
+                    for t in range(n_basis):
+                        for v in range(n_basis):
+                            c += m_inv[p, t] * hessian[t, v] * m_inv[v, r]
+                    for a in range(n_nodes):
+                        for b in range(a, n_nodes):
+                            for i in range(3):
+                                left = c * moments[p, a, i]
+                                for k in range(3):
+                                    local[a, b, i, k] += left * moments[r, b, k]
+        for a in range(n_nodes):
+            for b in range(a, n_nodes):
+                for i in range(3):
+                    for k in range(3):
+                        value = local[a, b, i, k]
+                        blocks[e, a, b, i, k] = value
+                        blocks[e, b, a, k, i] = value
 
 
 def isotropic_stiffness(

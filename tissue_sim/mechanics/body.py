@@ -76,6 +76,10 @@ FORMULATIONS = ("mixed", "displacement")
 #: θ, U(θ), U'(θ), U''(θ) at the vertex pressure nodes.
 _NodalState = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
 
+#: Condensed volumetric part of an element-wise pressure space for
+#: :func:`~tissue_sim.mechanics._kernels.element_stiffness`: basis, M⁻¹, U''(θ), J.
+_Condensed = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+
 #: Bytes of work arrays per (cell × quadrature point × node) in the tangent kernel.
 _BYTES_PER_ENTRY = 8 * 40
 
@@ -657,13 +661,16 @@ class SolidBody:
         *,
         tangent: bool,
         rows: IntArray | None = None,
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
-        """θ, pressure p̃, volumetric energy density and condensed blocks of a chunk.
+    ) -> tuple[FloatArray, FloatArray, FloatArray, _Condensed | None]:
+        """θ, pressure p̃, volumetric energy density and the condensed part of a chunk.
 
         For the displacement formulation the volumetric tangent is added to
         ``stiffness`` in place; for tetrahedra the energy density is returned as zeros
-        (the nodal energy is added once, and the stiffness is assembled globally).
-        With ``rows``, ``stiffness`` and the blocks belong to those cells only.
+        (the nodal energy is added once, and the stiffness is assembled globally). For an
+        element-wise pressure space (with ``tangent``) the last item holds what
+        :func:`~tissue_sim.mechanics._kernels.element_stiffness` needs to add the condensed
+        blocks in its pass (``volumetric=``). With ``rows``, ``stiffness`` and that item
+        belong to those cells only.
         """
         weights = chunk.geometry.weights
         layers = np.broadcast_to(self.mesh.cell_layer[chunk.cells][:, None], weights.shape)
@@ -686,13 +693,10 @@ class SolidBody:
         self._check_positive(chunk, theta, "projected volume ratio")
         point_energy, first, second = self._volumetric(layers, theta)
         pressure = space.project(weights, mass_inverse, first)
-        blocks = None
+        condensed = None
         if tangent:
-            divergence = chunk.geometry.gradients[pick] @ np.swapaxes(state.cofactor[pick], -1, -2)
-            blocks = space.condensed_stiffness(
-                weights[pick], mass_inverse[pick], second[pick], divergence
-            )
-        return theta, pressure, point_energy, blocks
+            condensed = (space.basis, mass_inverse[pick], second[pick], state.jacobian[pick])
+        return theta, pressure, point_energy, condensed
 
     def _evaluate_finite(self, u: FloatArray, *, tangent: bool, energy: bool) -> Evaluation:
         n = self.mesh.num_points
@@ -737,7 +741,7 @@ class SolidBody:
                     chunk, state.deformation_gradient, tangent=tangent, energy=energy
                 )
             cofactor = state.cofactor
-            theta, pressure, point_energy, volumetric_blocks = self._chunk_volumetric(
+            theta, pressure, point_energy, condensed = self._chunk_volumetric(
                 chunk, state, stiffness, nodal, tangent=tangent, rows=rows
             )
             if self._chunks is not None:
@@ -756,14 +760,17 @@ class SolidBody:
                 continue
             if rows is not None:
                 self._update_blocks(
-                    chunk, state, stiffness, pressure, volumetric_blocks, rows, data, regime
+                    chunk, state, stiffness, pressure, condensed, rows, data, regime
                 )
                 continue
             blocks = element_stiffness(
-                weights, gradients, stiffness, state.inverse_transpose, pressure * state.jacobian
+                weights,
+                gradients,
+                stiffness,
+                state.inverse_transpose,
+                pressure * state.jacobian,
+                volumetric=condensed,
             )
-            if volumetric_blocks is not None:
-                blocks += volumetric_blocks
             flat, low = self._scatter_indices(chunk)
             pattern.scatter(data, flat, blocks, low)
             if keep:
@@ -801,7 +808,7 @@ class SolidBody:
         state: _PointState,
         stiffness: FloatArray,
         pressure: FloatArray,
-        volumetric_blocks: FloatArray | None,
+        condensed: _Condensed | None,
         rows: IntArray,
         data: FloatArray,
         regime: IntArray | None,
@@ -817,9 +824,8 @@ class SolidBody:
             stiffness,
             state.inverse_transpose[rows],
             (pressure * state.jacobian)[rows],
+            volumetric=condensed,
         )
-        if volumetric_blocks is not None:
-            blocks += volumetric_blocks
         flat, low = self._scatter_indices(chunk)
         per_cell = flat.reshape(previous_blocks.shape[0], -1)
         changed = per_cell[rows].reshape(-1)

@@ -25,6 +25,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from tissue_sim.fem._threads import run_ranges
+
 FloatArray = NDArray[np.float64]
 
 __all__ = ["eigen_batch", "isotropic_batch", "ogden_batch"]
@@ -241,23 +243,55 @@ def isotropic_batch(  # pragma: no cover
     return stress, out
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _divided_power(a: float, b: float, exponent: float) -> float:  # pragma: no cover
-    """``(a^β − b^β)/(a − b)`` without cancellation (see ``power_divided_difference``)."""
-    r = math.log(a) - math.log(b)
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _divided_power(r: float, scale: float, exponent: float) -> float:  # pragma: no cover
+    """``(a^β − b^β)/(a − b)`` without cancellation (see ``power_divided_difference``),
+    from ``r = ln a − ln b`` and ``scale = b^(β−1)``."""
     denominator = math.expm1(r)
     ratio = exponent if denominator == 0.0 else math.expm1(exponent * r) / denominator
-    return b ** (exponent - 1.0) * ratio
+    return scale * ratio
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def ogden_batch(  # pragma: no cover
+#: Fewest points per thread of :func:`ogden_batch`.
+_POINTS_PER_THREAD = 512
+
+
+def ogden_batch(
     f: FloatArray, moduli: FloatArray, exponents: FloatArray, tangent: bool
 ) -> tuple[FloatArray, FloatArray]:
-    """Isochoric Ogden ``P`` ``(n, 3, 3)`` and ``∂P/∂F`` ``(n, 3, 3, 3, 3)`` [Pa]."""
+    """Isochoric Ogden ``P`` ``(n, 3, 3)`` and ``∂P/∂F`` ``(n, 3, 3, 3, 3)`` [Pa].
+
+    The points are split into ranges on the threads of
+    :func:`~tissue_sim.fem._threads.run_ranges` (compiled :func:`_ogden_range` each);
+    every point is computed alone, so the result is the same for any number of threads.
+    ``f`` ``(n, 3, 3)`` C-contiguous float64.
+    """
     n = f.shape[0]
     stress = np.empty((n, 3, 3))
     out = np.empty((n if tangent else 0, 3, 3, 3, 3))
+    g = np.ascontiguousarray(f, dtype=float)
+    mu = np.ascontiguousarray(moduli, dtype=float)
+    alpha = np.ascontiguousarray(exponents, dtype=float)
+
+    def kernel(start: int, stop: int) -> None:
+        _ogden_range(g, mu, alpha, tangent, stress, out, start, stop)
+
+    run_ranges(kernel, n, minimum=_POINTS_PER_THREAD)
+    return stress, out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _ogden_range(  # pragma: no cover
+    f: FloatArray,
+    moduli: FloatArray,
+    exponents: FloatArray,
+    tangent: bool,
+    stress: FloatArray,
+    out: FloatArray,
+    start: int,
+    stop: int,
+) -> None:
+    """:func:`ogden_batch` at the points ``start:stop`` (into ``stress`` and ``out``)."""
     scratch = np.empty((3, 3, 3, 3))
     c = np.empty((3, 3))
     values = np.empty(3)
@@ -266,14 +300,18 @@ def ogden_batch(  # pragma: no cover
     second = np.empty((3, 3))
     divided = np.empty((3, 3))
     powers = np.empty(3)
+    logs = np.empty(3)
     work = np.empty((4, 3))
     buffer = np.empty(81)
-    for point in range(n):
+    for point in range(start, stop):
         g = f[point]
         for i in range(3):
             for j in range(3):
                 c[i, j] = g[0, i] * g[0, j] + g[1, i] * g[1, j] + g[2, i] * g[2, j]
         _eigen_point(c, values, vectors, work)
+        if tangent:
+            for a in range(3):
+                logs[a] = math.log(values[a])
         jac = (
             g[0, 0] * (g[1, 1] * g[2, 2] - g[1, 2] * g[2, 1])
             - g[0, 1] * (g[1, 0] * g[2, 2] - g[1, 2] * g[2, 0])
@@ -300,8 +338,11 @@ def ogden_batch(  # pragma: no cover
                     second[a, b] -= (alpha * k / 6.0) * (
                         powers[a] / values[b] + powers[b] / values[a] - third
                     )
-                    divided[a, b] += k * (_divided_power(values[a], values[b], beta) + third)
+                    if b > a:  # the isotropic kernel reads ψ_[ab] for a < b only
+                        scale = powers[b] / values[b]  # c_b^(β−1)
+                        divided[a, b] += k * (
+                            _divided_power(logs[a] - logs[b], scale, beta) + third
+                        )
                 second[a, a] += k * (beta * powers[a] / values[a] + total / (3.0 * values[a] ** 2))
         target = out[point] if tangent else scratch
         _isotropic_point(g, vectors, first, second, divided, tangent, stress[point], target, buffer)
-    return stress, out

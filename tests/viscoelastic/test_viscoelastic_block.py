@@ -230,3 +230,27 @@ def test_equal_sub_steps_share_one_factorisation(mesh) -> None:
     strain = _layer_strain(mesh, frames)
     creep = _creep(times, materials[0].bulk_modulus, materials[0].shear_modulus, series)
     assert np.max(np.abs(strain[:, 0] - creep)) < 1e-2 * np.abs(creep[-1] - creep[0])
+
+
+@pytest.mark.parametrize("tau", [1e-9, 1e9])
+def test_relaxed_moduli_are_the_long_term_ones(mesh, tau: float) -> None:
+    """``moduli="relaxed"`` (a layer whose moduli come from an equilibrium test): the
+    material's shear modulus is μ∞, so τ → 0 gives the elastic solid with it and τ → ∞ the
+    one with μ0 = μ∞/g∞ (g∞ = 0.6 here)."""
+    series = PronySeries((0.4,), (tau,), "relaxed")
+    materials = _materials()
+    times = np.array([0.0, 1.0, 3.0])
+    loads = _pressure_loads(mesh, times.size)
+    frames = solve_viscoelastic(
+        mesh, materials, [series, series], loads, times, base_condition(mesh)
+    )
+    mu = materials[0].shear_modulus / (0.6 if tau > 1 else 1.0)
+    elastic = [LinearElasticMaterial.from_moduli(mu, materials[0].bulk_modulus)] * 2
+    reference = solve_viscoelastic(
+        mesh, elastic, [PronySeries(), PronySeries()], loads, times, base_condition(mesh)
+    )
+    later = slice(1, None) if tau < 1 else slice(None)
+    scale = np.abs(reference.displacement).max()
+    np.testing.assert_allclose(
+        frames.displacement[later], reference.displacement[later], atol=1e-7 * scale
+    )

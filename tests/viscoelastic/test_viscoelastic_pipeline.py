@@ -168,3 +168,19 @@ def test_the_config_and_the_law_know_the_same_moduli_choices() -> None:
     from tissue_sim.mechanics.viscoelastic.prony import MODULI
 
     assert CONFIG_MODULI == MODULI == ("instantaneous", "relaxed")
+
+
+def test_a_tissue_file_can_say_its_moduli_are_relaxed() -> None:
+    """``moduli: relaxed`` in a layer's block reaches the Prony series the mechanics uses
+    (then μ0 = preset / g∞: ``instantaneous_scale`` 1/0.61 for the fat)."""
+    scenario = load_config(
+        CONFIG,
+        ["tissue.layers.adipose.viscoelastic={fractions: [0.39], times: [700 s], moduli: relaxed}"],
+    )
+    mesh_names = [layer.name for layer in scenario.tissue.layers]
+    series = dict(zip(mesh_names, tissue_prony(scenario.tissue.layers, mesh_names), strict=True))
+    assert series["adipose"].moduli == "relaxed"
+    assert series["adipose"].instantaneous_scale == pytest.approx(1.0 / 0.61, rel=1e-12)
+    assert series["muscle"].moduli == "instantaneous" and series["muscle"].relaxed_scale == (
+        pytest.approx(1.0 - 0.549, rel=1e-12)
+    )

@@ -264,7 +264,7 @@ def _finite_strain_session(
         linear_solver=settings.solver,
         linear_options=settings.solver_options,
         max_krylov=max(2, min(60, settings.max_iterations)),
-        linear_rtol=min(max(settings.rtol, 1e-2 * settings.newton_rtol), 0.01),
+        linear_rtol=min(max(settings.rtol, 1e-1 * settings.newton_rtol), 0.01),
     )
     solver: TangentSolver | None = None
     solutions: list[FrameSolution] = []

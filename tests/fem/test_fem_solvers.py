@@ -190,13 +190,20 @@ def test_direct_preconditioner_is_the_exact_inverse(system, known, method) -> No
 
 @pytest.mark.parametrize("method", PATHS)
 def test_old_factorisation_preconditions_a_changed_matrix(system, method) -> None:
-    """GMRES on a changed tangent, preconditioned by the solver of the old one."""
+    """GMRES on a changed tangent, preconditioned by the solver of the old one.
+
+    scipy's GMRES preconditions from the left and stops on the preconditioned residual,
+    which a single-precision V-cycle resolves only to float32 rounding; AMG is checked
+    here in double precision (the flexible GMRES of the Newton tangents takes the
+    single-precision one: next test).
+    """
     _require(method)
     mesh, _, matrix, rhs = system
     changed, _ = apply_dirichlet(
         _layered_matrix(mesh, 2.4e3, 1.1e5).stiffness(), rhs, base_condition(mesh, "roller")
     )
-    preconditioner = _solver(method, matrix, mesh).as_preconditioner()
+    options = {"precision": "double"} if method == "amg" else None
+    preconditioner = _solver(method, matrix, mesh, options=options).as_preconditioner()
     iterations = 0
 
     def count(_: object) -> None:
@@ -236,14 +243,70 @@ def test_old_factorisation_preconditions_a_changed_matrix(system, method) -> Non
     assert iterations < unpreconditioned
 
 
-def test_amg_preconditioner_is_symmetric_positive(system) -> None:
+def test_flexible_gmres_with_the_single_precision_vcycle_reaches_the_true_residual(
+    system,
+) -> None:
+    """The Newton tangents' right-preconditioned GMRES minimises the true residual, so
+    the single-precision V-cycle of an old matrix takes it to 1e-10 on a changed one."""
+    from tissue_sim.mechanics._tangent_solver import flexible_gmres
+
+    mesh, _, matrix, rhs = system
+    changed, _ = apply_dirichlet(
+        _layered_matrix(mesh, 2.4e3, 1.1e5).stiffness(), rhs, base_condition(mesh, "roller")
+    )
+    solver = _solver("amg", matrix, mesh)
+    assert solver._hierarchy.dtype is np.float32
+    x, iterations = flexible_gmres(
+        lambda v: changed @ v,
+        solver.as_preconditioner().matvec,
+        rhs,
+        rtol=1e-10,
+        max_iterations=200,
+    )
+    assert iterations < 200
+    assert np.linalg.norm(rhs - changed @ x) <= 1e-10 * np.linalg.norm(rhs)
+
+
+@pytest.mark.parametrize(("precision", "rel"), [("double", 1e-10), ("single", 1e-5)])
+def test_amg_preconditioner_is_symmetric_positive(system, precision, rel) -> None:
+    """Symmetric to rounding: float64's in double precision, float32's in single."""
     mesh, _, matrix, _ = system
-    preconditioner = _solver("amg", matrix, mesh).as_preconditioner()
+    solver = _solver("amg", matrix, mesh, options={"precision": precision})
+    preconditioner = solver.as_preconditioner()
     rng = np.random.default_rng(3)
     v, w = rng.normal(size=(2, matrix.shape[0]))
     mv, mw = preconditioner @ v, preconditioner @ w
-    assert np.dot(w, mv) == pytest.approx(np.dot(v, mw), rel=1e-10)
+    assert mv.dtype == np.float64
+    assert np.dot(w, mv) == pytest.approx(np.dot(v, mw), rel=rel)
     assert np.dot(v, mv) > 0.0
+
+
+def test_single_precision_vcycle_matches_double_and_keeps_cg_iterations(system, known) -> None:
+    """precision="single" (the default) runs every level but the coarsest in float32 —
+    the fine level a float32 copy of the values sharing the CSR index arrays — and gives
+    the double-precision V-cycle to float32 rounding and the same CG iterations; an
+    unknown precision is refused."""
+    mesh, _, matrix, _ = system
+    x_true, b = known
+    single = _solver("amg", matrix, mesh)
+    double = _solver("amg", matrix, mesh, options={"precision": "double"})
+    levels = single._hierarchy.hierarchy.levels
+    assert [level.A.dtype for level in levels] == [np.float32] * (len(levels) - 1) + [np.float64]
+    assert all(level.P.dtype == np.float32 for level in levels[:-1])
+    assert np.shares_memory(levels[0].A.indices, single.matrix.indices)
+    assert np.array_equal(levels[0].A.data, single.matrix.data.astype(np.float32))
+    assert all(level.A.dtype == np.float64 for level in double._hierarchy.hierarchy.levels)
+    r = np.random.default_rng(5).normal(size=matrix.shape[0]) * 1e-30  # no underflow
+    low, high = single._hierarchy.vcycle(r), double._hierarchy.vcycle(r)
+    assert np.linalg.norm(low - high) <= 1e-5 * np.linalg.norm(high)
+    assert not np.array_equal(low, high)  # the setting reached the V-cycle
+    for solver in (single, double):
+        x = solver.solve(b)
+        assert np.linalg.norm(x - x_true) <= 1e-8 * np.linalg.norm(x_true)
+    assert abs(single.statistics.iterations[0] - double.statistics.iterations[0]) <= 1
+    np.testing.assert_array_equal(single._hierarchy.vcycle(np.zeros_like(r)), 0.0)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        _solver("amg", matrix, mesh, options={"precision": "half"})
 
 
 def test_cg_that_cannot_converge_raises_with_method_residual_and_tolerance(system) -> None:
@@ -329,7 +392,8 @@ def test_amg_aggregates_nodes_and_smooths_points(system, known) -> None:
     scalar = _solver("amg", matrix, mesh, options={"nodal_aggregation": False})
     hierarchy = nodal._hierarchy.hierarchy
     assert nodal._hierarchy.nodal and not scalar._hierarchy.nodal
-    assert hierarchy.levels[0].A is nodal.matrix  # no copy of the fine matrix held
+    # no copy of the fine matrix's indices held (level 0: float32 values, shared indices)
+    assert np.shares_memory(hierarchy.levels[0].A.indices, nodal.matrix.indices)
     assert all(sp.isspmatrix_csr(level.A) for level in hierarchy.levels)
     assert all(level.presmoother.__name__ == "gauss_seidel" for level in hierarchy.levels[:-1])
     node_aggregates = hierarchy.levels[0].AggOp.tocsr()  # rows: nodes (fixed ones: none)

@@ -19,6 +19,18 @@ The preconditioner is a bare V-cycle over the hierarchy's levels — pyamg's
 ``aspreconditioner()`` runs ``solve(maxiter=1)``, which adds two residual products
 and norms to every application.
 
+**Single-precision V-cycle** (nodal hierarchies, ``precision="single"``, the default).
+The hierarchy is built in double precision; then every level's operator, prolongation
+and smoother runs in float32 (the coarsest level's exact solve stays in float64). The
+V-cycle is a preconditioner — an approximate inverse whose error is set by the
+smoother and the coarse space, far above float32 rounding — so CG (float64 products
+and residuals) converges to the same tolerance in the same iterations, while a sweep
+over the level matrices moves 8 instead of 12 bytes per non-zero. The fine level is a
+float32 copy of the values only: its index arrays are the caller's matrix's. The
+right-hand side is scaled by its largest entry before the cast (and the result back),
+so a tiny Newton residual does not underflow. Lumbar stack, 105 792 unknowns (load
+5.8): 188 CG iterations either way, 49 instead of 84 CPU ms per iteration.
+
 pyamg estimates spectral radii from a random start vector drawn from NumPy's global
 generator; the set-up runs under a fixed seed (the global state is restored after),
 so two set-ups of the same matrix give identical bits — and a sweep gives the same
@@ -80,6 +92,9 @@ LEVEL_SMOOTHER = ("gauss_seidel", {"sweep": "symmetric"})
 #: Unknowns per node of the nodal (block) aggregation.
 NODE_DOFS = 3
 
+#: Floating-point type of the V-cycle's level operators per ``precision`` setting.
+PRECISIONS: dict[str, type[np.floating[Any]]] = {"single": np.float32, "double": np.float64}
+
 
 class AMGHierarchy:
     """A smoothed-aggregation hierarchy of one CSR matrix and its V-cycle.
@@ -93,7 +108,9 @@ class AMGHierarchy:
     settings
         Overrides of :data:`AMG_SETTINGS` (pyamg keyword arguments), plus
         ``nodal_aggregation`` (bool; default: whenever a near-null space is given and
-        the size is a multiple of 3) to choose node-wise (block) or scalar aggregation.
+        the size is a multiple of 3) to choose node-wise (block) or scalar aggregation,
+        and ``precision`` (``"single"``, default, or ``"double"``: the arithmetic of a
+        nodal hierarchy's V-cycle; scalar hierarchies always run in double).
     block_form
         The same matrix as 3×3 BSR, if the caller holds it: the nodal build then uses
         it instead of a block copy of ``matrix`` (it is not kept).
@@ -120,6 +137,13 @@ class AMGHierarchy:
                 f"{matrix.shape[0]} rows"
             )
         self.nodal = nodal
+        precision = settings.pop("precision", "single")
+        if precision not in PRECISIONS:
+            raise ValueError(
+                f"AMG precision must be one of {', '.join(PRECISIONS)}; got {precision!r}"
+            )
+        #: Floating-point type of the V-cycle's level operators (coarsest solve: float64).
+        self.dtype: type[np.floating[Any]] = PRECISIONS[precision] if nodal else np.float64
         defaults = dict(AMG_SETTINGS)
         if matrix.shape[0] >= LOW_MEMORY_SIZE:
             defaults["smooth"] = LOW_MEMORY_SMOOTH
@@ -158,7 +182,7 @@ class AMGHierarchy:
                     if hasattr(level, name):
                         delattr(level, name)
             if self.nodal:
-                _to_point_smoothing(hierarchy, matrix)
+                _to_point_smoothing(hierarchy, matrix, self.dtype)
         self.hierarchy = hierarchy
 
     def update(self, matrix: sp.csr_matrix, *, block_form: sp.bsr_matrix | None = None) -> None:
@@ -171,34 +195,63 @@ class AMGHierarchy:
         return float(self.hierarchy.operator_complexity())
 
     def vcycle(self, rhs: FloatArray) -> FloatArray:
-        """One V-cycle from a zero initial guess (a fixed SPD linear operator)."""
-        return self._cycle(0, np.ascontiguousarray(rhs, dtype=float))
+        """One V-cycle from a zero initial guess (a fixed SPD linear operator).
+
+        Takes and returns float64 ``(n,)``; the levels run in :attr:`dtype`.
+        """
+        rhs = np.ascontiguousarray(rhs, dtype=float)
+        if len(self.hierarchy.levels) == 1:  # ≤ max_coarse rows: the coarse solve alone
+            return self._coarse_solve(rhs)
+        if self.dtype is np.float64:
+            return self._cycle(0, rhs)
+        scale = float(np.max(np.abs(rhs))) if rhs.size else 0.0
+        if scale == 0.0 or not np.isfinite(scale):
+            return np.zeros_like(rhs) if scale == 0.0 else np.full_like(rhs, np.nan)
+        low = (rhs / scale).astype(self.dtype)
+        return self._cycle(0, low).astype(np.float64) * scale
+
+    def _coarse_solve(self, rhs: FloatArray) -> FloatArray:
+        """The coarsest level's exact solve, in float64 (result in ``rhs``'s type)."""
+        coarse = self.hierarchy.levels[-1].A
+        solution = self.hierarchy.coarse_solver(coarse, rhs.astype(coarse.dtype))
+        return np.asarray(solution, dtype=rhs.dtype).reshape(rhs.shape)
 
     def _cycle(self, index: int, rhs: FloatArray) -> FloatArray:
         levels = self.hierarchy.levels
         level = levels[index]
-        if len(levels) == 1:  # a matrix at most max_coarse large: the coarse solve alone
-            return np.asarray(self.hierarchy.coarse_solver(level.A, rhs)).reshape(rhs.shape)
         x = np.zeros_like(rhs)
         level.presmoother(level.A, x, rhs)
         coarse_rhs = level.R @ (rhs - level.A @ x)
         if index == len(levels) - 2:
-            coarse = self.hierarchy.coarse_solver(levels[-1].A, coarse_rhs)
+            coarse = self._coarse_solve(coarse_rhs)
         else:
             coarse = self._cycle(index + 1, coarse_rhs)
-        x += level.P @ np.asarray(coarse).reshape(coarse_rhs.shape)
+        x += level.P @ coarse
         level.postsmoother(level.A, x, rhs)
         return x
 
 
-def _to_point_smoothing(hierarchy: Any, matrix: sp.csr_matrix) -> None:
-    """CSR operators on every level (level 0: ``matrix`` itself) and point GS smoothers."""
+def _to_point_smoothing(
+    hierarchy: Any, matrix: sp.csr_matrix, dtype: type[np.floating[Any]] = np.float64
+) -> None:
+    """CSR operators on every level and point GS smoothers, the levels in ``dtype``.
+
+    Level 0 is ``matrix`` itself (float64) or a ``dtype`` copy of its values sharing its
+    index arrays; the coarsest level stays float64 (its exact solve).
+    """
     levels = hierarchy.levels
-    levels[0].A = matrix
-    for level in levels[1:]:
-        level.A = sp.csr_matrix(level.A)
+    if dtype is np.float64 or len(levels) == 1:
+        levels[0].A = matrix
+    else:
+        levels[0].A = sp.csr_matrix(
+            (matrix.data.astype(dtype), matrix.indices, matrix.indptr), shape=matrix.shape
+        )
+    for level in levels[1:-1]:
+        level.A = sp.csr_matrix(level.A, dtype=dtype)
+    if len(levels) > 1:
+        levels[-1].A = sp.csr_matrix(levels[-1].A, dtype=np.float64)
     for level in levels[:-1]:
-        level.P = sp.csr_matrix(level.P)
+        level.P = sp.csr_matrix(level.P, dtype=dtype)
         level.R = level.P.T  # a CSC view (symmetric problem: R = Pᵀ), not a second copy
     pyamg.relaxation.smoothing.change_smoothers(hierarchy, LEVEL_SMOOTHER, LEVEL_SMOOTHER)
 

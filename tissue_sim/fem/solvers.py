@@ -26,7 +26,9 @@ Methods (``make_solver(method=...)``, ``mechanics.solver`` in a scenario):
     pyamg smoothed aggregation with the rigid-body near-null space, node-wise
     aggregates (built from the 3×3-block form), tuned strength (θ = 0.02) and
     energy-minimising prolongation smoothing, point Gauss–Seidel on CSR levels, as a
-    V-cycle preconditioner of CG. See :mod:`tissue_sim.fem._solver_amg`.
+    V-cycle preconditioner of CG; the V-cycle runs in single precision (CG in double;
+    ``options={"precision": "double"}`` for a float64 one). See
+    :mod:`tissue_sim.fem._solver_amg`.
 ``petsc`` / ``mumps``
     petsc4py KSP: CG + GAMG with the rigid-body near-null space, or MUMPS Cholesky
     (optional; ``tissue-sim[petsc]`` on Python ≥ 3.12). ``options`` passes PETSc

@@ -144,6 +144,25 @@ def test_the_secant_predictor_is_taken_only_where_it_is_closer_to_balance() -> N
         assert any(inc.predicted for inc in increments[1:]) is used
 
 
+def test_a_new_frame_starts_with_an_increment_scaled_to_its_out_of_balance_force() -> None:
+    """Increments that do not grow (``fast_iterations=0``) stay at a quarter of a frame,
+    except where a whole frame's load change puts less out of balance on the converged
+    state than the last increment started with: a 3 % load change is one increment, a
+    doubling of the load (out of balance 30 times more) keeps the quarter increments."""
+    body = _body()
+    solution = _solve(body, [3e3, 3.1e3, 4.5e3], initial_step=0.25, fast_iterations=0)
+    assert solution.newton is not None
+    frames = solution.newton.frames
+    assert [frame.converged_increments for frame in frames] == [4, 1, 4]
+    assert all(frame.cutbacks == 0 for frame in frames)
+    # frame 1's whole change starts less out of balance than frame 0's last quarter did
+    assert frames[1].increments[0].residual_norms[0] < frames[0].increments[-1].residual_norms[0]
+    assert frames[2].increments[0].end == 0.25
+    reference = _solve(body, [3e3, 3.1e3, 4.5e3], initial_step=0.125, rtol=1e-10)
+    scale = np.abs(reference.displacement).max()
+    np.testing.assert_allclose(solution.displacement, reference.displacement, atol=1e-5 * scale)
+
+
 def test_a_tiny_load_with_a_tight_tolerance_converges_at_round_off() -> None:
     """At 1e-4 of the load, rtol = 1e-10 asks for less than the floating-point noise of
     the internal forces; the absolute floor (``round_off_force``) accepts the state

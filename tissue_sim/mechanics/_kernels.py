@@ -14,19 +14,162 @@ from numpy.typing import NDArray
 from tissue_sim.fem._threads import run_ranges
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 #: Fewest cells per thread of the element stiffness kernel.
 _CELLS_PER_THREAD = 64
 
 
-def element_force(weights: FloatArray, stress: FloatArray, gradients: FloatArray) -> FloatArray:
-    r""":math:`f_{ai} = \sum_q w\,P_{iJ}\,\partial_J N_a`, shape ``(E, N, 3)`` [N]."""
-    weighted = stress * weights[:, :, None, None]  # (E, Q, 3, 3) [e,q,i,J]
-    e, q, n, _ = gradients.shape
-    # [e, a, (q, J)] @ [e, (q, J), i]
-    left = np.ascontiguousarray(gradients.transpose(0, 2, 1, 3)).reshape(e, n, q * 3)
-    right = np.ascontiguousarray(weighted.transpose(0, 1, 3, 2)).reshape(e, q * 3, 3)
-    return np.asarray(np.matmul(left, right))
+def point_kinematics(
+    displacement: FloatArray, cells: IntArray, gradients: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""``F = I + Σ_a u_a ⊗ ∇N_a``, ``F^{-T}`` and ``J = det F`` at a chunk's points.
+
+    One compiled pass (:func:`_kinematics_kernel`): the cofactor formula and the rule of
+    Sarrus, as :func:`~tissue_sim.mechanics.hyperelastic._tensors.inverse_transpose`.
+
+    Parameters
+    ----------
+    displacement
+        Nodal displacements ``(n, 3)`` [m].
+    cells
+        Nodes of the chunk's cells ``(E, N)``.
+    gradients
+        Basis gradients ``(E, Q, N, 3)`` [1/m].
+
+    Returns
+    -------
+    f, inverse_transposed, jacobian
+        ``(E, Q, 3, 3)``, ``(E, Q, 3, 3)`` and ``(E, Q)`` (``F^{-T}`` is ``inf``/``nan``
+        where ``J = 0``; the caller checks ``J``).
+    """
+    n_cells, n_points = gradients.shape[:2]
+    f = np.empty((n_cells, n_points, 3, 3))
+    inv_t = np.empty((n_cells, n_points, 3, 3))
+    jac = np.empty((n_cells, n_points))
+    _kinematics_kernel(
+        np.ascontiguousarray(displacement, dtype=float),
+        np.ascontiguousarray(cells, dtype=np.int64),
+        np.ascontiguousarray(gradients, dtype=float),
+        f,
+        inv_t,
+        jac,
+    )
+    return f, inv_t, jac
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _kinematics_kernel(  # pragma: no cover - compiled
+    displacement: FloatArray,
+    cells: IntArray,
+    gradients: FloatArray,
+    f: FloatArray,
+    inv_t: FloatArray,
+    jac: FloatArray,
+) -> None:
+    n_cells, n_points, n_nodes, _ = gradients.shape
+    nodal = np.empty((n_nodes, 3))
+    for e in range(n_cells):
+        for a in range(n_nodes):
+            for i in range(3):
+                nodal[a, i] = displacement[cells[e, a], i]
+        for q in range(n_points):
+            g = gradients[e, q]
+            m = f[e, q]
+            for i in range(3):
+                for j in range(3):
+                    total = 0.0
+                    for a in range(n_nodes):
+                        total += nodal[a, i] * g[a, j]
+                    m[i, j] = total + (1.0 if i == j else 0.0)
+            det = (
+                m[0, 0] * (m[1, 1] * m[2, 2] - m[1, 2] * m[2, 1])
+                - m[0, 1] * (m[1, 0] * m[2, 2] - m[1, 2] * m[2, 0])
+                + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0])
+            )
+            jac[e, q] = det
+            h = inv_t[e, q]
+            for i in range(3):
+                i1, i2 = (i + 1) % 3, (i + 2) % 3
+                for j in range(3):
+                    j1, j2 = (j + 1) % 3, (j + 2) % 3
+                    h[i, j] = (m[i1, j1] * m[i2, j2] - m[i1, j2] * m[i2, j1]) / det
+
+
+def assemble_force(
+    force: FloatArray,
+    cells: IntArray,
+    weights: FloatArray,
+    gradients: FloatArray,
+    stress: FloatArray,
+    pressure: FloatArray,
+    jacobian: FloatArray,
+    inverse_transposed: FloatArray,
+) -> None:
+    r"""Add :math:`f_{ai} = \sum_q w\,(P + \tilde p J F^{-T})_{iJ}\,\partial_J N_a` of a
+    chunk to the nodal forces ``force`` ``(n, 3)`` [N] (in place, cells in order).
+
+    Parameters
+    ----------
+    force
+        Nodal forces ``(n, 3)``, C-contiguous float64 [N].
+    cells
+        Nodes of the chunk's cells ``(E, N)``.
+    weights, gradients
+        ``(E, Q)`` [m³] and ``(E, Q, N, 3)`` [1/m].
+    stress
+        Isochoric ``P`` ``(E, Q, 3, 3)`` [Pa].
+    pressure, jacobian, inverse_transposed
+        p̃ ``(E, Q)`` [Pa], ``J`` ``(E, Q)`` and ``F^{-T}`` ``(E, Q, 3, 3)``.
+    """
+    if not (force.flags.c_contiguous and force.dtype == np.float64):
+        raise ValueError("force must be a C-contiguous float64 array")
+    _force_kernel(
+        force,
+        np.ascontiguousarray(cells, dtype=np.int64),
+        np.ascontiguousarray(weights, dtype=float),
+        np.ascontiguousarray(gradients, dtype=float),
+        np.ascontiguousarray(stress, dtype=float),
+        np.ascontiguousarray(pressure, dtype=float),
+        np.ascontiguousarray(jacobian, dtype=float),
+        np.ascontiguousarray(inverse_transposed, dtype=float),
+    )
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _force_kernel(  # pragma: no cover - compiled
+    force: FloatArray,
+    cells: IntArray,
+    weights: FloatArray,
+    gradients: FloatArray,
+    stress: FloatArray,
+    pressure: FloatArray,
+    jacobian: FloatArray,
+    inverse_transposed: FloatArray,
+) -> None:
+    n_cells, n_points, n_nodes, _ = gradients.shape
+    total = np.empty((n_points, 3, 3))  # w (P + p̃ J F^{-T}) per point
+    local = np.empty((n_nodes, 3))
+    for e in range(n_cells):
+        for q in range(n_points):
+            w = weights[e, q]
+            scale = pressure[e, q] * jacobian[e, q]
+            for i in range(3):
+                for j in range(3):
+                    total[q, i, j] = w * (
+                        stress[e, q, i, j] + scale * inverse_transposed[e, q, i, j]
+                    )
+        for a in range(n_nodes):
+            for i in range(3):
+                value = 0.0
+                for q in range(n_points):
+                    for j in range(3):
+                        value += gradients[e, q, a, j] * total[q, i, j]
+                local[a, i] = value
+        for a in range(n_nodes):
+            node = cells[e, a]
+            for i in range(3):
+                force[node, i] += local[a, i]
 
 
 def element_stiffness(

@@ -53,13 +53,17 @@ from numpy.typing import ArrayLike, NDArray
 
 from tissue_sim.fem.assembly import Assembler, CellChunk
 from tissue_sim.geometry.mesh import InvertedElementError, Mesh
-from tissue_sim.mechanics._kernels import element_force, element_stiffness, isotropic_stiffness
+from tissue_sim.mechanics._kernels import (
+    assemble_force,
+    element_stiffness,
+    isotropic_stiffness,
+    point_kinematics,
+)
 from tissue_sim.mechanics._pressure_space import PRESSURE_SPACES, ElementSpace, VertexSpace
 from tissue_sim.mechanics.fields import CellFields
 from tissue_sim.mechanics.hyperelastic._tensors import (
     IDENTITY,
     determinant,
-    inverse_transpose,
     outer,
 )
 from tissue_sim.mechanics.hyperelastic.volumetric import volumetric_energy
@@ -498,11 +502,10 @@ class SolidBody:
 
     # -- finite strain ------------------------------------------------------------------
     def _point_state(self, chunk: CellChunk, displacement: FloatArray) -> _PointState:
-        nodal = displacement[self.mesh.cells[chunk.cells]]  # (E, N, 3)
-        # F − I = Σ_a u_a ⊗ ∇N_a, one batched product per cell
-        gradient = np.swapaxes(nodal, 1, 2)[:, None] @ chunk.geometry.gradients
-        f = gradient + IDENTITY
-        inv_t, jac = inverse_transpose(f)
+        # F = I + Σ_a u_a ⊗ ∇N_a, F^{-T} and J in one compiled pass
+        f, inv_t, jac = point_kinematics(
+            displacement, self.mesh.cells[chunk.cells], chunk.geometry.gradients
+        )
         self._check_positive(chunk, jac, "det F")
         return _PointState(f, inv_t, jac)
 
@@ -740,7 +743,6 @@ class SolidBody:
                 stress, stiffness, density = self._isochoric(
                     chunk, state.deformation_gradient, tangent=tangent, energy=energy
                 )
-            cofactor = state.cofactor
             theta, pressure, point_energy, condensed = self._chunk_volumetric(
                 chunk, state, stiffness, nodal, tangent=tangent, rows=rows
             )
@@ -749,13 +751,16 @@ class SolidBody:
             if energy:
                 assert density is not None
                 total_energy += float(np.sum(weights * (density + point_energy)))
-            total_stress = stress + pressure[..., None, None] * cofactor
-            local = element_force(weights, total_stress, gradients)
-            nodes = self.mesh.cells[chunk.cells].reshape(-1)
-            for component in range(3):
-                force[:, component] += np.bincount(
-                    nodes, weights=local[..., component].reshape(-1), minlength=n
-                )
+            assemble_force(
+                force,
+                self.mesh.cells[chunk.cells],
+                weights,
+                gradients,
+                stress,
+                pressure,
+                state.jacobian,
+                state.inverse_transpose,
+            )
             if stiffness is None or pattern is None or data is None:
                 continue
             if rows is not None:
@@ -780,7 +785,7 @@ class SolidBody:
                     regime,
                 )
             if self._vertex is not None:
-                divergence = gradients @ np.swapaxes(cofactor, -1, -2)
+                divergence = gradients @ np.swapaxes(state.cofactor, -1, -2)
                 coupling.append(
                     self._vertex.coupling_entries(
                         chunk.cells, self.mesh.cells[chunk.cells], weights, divergence

@@ -237,3 +237,24 @@ def test_all_cycles_of_a_session_accumulate_the_slow_creep() -> None:
     depth = -every.displacement[:, :, 2].min(axis=1)
     single = -one.displacement[:, :, 2].min(axis=1)
     assert np.all(depth[1:] > 1.001 * single[1:])  # the loaded frames sit deeper
+
+
+def test_a_single_frame_technique_warns_that_nothing_relaxes() -> None:
+    """configs/injurious_static_hold.yaml: a 2-h hold with one frame, at 0 s. With
+    viscoelastic layers its only frame is the instantaneous one (nothing after it is
+    integrated), so the run says so instead of silently showing no creep."""
+    from tissue_sim.mechanics.viscoelastic.session import SingleFrameWarning
+
+    scenario = load_config(
+        "configs/injurious_static_hold.yaml", [*SMALL, "mechanics.solver=direct"]
+    )
+    mesh = build_mesh(scenario)
+    with pytest.warns(SingleFrameWarning, match=r"static_compression has one frame \(at 0 s\)"):
+        solve_session_viscoelastic(
+            mesh,
+            layer_materials(scenario),
+            scenario.loading.steps,
+            MechanicsSettings(model="linear", solver="direct"),
+            smallest_feature=smallest_load_feature(scenario.loading.techniques),
+            prony=tissue_prony(scenario.tissue.layers, mesh.layer_names),
+        )

@@ -25,6 +25,7 @@ The pipeline calls it for a run with ``mechanics.viscoelastic`` on
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -51,9 +52,13 @@ from tissue_sim.mechanics.viscoelastic.finite import viscoelastic_laws
 from tissue_sim.mechanics.viscoelastic.finite_history import solve_viscoelastic_finite
 from tissue_sim.mechanics.viscoelastic.history import solve_viscoelastic
 from tissue_sim.mechanics.viscoelastic.prony import PronySeries
-from tissue_sim.mechanics.viscoelastic.technique import technique_history
+from tissue_sim.mechanics.viscoelastic.technique import LoadHistory, technique_history
 
-__all__ = ["solve_session_viscoelastic", "viscoelastic_lines"]
+__all__ = ["SingleFrameWarning", "solve_session_viscoelastic", "viscoelastic_lines"]
+
+
+class SingleFrameWarning(UserWarning):
+    """A technique with one frame: its viscoelastic frames are the instantaneous response."""
 
 
 def viscoelastic_lines(solver: dict[str, object]) -> list[str]:
@@ -113,6 +118,16 @@ def solve_session_viscoelastic(
     SessionMechanics
     """
     series = list(prony)
+    for step in steps:
+        frames = step.frames()
+        if frames.frame_times.size == 1 and any(p.terms for p in series):
+            warnings.warn(
+                f"mechanics.viscoelastic: {step.technique.name} has one frame (at "
+                f"{float(frames.frame_times[0]):g} s), the instantaneous response: nothing "
+                "after it is integrated, so its frame shows no creep or relaxation",
+                SingleFrameWarning,
+                stacklevel=2,
+            )
     if settings.model == "hyperelastic":
         return _finite_strain_session(
             mesh,
@@ -138,6 +153,13 @@ def solve_session_viscoelastic(
         )
         at_frames = np.flatnonzero(history.frame_index >= 0)
         stored = at_frames[-frames.frame_times.size :]  # the last cycle's frames
+        end = int(stored[-1]) + 1  # nothing after the last frame read is integrated
+        history = LoadHistory(
+            history.times[:end],
+            history.factors[:end],
+            history.patterns,
+            history.frame_index[:end],
+        )
         began = time.perf_counter()
         result = solve_viscoelastic(
             mesh,

@@ -22,6 +22,9 @@ Methods (``make_solver(method=...)``, ``mechanics.solver`` in a scenario):
 ``pardiso`` / ``cholmod`` / ``superlu``
     A named direct back-end (oneMKL PARDISO through the ``mkl`` wheel; CHOLMOD through
     cvxopt; SciPy's SuperLU, always installed). See :mod:`tissue_sim.fem._solver_direct`.
+    ``options={"precision": "single"}`` factorises in float32 (PARDISO only; the others
+    ignore it): :meth:`LinearSolver.solve` then refines in double to
+    :data:`DIRECT_RESIDUAL_LIMIT`; mainly a preconditioner of the Newton tangents.
 ``amg``
     pyamg smoothed aggregation with the rigid-body near-null space, node-wise
     aggregates (built from the 3×3-block form), tuned strength (θ = 0.02) and
@@ -99,6 +102,11 @@ _DIRECT_LIMITS = {"pardiso": 600_000, "cholmod": 400_000, "superlu": DIRECT_DOF_
 
 #: Largest relative residual ‖b − A x‖/‖b‖ a direct solve may leave.
 DIRECT_RESIDUAL_LIMIT = 1e-6
+
+#: Iterative-refinement steps (at most) of a solve with a single-precision factor, and
+#: the relative residual they aim at (double precision's direct solves reach ~1e-12).
+_REFINEMENT_STEPS = 6
+_REFINED_RESIDUAL = 1e-10
 
 _ITERATIVE = ("amg", "petsc")
 
@@ -231,7 +239,8 @@ class LinearSolver:
                 options=self.options,
             )
         else:
-            self._factor = factorise(matrix, self.method)
+            precision = str(self.options.get("precision", "double"))
+            self._factor = factorise(matrix, self.method, precision=precision)
 
     # ----------------------------------------------------------------------------------
     @property
@@ -282,6 +291,13 @@ class LinearSolver:
         if loaded.size:
             solution[:, loaded] = self._factor.solve(np.ascontiguousarray(columns[:, loaded]))
         residuals = np.linalg.norm(columns - self.matrix @ solution, axis=0)
+        if getattr(self._factor, "precision", "double") == "single":
+            # iterative refinement in double (float64 residuals, float32 corrections)
+            for _ in range(_REFINEMENT_STEPS):
+                if np.all(residuals <= _REFINED_RESIDUAL * norms):
+                    break
+                solution += self._factor.solve(columns - self.matrix @ solution)
+                residuals = np.linalg.norm(columns - self.matrix @ solution, axis=0)
         for k in range(columns.shape[1]):
             relative = float(residuals[k] / norms[k]) if norms[k] > 0.0 else 0.0
             self._check(relative, DIRECT_RESIDUAL_LIMIT, 0)
@@ -411,6 +427,13 @@ class LinearSolver:
         )
 
 
+def _method_options(name: str, options: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The options a method takes: all for AMG/PETSc, ``precision`` for a direct one."""
+    if name in ("amg", "petsc", "mumps") or not options:
+        return options
+    return {"precision": options["precision"]} if "precision" in options else None
+
+
 def _csr(matrix: sp.spmatrix) -> sp.csr_matrix:
     """CSR copy with sorted indices (explicit zeros kept: the pattern stays fixed).
 
@@ -479,7 +502,8 @@ def make_solver(
     options
         Method options: PETSc options for ``petsc``/``mumps`` (names without the dash,
         e.g. ``{"pc_gamg_threshold": 0.05}``), pyamg keyword arguments overriding
-        :data:`AMG_SETTINGS` for ``amg``; ignored by the direct back-ends.
+        :data:`AMG_SETTINGS` for ``amg``; for the direct back-ends only ``precision``
+        (``"double"``, the default, or ``"single"``: a float32 PARDISO factor).
 
     Returns
     -------
@@ -507,7 +531,7 @@ def make_solver(
             rtol=rtol,
             maxiter=maxiter,
             near_null_space=null_space,
-            options=options if name in ("amg", "petsc", "mumps") else None,
+            options=_method_options(name, options),
         )
 
     try:

@@ -11,6 +11,7 @@ from tissue_sim.fem.surface import facet_quadrature
 from tissue_sim.geometry.mesh import Mesh, structured_block_mesh
 from tissue_sim.mechanics import FrameLoads, FrameSolution, NewtonSettings, SolidBody, solve_frames
 from tissue_sim.mechanics._tangent_solver import flexible_gmres, should_rebuild
+from tissue_sim.mechanics.frames import _BodySystem
 from tissue_sim.mechanics.hyperelastic import NeoHookean, Ogden
 from tissue_sim.mechanics.newton import forcing_term
 
@@ -296,6 +297,32 @@ def test_follower_pressure_departs_from_the_dead_load_only_at_large_loads() -> N
     np.testing.assert_allclose(
         small_follower.displacement, small_dead.displacement, atol=1e-3 * scale
     )
+
+
+def test_a_residual_only_evaluation_is_the_residual_of_the_full_one() -> None:
+    """Line-search trials and the frame-start probe evaluate without the tangent: the
+    residual (follower pressure included) and force scale must be those of the full
+    evaluation, at a deformed state and between two frames' load levels, whichever of
+    the two is evaluated (and cached) first."""
+    body = _body()
+    solution = _solve(body, [1e3, 2e3], follower=True)
+    top = facet_quadrature(body.mesh, body.mesh.facets["top"], degree=4, subdivisions=2)
+    loads = FrameLoads.from_tractions(top, [_pressure(1e3), _pressure(2e3)], follower=True)
+    u = solution.displacement[0].reshape(-1)
+    assert np.abs(u).max() > 1e-4
+    for order in ((False, True), (True, False)):
+        system = _BodySystem(body, loads)
+        states = {t: system.evaluate(u, 1, 0.5, tangent=t) for t in order}
+        assert states[True].tangent is not None
+        assert np.linalg.norm(states[True].residual) > 1e-3
+        tight = 1e-12 * np.abs(states[True].residual).max()  # (a separate kernel may round)
+        np.testing.assert_allclose(states[False].residual, states[True].residual, atol=tight)
+        assert states[False].force_scale == pytest.approx(states[True].force_scale, rel=1e-12)
+        assert states[False].level == states[True].level == (1, 0.5)
+    full, bare = body.evaluate(u.reshape(-1, 3)), body.evaluate(u.reshape(-1, 3), tangent=False)
+    assert bare.tangent is None
+    tight = 1e-12 * np.abs(full.internal_force).max()
+    np.testing.assert_allclose(bare.internal_force, full.internal_force, atol=tight)
 
 
 def test_forcing_terms_of_the_inexact_newton_iteration() -> None:

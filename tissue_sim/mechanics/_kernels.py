@@ -246,6 +246,22 @@ def element_stiffness(
     return blocks
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="never")
+def _fold_jacobian(  # pragma: no cover - compiled
+    a_point: FloatArray, h: FloatArray, s: float, modified: FloatArray
+) -> None:
+    """``Â = A + s (F^{-T}_{iJ}F^{-T}_{kL} − F^{-T}_{iL}F^{-T}_{kJ})`` at one point (a
+    function of its own: inside :func:`_stiffness_kernel` this loop nest tripled the
+    kernel's compile time, 4 s → 13 s, for the same run time)."""
+    for i in range(3):
+        for j in range(3):
+            for k in range(3):
+                for m in range(3):
+                    modified[i, j, k, m] = a_point[i, j, k, m] + s * (
+                        h[i, j] * h[k, m] - h[i, m] * h[k, j]
+                    )
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _stiffness_kernel(  # pragma: no cover - compiled
     weights: FloatArray,
@@ -281,13 +297,7 @@ def _stiffness_kernel(  # pragma: no cover - compiled
             if geometric:
                 h = inverse_transposed[e, q]
                 s = jacobian_scale[e, q]
-                for i in range(3):
-                    for j in range(3):
-                        for k in range(3):
-                            for m in range(3):
-                                modified[i, j, k, m] = a_point[i, j, k, m] + s * (
-                                    h[i, j] * h[k, m] - h[i, m] * h[k, j]
-                                )
+                _fold_jacobian(a_point, h, s, modified)
             else:
                 modified[:, :, :, :] = a_point
             if volumetric:

@@ -154,7 +154,9 @@ def _isotropic_point(  # pragma: no cover
     buffer: FloatArray,
 ) -> None:
     """``P`` into ``stress`` and (if ``tangent``) ``∂P/∂F`` into ``out`` (3, 3, 3, 3)
-    (``buffer``: 81 scratch values)."""
+    (``buffer``: 81 scratch values). ``second`` (ψ_ab) must be symmetric, as the second
+    derivatives of an energy are: ``∂P/∂F`` is then major-symmetric and only the upper
+    triangle of its 9×9 form is summed."""
     s = buffer[0:9].reshape(3, 3)
     stretched = buffer[9:18].reshape(3, 3)  # stretched[a, i] = (F N_a)_i
     diagonal = buffer[18:45].reshape(3, 9)
@@ -186,9 +188,10 @@ def _isotropic_point(  # pragma: no cover
             coefficient = 4.0 * second[a, b]
             for r in range(9):
                 weighted[a, r] += coefficient * diagonal[b, r]
+    # the 9×9 form is symmetric (ψ_ab = ψ_ba): the upper triangle, then mirrored
     flat = out.reshape(9, 9)
     for r in range(9):
-        for c in range(9):
+        for c in range(r, 9):
             flat[r, c] = (
                 diagonal[0, r] * weighted[0, c]
                 + diagonal[1, r] * weighted[1, c]
@@ -204,8 +207,11 @@ def _isotropic_point(  # pragma: no cover
                     )
             for r in range(9):
                 scaled = coefficient * pair[r]
-                for c in range(9):
+                for c in range(r, 9):
                     flat[r, c] += scaled * pair[c]
+    for r in range(9):
+        for c in range(r + 1, 9):
+            flat[c, r] = flat[r, c]
     for i in range(3):
         for j in range(3):
             for k in range(3):

@@ -190,3 +190,19 @@ def test_point_kinematics_and_force_equal_the_array_formulation() -> None:
     expected = np.zeros((30, 3))
     np.add.at(expected, cells, local)
     np.testing.assert_allclose(force, expected, rtol=0.0, atol=1e-12 * np.abs(expected).max())
+
+
+def test_element_stiffness_of_tangents_given_per_group_of_cells() -> None:
+    """Per-layer tangents ``[(cells, A), ...]`` give the blocks of the gathered array."""
+    rng = np.random.default_rng(RNG_SEED + 5)
+    weights, gradients, f, tangent = _random_chunk(rng, cells=11)
+    inv_t, jac = inverse_transpose(f)
+    scale = rng.standard_normal(weights.shape) * 3e3 * jac
+    layer = rng.integers(0, 3, 11)
+    groups = [(np.flatnonzero(layer == k), tangent[layer == k]) for k in range(3)]
+    expected = element_stiffness(weights, gradients, tangent, inv_t, scale)
+    np.testing.assert_array_equal(
+        element_stiffness(weights, gradients, groups, inv_t, scale), expected
+    )
+    with pytest.raises(ValueError, match="cover every cell"):
+        element_stiffness(weights, gradients, groups[:2], inv_t, scale)

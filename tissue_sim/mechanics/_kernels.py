@@ -7,6 +7,8 @@ nodes: weights ``w`` ``(E, Q)`` [m³] and physical basis gradients ``∂_J N_a``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
@@ -172,10 +174,15 @@ def _force_kernel(  # pragma: no cover - compiled
                 force[node, i] += local[a, i]
 
 
+#: Tangents of a chunk's cells: one array ``(E, Q, 3, 3, 3, 3)``, or per group of cells
+#: (e.g. per layer) the cells and their tangents ``(k, Q, 3, 3, 3, 3)``.
+Tangents = FloatArray | Sequence[tuple[IntArray, FloatArray]]
+
+
 def element_stiffness(
     weights: FloatArray,
     gradients: FloatArray,
-    tangent: FloatArray,
+    tangent: Tangents,
     inverse_transposed: FloatArray | None = None,
     jacobian_scale: FloatArray | None = None,
     *,
@@ -198,7 +205,10 @@ def element_stiffness(
     weights, gradients
         Quadrature weights ``(E, Q)`` [m³] and gradients ``(E, Q, N, 3)`` [1/m].
     tangent
-        ``A = ∂P/∂F`` per point ``(E, Q, 3, 3, 3, 3)`` [Pa], major-symmetric.
+        ``A = ∂P/∂F`` per point ``(E, Q, 3, 3, 3, 3)`` [Pa], major-symmetric; or a
+        sequence of ``(cells, A)`` with ``A`` ``(k, Q, 3, 3, 3, 3)`` of the chunk's
+        cells ``cells`` ``(k,)`` (groups covering every cell once: the per-layer
+        tangents of a chunk, without gathering them into one array).
     inverse_transposed, jacobian_scale
         ``F^{-T}`` ``(E, Q, 3, 3)`` and s J ``(E, Q)`` [Pa] of the Jacobian term (both or
         neither).
@@ -223,10 +233,16 @@ def element_stiffness(
         second = jacobian = np.zeros((0, 0))
     else:
         basis, mass_inverse, second, jacobian = volumetric
+    groups: Sequence[tuple[IntArray, FloatArray]]
+    if isinstance(tangent, np.ndarray):
+        groups = [(np.arange(n_cells), tangent)]
+    else:
+        groups = tangent
+        if sum(len(cells) for cells, _ in groups) != n_cells:
+            raise ValueError("the groups of tangents must cover every cell once")
     arrays = (
         np.ascontiguousarray(weights, dtype=float),
         np.ascontiguousarray(gradients, dtype=float),
-        np.ascontiguousarray(tangent, dtype=float),
         np.ascontiguousarray(h, dtype=float),
         np.ascontiguousarray(scale, dtype=float),
         geometric,
@@ -239,10 +255,14 @@ def element_stiffness(
     n_nodes = gradients.shape[2]
     blocks = np.empty((n_cells, n_nodes, n_nodes, 3, 3))
 
-    def kernel(start: int, stop: int) -> None:
-        _stiffness_kernel(*arrays, blocks, start, stop)
+    for cells, values in groups:
+        index = np.ascontiguousarray(cells, dtype=np.int64)
+        part = np.ascontiguousarray(values, dtype=float)
 
-    run_ranges(kernel, n_cells, minimum=_CELLS_PER_THREAD)
+        def kernel(start: int, stop: int, index: IntArray = index, part: FloatArray = part) -> None:
+            _stiffness_kernel(*arrays, index, part, blocks, start, stop)
+
+        run_ranges(kernel, index.size, minimum=_CELLS_PER_THREAD)
     return blocks
 
 
@@ -266,7 +286,6 @@ def _fold_jacobian(  # pragma: no cover - compiled
 def _stiffness_kernel(  # pragma: no cover - compiled
     weights: FloatArray,
     gradients: FloatArray,
-    tangent: FloatArray,
     inverse_transposed: FloatArray,
     jacobian_scale: FloatArray,
     geometric: bool,
@@ -275,16 +294,20 @@ def _stiffness_kernel(  # pragma: no cover - compiled
     mass_inverse: FloatArray,
     second: FloatArray,
     jacobian: FloatArray,
+    cells: IntArray,
+    tangent: FloatArray,
     blocks: FloatArray,
     start: int,
     stop: int,
 ) -> None:
-    """Element blocks of the cells ``start:stop`` into ``blocks`` ``(E, N, N, 3, 3)``
-    (see :func:`element_stiffness`); each cell is summed alone, so the result does not
-    depend on how the cells are split between threads."""
+    """Element blocks of the cells ``cells[start:stop]`` (tangents ``tangent[start:stop]``)
+    into ``blocks`` ``(E, N, N, 3, 3)`` (see :func:`element_stiffness`); each cell is
+    summed alone, so the result does not depend on how the cells are split between
+    threads."""
     _, n_points, n_nodes, _ = gradients.shape
     n_basis = basis.shape[1]
-    for e in range(start, stop):
+    for row in range(start, stop):
+        e = cells[row]
         modified = np.empty((3, 3, 3, 3))  # Â[i, J, k, L]
         contracted = np.empty((n_nodes, 3, 3, 3))  # U[b, i, J, k] = Â[i, J, k, L] ∂_L N_b
         local = np.zeros((n_nodes, n_nodes, 3, 3))
@@ -292,7 +315,7 @@ def _stiffness_kernel(  # pragma: no cover - compiled
         hessian = np.zeros((n_basis, n_basis))  # H[p, r]
         for q in range(n_points):
             w = weights[e, q]
-            a_point = tangent[e, q]
+            a_point = tangent[row, q]
             g = gradients[e, q]
             if geometric:
                 h = inverse_transposed[e, q]

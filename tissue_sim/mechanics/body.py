@@ -54,6 +54,7 @@ from numpy.typing import ArrayLike, NDArray
 from tissue_sim.fem.assembly import Assembler, CellChunk
 from tissue_sim.geometry.mesh import InvertedElementError, Mesh
 from tissue_sim.mechanics._kernels import (
+    Tangents,
     assemble_force,
     element_stiffness,
     isotropic_stiffness,
@@ -550,9 +551,14 @@ class SolidBody:
         return energy, first, second
 
     def _isochoric(
-        self, chunk: CellChunk, f: FloatArray, *, tangent: bool, energy: bool
-    ) -> tuple[FloatArray, FloatArray | None, FloatArray | None]:
-        """Isochoric stress, tangent and energy density of a chunk, law by law."""
+        self, chunk: CellChunk, f: FloatArray, *, tangent: bool, energy: bool, groups: bool = False
+    ) -> tuple[FloatArray, Tangents | None, FloatArray | None]:
+        """Isochoric stress, tangent and energy density of a chunk, law by law.
+
+        With ``groups``, the tangents of a chunk of several layers are returned per layer,
+        ``[(cells, A), ...]`` (what :func:`element_stiffness` takes), instead of being
+        copied into one ``(E, Q, 3, 3, 3, 3)`` array.
+        """
         rows = self._layer_rows(chunk)
         if len(rows) == 1:
             material = self.materials[rows[0][0]]
@@ -560,18 +566,22 @@ class SolidBody:
             density = material.isochoric_energy(f) if energy else None
             return stress, stiffness, density
         stress = np.empty_like(f)
-        stiffness = np.empty((*f.shape, 3, 3)) if tangent else None
+        stiffness = np.empty((*f.shape, 3, 3)) if tangent and not groups else None
+        parts: list[tuple[IntArray, FloatArray]] = []
         density = np.empty(f.shape[:-2]) if energy else None
         for layer, index in rows:
             material = self.materials[layer]
             part_stress, part_tangent = self._law_stress(layer, f[index], chunk, index, tangent)
             stress[index] = part_stress
-            if stiffness is not None:
-                assert part_tangent is not None
-                stiffness[index] = part_tangent
+            if tangent:
+                assert part_tangent is not None and isinstance(index, np.ndarray)
+                if stiffness is not None:
+                    stiffness[index] = part_tangent
+                else:
+                    parts.append((index, part_tangent))
             if density is not None:
                 density[index] = material.isochoric_energy(f[index])
-        return stress, stiffness, density
+        return stress, parts if tangent and groups else stiffness, density
 
     def _law_stress(
         self,
@@ -659,7 +669,7 @@ class SolidBody:
         self,
         chunk: CellChunk,
         state: _PointState,
-        stiffness: FloatArray | None,
+        stiffness: Tangents | None,
         nodal: _NodalState | None,
         *,
         tangent: bool,
@@ -681,6 +691,7 @@ class SolidBody:
         if self.pressure_space is None:
             point_energy, pressure, second = self._volumetric(layers, state.jacobian)
             if stiffness is not None:
+                assert isinstance(stiffness, np.ndarray)  # (not per layer: groups=False)
                 cofactor = state.cofactor[pick]
                 stiffness += second[pick][..., None, None, None, None] * outer(cofactor, cofactor)
             return state.jacobian, pressure, point_energy, None
@@ -726,7 +737,7 @@ class SolidBody:
             weights, gradients = chunk.geometry.weights, chunk.geometry.gradients
             state = self._point_state(chunk, u)
             rows: IntArray | None = None
-            stiffness: FloatArray | None
+            stiffness: Tangents | None
             regime = self._tangent_regime(chunk, state.deformation_gradient) if keep else None
             if partial:
                 previous_f, _, previous_regime = self._element_blocks[chunk.start]
@@ -740,8 +751,14 @@ class SolidBody:
                     chunk, state.deformation_gradient, rows, energy=energy
                 )
             else:
+                # per-layer tangents go to the stiffness kernel as they are, except for
+                # the displacement formulation, which adds its volumetric tangent to them
                 stress, stiffness, density = self._isochoric(
-                    chunk, state.deformation_gradient, tangent=tangent, energy=energy
+                    chunk,
+                    state.deformation_gradient,
+                    tangent=tangent,
+                    energy=energy,
+                    groups=self.pressure_space is not None,
                 )
             theta, pressure, point_energy, condensed = self._chunk_volumetric(
                 chunk, state, stiffness, nodal, tangent=tangent, rows=rows
@@ -764,6 +781,7 @@ class SolidBody:
             if stiffness is None or pattern is None or data is None:
                 continue
             if rows is not None:
+                assert isinstance(stiffness, np.ndarray)
                 self._update_blocks(
                     chunk, state, stiffness, pressure, condensed, rows, data, regime
                 )

@@ -9,6 +9,7 @@ lifted by ``-K u_D`` before the rows are cleared.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,6 +18,7 @@ from numpy.typing import NDArray
 __all__ = ["DirichletCondition", "apply_dirichlet"]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,42 @@ class DirichletCondition:
         return cls(fixed, np.zeros(3 * num_nodes))
 
 
+#: The positions of the last sparsity pattern and mask (Newton constrains one pattern with one
+#: mask at every iteration): ``(indptr, indices, fixed, zeroed, diagonal)``.
+_ENTRIES: list[tuple[NDArray[Any], NDArray[Any], NDArray[np.bool_], IntArray, IntArray]] = []
+
+
+def _constrained_entries(
+    indptr: NDArray[Any], indices: NDArray[Any], fixed: NDArray[np.bool_]
+) -> tuple[IntArray, IntArray]:
+    """Flat positions in a 3×3 BSR ``data`` array of the entries in a fixed row or column
+    (set to zero) and of the fixed dofs' diagonal entries (set to the scale).
+
+    Computed once per sparsity pattern and mask (the last one is kept: comparing the
+    index arrays costs a fraction of recomputing the boolean masks of every entry).
+    """
+    for cached_indptr, cached_indices, cached_fixed, zeroed, diagonal in _ENTRIES:
+        if (
+            np.array_equal(cached_fixed, fixed)
+            and np.array_equal(cached_indptr, indptr)
+            and np.array_equal(cached_indices, indices)
+        ):
+            return zeroed, diagonal
+    block_rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
+    fixed_rows = fixed.reshape(-1, 3)[block_rows]  # (nnzb, 3)
+    fixed_cols = fixed.reshape(-1, 3)[indices]  # (nnzb, 3)
+    mask = fixed_rows[:, :, None] | fixed_cols[:, None, :]
+    zeroed = np.flatnonzero(mask.reshape(-1))
+    on_diagonal = np.flatnonzero(block_rows == indices)
+    parts = []
+    for component in range(3):
+        rows = on_diagonal[fixed_rows[on_diagonal, component]]
+        parts.append(9 * rows + 4 * component)  # entry (component, component) of block
+    diagonal = np.sort(np.concatenate(parts))
+    _ENTRIES[:] = [(indptr.copy(), indices.copy(), fixed.copy(), zeroed, diagonal)]
+    return zeroed, diagonal
+
+
 def apply_dirichlet(
     matrix: sp.bsr_matrix, rhs: FloatArray, condition: DirichletCondition
 ) -> tuple[sp.bsr_matrix, FloatArray]:
@@ -73,19 +111,14 @@ def apply_dirichlet(
     if np.any(values[fixed] != 0.0):
         lift = matrix @ np.where(fixed, values, 0.0)
         rhs -= lift[:, None] if two_dimensional else lift
-    data = matrix.data.copy()
     indptr, indices = matrix.indptr, matrix.indices
-    block_rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
-    fixed_rows = fixed.reshape(-1, 3)[block_rows]  # (nnzb, 3)
-    fixed_cols = fixed.reshape(-1, 3)[indices]  # (nnzb, 3)
+    zeroed, diagonal_entries = _constrained_entries(indptr, indices, fixed)
     diagonal = matrix.diagonal()
     scale = float(np.mean(np.abs(diagonal[~fixed]))) if np.any(~fixed) else 1.0
-    mask = fixed_rows[:, :, None] | fixed_cols[:, None, :]
-    data[mask] = 0.0
-    on_diagonal = np.flatnonzero(block_rows == indices)
-    for component in range(3):
-        rows = on_diagonal[fixed_rows[on_diagonal, component]]
-        data[rows, component, component] = scale
+    data = matrix.data.copy()
+    flat = data.reshape(-1)
+    flat[zeroed] = 0.0
+    flat[diagonal_entries] = scale
     constrained = sp.bsr_matrix((data, indices, indptr), shape=matrix.shape)
     if two_dimensional:
         rhs[fixed, :] = scale * values[fixed, None]

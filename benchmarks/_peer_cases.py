@@ -113,6 +113,7 @@ def tissue_sim_solve(params: Mapping[str, Any]) -> Prepared:
             points=mesh.points,
             options=params.get("options"),
         )
+        del matrix  # the solver holds its own copy (as DOLFINx holds one matrix)
         result["u"] = solver.solve(rhs)
         statistics = solver.statistics
         return {

@@ -325,6 +325,24 @@ def test_a_residual_only_evaluation_is_the_residual_of_the_full_one() -> None:
     np.testing.assert_allclose(bare.internal_force, full.internal_force, atol=tight)
 
 
+def test_the_applied_force_is_the_resultant_of_each_converged_frame_s_load() -> None:
+    """Recorded as each frame converges (from the last evaluations): it equals the
+    resultant of the follower pressure recomputed at the converged displacement."""
+    body = _body()
+    solution = _solve(body, [1e3, 2e3, 0.0], follower=True)
+    top = facet_quadrature(body.mesh, body.mesh.facets["top"], degree=4, subdivisions=2)
+    amplitudes = [1e3, 2e3, 0.0]
+    loads = FrameLoads.from_tractions(top, [_pressure(a) for a in amplitudes], follower=True)
+    fresh = _BodySystem(body, loads)
+    for k, u in enumerate(solution.displacement):
+        external, _, _ = fresh.external(u.reshape(-1), loads.weights(k, 1.0), tangent=False)
+        np.testing.assert_allclose(
+            solution.applied_force[k], external.reshape(-1, 3).sum(axis=0), rtol=1e-12, atol=0
+        )
+    assert solution.applied_force[1, 2] < 1.9 * solution.applied_force[0, 2] < 0.0
+    np.testing.assert_array_equal(solution.applied_force[2], 0.0)
+
+
 def test_forcing_terms_of_the_inexact_newton_iteration() -> None:
     settings = NewtonSettings(linear_rtol=1e-8, max_forcing=0.1, inexact=True)
     assert forcing_term(settings, [1.0], 0.1, 1e-12, first=True) == 0.1

@@ -38,7 +38,8 @@ T = TypeVar("T")
 #: ``local`` (process pool, default) or ``dask`` (distributed).
 EXECUTOR_KINDS = ("local", "dask")
 
-#: Environment of worker processes: one thread per BLAS/OpenMP library.
+#: Environment of worker processes: one thread per BLAS/OpenMP library and for the
+#: compiled element kernels (``NUMBA_NUM_THREADS``, :mod:`tissue_sim.fem._threads`).
 SINGLE_THREAD_ENVIRONMENT = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
@@ -46,6 +47,7 @@ SINGLE_THREAD_ENVIRONMENT = {
     "BLIS_NUM_THREADS": "1",
     "VECLIB_MAXIMUM_THREADS": "1",
     "NUMEXPR_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
 }
 
 

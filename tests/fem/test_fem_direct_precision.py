@@ -114,3 +114,19 @@ def test_the_single_precision_preconditioner_reaches_the_requested_residual(rtol
     exact = np.linalg.solve(tangent.toarray(), b)
     for x in solutions.values():
         assert np.linalg.norm(x - exact) <= 1e4 * rtol * np.linalg.norm(exact)
+
+
+@pardiso
+def test_an_options_precision_overrides_the_tangent_solvers_default() -> None:
+    """``mechanics.solver_options: {precision: double}`` reaches the PARDISO factor."""
+    matrix = _jumping_laplacian(8)
+    b = np.ones(matrix.shape[0])
+    for options, expected in ((None, "single"), ({"precision": "double"}, "double")):
+        solver = TangentSolver(
+            method="pardiso", points=np.zeros((1, 3)), direct_dof_limit=10**6, options=options
+        )
+        x, _ = solver.solve(matrix, b, 1e-10, symmetric=True)
+        assert _relative(matrix, x, b) <= 1.01e-10
+        assert solver._solver is not None
+        assert isinstance(solver._solver._factor, PardisoFactorisation)
+        assert solver._solver._factor.precision == expected
